@@ -1,0 +1,10 @@
+"""Staff pages, all under /admin/ and all behind staff sign-in."""
+
+from flask import Blueprint
+
+from ..auth.staff import require_staff
+
+bp = Blueprint("admin", __name__)
+bp.before_request(require_staff)
+
+from . import catalog, customers, orders  # noqa: E402,F401  (routes attach themselves to bp)

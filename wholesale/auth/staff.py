@@ -1,0 +1,53 @@
+"""Who the signed-in staff member is, and the guard every staff page sits behind."""
+
+from __future__ import annotations
+
+from flask import g, redirect, request, session, url_for
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import StaffUser, utcnow
+
+SESSION_KEY = "staff_id"
+
+
+def load_signed_in_staff() -> StaffUser | None:
+    staff_id = session.get(SESSION_KEY)
+    if staff_id is None:
+        return None
+    staff = db.session.get(StaffUser, staff_id)
+    if staff is None or not staff.active:
+        session.pop(SESSION_KEY, None)
+        return None
+    return staff
+
+
+def require_staff():
+    """``before_request`` for staff blueprints: redirect to sign-in unless a staff member is signed in."""
+    g.staff = load_signed_in_staff()
+    if g.staff is None:
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    return None
+
+
+def authenticate(email: str, password: str) -> StaffUser | None:
+    staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if staff is None or not staff.active or not staff.check_password(password):
+        return None
+    staff.last_sign_in_at = utcnow()
+    db.session.commit()
+    return staff
+
+
+def start_staff_session(staff: StaffUser) -> None:
+    # A fresh session on sign-in, so a session id planted before sign-in is never promoted.
+    session.clear()
+    session[SESSION_KEY] = staff.id
+    session.permanent = True
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site staff paths are followed after sign-in (no open redirect)."""
+    if target and target.startswith("/admin") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("admin.home")

@@ -1,0 +1,47 @@
+"""``flask --app wsgi …`` commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from .extensions import db
+from .models import StaffUser
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_staff)
+    app.cli.add_command(seed_demo)
+
+
+@click.command("create-staff")
+@click.argument("email")
+@click.option("--name", default="", help="Shown in order history.")
+@click.password_option(help="Asked for when not given.")
+def create_staff(email: str, name: str, password: str) -> None:
+    """Create a staff account (or reset its password) for EMAIL."""
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="password")
+    email = email.strip().lower()
+    staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
+    created = staff is None
+    if created:
+        staff = StaffUser(email=email, name=name or email.split("@")[0].title())
+        db.session.add(staff)
+    elif name:
+        staff.name = name
+    staff.set_password(password)
+    staff.active = True
+    db.session.commit()
+    click.echo(f"{'Created' if created else 'Updated'} staff account {email}.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only seed when there are no customers yet.")
+def seed_demo(if_empty: bool) -> None:
+    """Fill the database with a believable roastery; running it again adds nothing."""
+    from .demo import seed
+
+    report = seed(only_if_empty=if_empty)
+    click.echo(report)

@@ -1,0 +1,75 @@
+"""Settings, read from the environment in one place.
+
+Every variable is listed in the README's configuration table. Defaults are safe for development: SQLite
+under ``instance/``, no Redis (jobs run in-process after the commit), mail kept in the database and shown
+to staff instead of being sent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """Normalise a DATABASE_URL as PaaS add-ons hand it out into one SQLAlchemy accepts."""
+    if not raw:
+        return "sqlite:///" + str(Path(instance_path) / "wholesale.sqlite3")
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://"):]
+    if raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://"):]
+    return raw
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ.get
+    production = env("FLASK_ENV", env("APP_ENV", "development")) == "production"
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "SECRET_KEY": env("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env("REDIS_URL") or None,
+        "RQ_QUEUE": env("RQ_QUEUE", "wholesale"),
+        # Public base URL that links in emails are built from (never the request's Host header).
+        "PUBLIC_BASE_URL": (env("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "ROASTERY_NAME": env("ROASTERY_NAME", "Hillside Coffee Roasters"),
+        "ROASTERY_ADDRESS": env("ROASTERY_ADDRESS", "12 Mill Lane, Portland, OR 97201"),
+        "ROASTERY_EMAIL": env("ROASTERY_EMAIL", "orders@hillside.example"),
+        "ROASTERY_TIMEZONE": env("ROASTERY_TIMEZONE", "America/Los_Angeles"),
+        "REMINDER_DEFAULT_WEEKDAY": _int("REMINDER_DEFAULT_WEEKDAY", 6),  # Monday=0 … Sunday=6
+        "REMINDER_DEFAULT_TIME": env("REMINDER_DEFAULT_TIME", "02:00"),
+        "REMINDER_DEFAULT_TIMEZONE": env("REMINDER_DEFAULT_TIMEZONE", "America/Los_Angeles"),
+        "MAIL_SERVER": env("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Hillside Coffee <orders@hillside.example>"),
+        # Without MAIL_SERVER set explicitly, development keeps mail in the outbox and shows it to staff.
+        "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", "MAIL_SERVER" not in os.environ),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # A phone tab left open for hours must still be able to post: the token lives with the session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Requests above this are refused with a friendly 413 page before any form code runs.
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
+    }

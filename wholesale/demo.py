@@ -1,0 +1,2 @@
+def seed(only_if_empty: bool = False) -> str:
+    raise NotImplementedError

@@ -1,0 +1,48 @@
+"""How money, weights and times read on screen, as Jinja filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+
+def money(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"${value:,.2f}"
+
+
+def grams(value: int | None) -> str:
+    if value is None:
+        return ""
+    if value >= 1000:
+        return f"{value / 1000:,.2f} kg".replace(".00 kg", " kg")
+    return f"{value} g"
+
+
+def percent(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.normalize():f} %"
+
+
+def local_time(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """A UTC instant shown in the roastery's time zone."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(current_app.config["ROASTERY_TIMEZONE"])
+    return value.astimezone(zone).strftime(fmt)
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(money)
+    app.add_template_filter(grams)
+    app.add_template_filter(percent)
+    app.add_template_filter(local_time)
+
+    @app.context_processor
+    def roastery():
+        return {"roastery_name": app.config["ROASTERY_NAME"]}

@@ -1,0 +1,76 @@
+"""Form fields shared by every area: numbers that refuse NaN, infinities and float noise."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from wtforms import DecimalField, IntegerField
+from wtforms.validators import ValidationError
+
+
+class _BoundedDecimalField(DecimalField):
+    """A decimal with at most two places between ``low`` and ``high``; anything else is a clear error."""
+
+    low = Decimal("0")
+    high = Decimal("100000")
+    noun = "an amount"
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, places=2, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0].strip() == "":
+            self.data = None
+            return
+        raw = valuelist[0].strip().replace(",", "").lstrip("$").rstrip("%").strip()
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            self.data = None
+            raise ValueError(f"Enter {self.noun} as a number, like {self.example}.") from None
+        if not value.is_finite():
+            self.data = None
+            raise ValueError(f"Enter {self.noun} as a number, like {self.example}.")
+        self.data = value
+
+    def pre_validate(self, form):
+        value = self.data
+        if value is None:
+            return
+        if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+            raise ValidationError("Use at most two decimal places.")
+        if not (self.low <= value <= self.high):
+            raise ValidationError(f"Enter a value from {self.low} to {self.high}.")
+
+
+class MoneyField(_BoundedDecimalField):
+    noun = "a price"
+    example = "12.50"
+
+
+class PercentField(_BoundedDecimalField):
+    high = Decimal("100")
+    noun = "a percentage"
+    example = "12.5"
+
+
+class CountField(IntegerField):
+    """A whole number between ``low`` and ``high``; '1.5', '1e3', 'NaN' and '' are refused with a message."""
+
+    def __init__(self, label=None, validators=None, low=0, high=1_000_000, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.low, self.high = low, high
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0].strip() == "":
+            self.data = None
+            return
+        raw = valuelist[0].strip()
+        if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 12:
+            self.data = None
+            raise ValueError("Enter a whole number.")
+        self.data = int(raw)
+
+    def pre_validate(self, form):
+        if self.data is not None and not (self.low <= self.data <= self.high):
+            raise ValidationError(f"Enter a whole number from {self.low} to {self.high:,}.")

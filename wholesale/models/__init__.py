@@ -1,0 +1,28 @@
+"""The domain of DESIGN.md as SQLAlchemy models, one module per idea."""
+
+from .catalog import Product, ShippingOption, Variant
+from .customers import Contact, Customer, CustomerPrice
+from .orders import CHANNELS, STATUSES, Order, OrderEvent, OrderLine
+from .outbox import Email, ReminderSend
+from .production import ProductionRun
+from .staff import StaffUser
+from .types import utcnow
+
+__all__ = [
+    "CHANNELS",
+    "STATUSES",
+    "Contact",
+    "Customer",
+    "CustomerPrice",
+    "Email",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "Product",
+    "ProductionRun",
+    "ReminderSend",
+    "ShippingOption",
+    "StaffUser",
+    "Variant",
+    "utcnow",
+]

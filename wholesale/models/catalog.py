@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import Money, Percent, UTCDateTime, utcnow
+
+
+class Product(db.Model):
+    """A coffee (or another item) the roastery sells; its sizes are variants."""
+
+    __tablename__ = "product"
+    __table_args__ = (
+        CheckConstraint("kind IN ('coffee', 'other')", name="kind_known"),
+        CheckConstraint(
+            "roast_loss_percent IS NULL OR (roast_loss_percent >= 0 AND roast_loss_percent < 10000)",
+            name="roast_loss_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(16), default="coffee")
+    # Share of green weight lost in roasting, e.g. 15.00; only coffees have one.
+    roast_loss_percent: Mapped[Decimal | None] = mapped_column(Percent)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="product", order_by="Variant.net_weight_g", cascade="all, delete-orphan"
+    )
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
+
+    @property
+    def is_coffee(self) -> bool:
+        return self.kind == "coffee"
+
+    def __repr__(self) -> str:
+        return f"<Product {self.name}>"
+
+
+class Variant(db.Model):
+    """One size of a product: a SKU with its wholesale price and net weight."""
+
+    __tablename__ = "variant"
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("net_weight_g >= 0", name="net_weight_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    sku: Mapped[str] = mapped_column(String(40), unique=True)
+    price: Mapped[Decimal] = mapped_column(Money)
+    net_weight_g: Mapped[int]
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None or self.product.retired
+
+    @property
+    def label(self) -> str:
+        return f"{self.product.name}, {self.name}"
+
+    def __repr__(self) -> str:
+        return f"<Variant {self.sku}>"
+
+
+class ShippingOption(db.Model):
+    """A way an order reaches the customer (our van, courier, pickup) and its fee."""
+
+    __tablename__ = "shipping_option"
+    __table_args__ = (CheckConstraint("fee >= 0", name="fee_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<ShippingOption {self.name}>"

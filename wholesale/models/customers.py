@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import datetime, time
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from ..extensions import db
+from .catalog import ShippingOption, Variant
+from .types import Money, Percent, UTCDateTime, utcnow
+
+
+class Customer(db.Model):
+    """A wholesale account: a café, grocer or office that orders for itself."""
+
+    __tablename__ = "customer"
+    __table_args__ = (
+        CheckConstraint("discount_percent >= 0 AND discount_percent <= 10000", name="discount_range"),
+        CheckConstraint("reminder_weekday BETWEEN 0 AND 6", name="reminder_weekday_range"),
+        CheckConstraint("token_version >= 1", name="token_version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_name: Mapped[str] = mapped_column(String(160), unique=True)
+    delivery_address: Mapped[str] = mapped_column(Text, default="")
+    default_shipping_option_id: Mapped[int | None] = mapped_column(ForeignKey("shipping_option.id"))
+    discount_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumping this invalidates every sign-in link already sent to the customer's contacts.
+    token_version: Mapped[int] = mapped_column(default=1)
+    # Weekly reminder: weekday (Monday=0 … Sunday=6) and wall-clock time in an IANA zone.
+    reminders_enabled: Mapped[bool] = mapped_column(default=False)
+    reminder_weekday: Mapped[int] = mapped_column(default=6)
+    reminder_time: Mapped[time] = mapped_column(Time, default=time(2, 0))
+    reminder_timezone: Mapped[str] = mapped_column(String(64), default="America/Los_Angeles")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="customer", order_by="Contact.id", cascade="all, delete-orphan"
+    )
+    prices: Mapped[list[CustomerPrice]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan"
+    )
+    default_shipping_option: Mapped[ShippingOption | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Customer {self.business_name}>"
+
+
+class Contact(db.Model):
+    """A person who orders for a customer and signs in with the emailed link."""
+
+    __tablename__ = "contact"
+    # Emails are stored lowercased and unique, so uniqueness is case-insensitive in the database itself.
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    receives_reminders: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+    @validates("email")
+    def _normalise_email(self, _key, value: str) -> str:
+        return value.strip().lower()
+
+    def __repr__(self) -> str:
+        return f"<Contact {self.email}>"
+
+
+class CustomerPrice(db.Model):
+    """A negotiated price for one variant that replaces the list price for one customer."""
+
+    __tablename__ = "customer_price"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "variant_id"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variant.id"), index=True)
+    price: Mapped[Decimal] = mapped_column(Money)
+
+    customer: Mapped[Customer] = relationship(back_populates="prices")
+    variant: Mapped[Variant] = relationship()

@@ -1,0 +1,7 @@
+"""The customer portal at /: signed in by the emailed link, never by a password."""
+
+from flask import Blueprint
+
+bp = Blueprint("portal", __name__)
+
+from . import routes  # noqa: E402,F401  (routes attach themselves to bp)

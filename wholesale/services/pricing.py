@@ -1,0 +1,73 @@
+"""What an order costs. The one place prices and totals are computed, and the one rounding rule.
+
+- A line's unit price is the customer's negotiated price for that variant if there is one, else the list
+  price; staff may override it on an order (with a reason).
+- subtotal = Σ unit price × quantity (exact: prices are whole cents).
+- discount = subtotal × discount percent / 100, **rounded half up to the cent once**, plus any fixed
+  discount amount; never more than the subtotal.
+- total = subtotal − discount + shipping fee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Customer, CustomerPrice, Order, Variant
+from ..models.types import to_money
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal
+    discount: Decimal
+    shipping: Decimal
+    total: Decimal
+
+
+def compute_totals(
+    line_amounts: Iterable[Decimal],
+    discount_percent: Decimal = ZERO,
+    discount_amount: Decimal = ZERO,
+    shipping_fee: Decimal = ZERO,
+) -> Totals:
+    subtotal = sum(line_amounts, ZERO)
+    discount = min(subtotal, to_money(subtotal * discount_percent / 100) + discount_amount)
+    return Totals(subtotal, discount, shipping_fee, subtotal - discount + shipping_fee)
+
+
+def order_totals(order: Order) -> Totals:
+    return compute_totals(
+        (line.unit_price * line.quantity for line in order.lines),
+        order.discount_percent,
+        order.discount_amount,
+        order.shipping_fee,
+    )
+
+
+def apply_totals(order: Order) -> Totals:
+    """Store the order's subtotal and total (kept on the row so lists never sum lines)."""
+    totals = order_totals(order)
+    order.subtotal = totals.subtotal
+    order.total = totals.total
+    return totals
+
+
+def customer_prices(customer: Customer, variant_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
+    """The customer's negotiated prices, by variant id, in one query."""
+    query = select(CustomerPrice.variant_id, CustomerPrice.price).where(
+        CustomerPrice.customer_id == customer.id
+    )
+    if variant_ids is not None:
+        query = query.where(CustomerPrice.variant_id.in_(list(variant_ids)))
+    return dict(db.session.execute(query).tuples().all())
+
+
+def unit_price(variant: Variant, negotiated: dict[int, Decimal]) -> Decimal:
+    return negotiated.get(variant.id, variant.price)

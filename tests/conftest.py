@@ -67,6 +67,7 @@ def app(database_uri, tmp_path_factory):
             "REDIS_URL": None,
             "SERVER_NAME": None,
             "PUBLIC_BASE_URL": "http://portal.test",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
     with app.app_context():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
 @click.argument("email")
 @click.option("--name", default="", help="Shown in order history.")
 @click.password_option(help="Asked for when not given.")
+@with_appcontext
 def create_staff(email: str, name: str, password: str) -> None:
     """Create a staff account (or reset its password) for EMAIL."""
     if len(password) < 8:
@@ -39,6 +41,7 @@ def create_staff(email: str, name: str, password: str) -> None:
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only seed when there are no customers yet.")
+@with_appcontext
 def seed_demo(if_empty: bool) -> None:
     """Fill the database with a believable roastery; running it again adds nothing."""
     from .demo import seed

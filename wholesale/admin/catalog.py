@@ -1,8 +1,174 @@
-from flask import abort
+"""Staff pages for the catalog: products, their sizes, and shipping options."""
 
+from flask import flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Product, ShippingOption, Variant
+from ..services import catalog
+from ..services.errors import ServiceError
 from . import bp
+from .catalog_forms import ProductForm, ShippingOptionForm, VariantForm
+
+
+def _refused(form, error: ServiceError) -> None:
+    getattr(form, error.field).errors.append(error.message)
+
+
+def _status(form) -> int:
+    return 400 if form.errors else 200
 
 
 @bp.get("/products")
 def products():
-    abort(404)
+    return render_template("admin/products.html", products=catalog.catalog_listing())
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+def product_new():
+    form = ProductForm()
+    if form.validate_on_submit():
+        try:
+            product = catalog.create_product(**_product_data(form))
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            flash(f"Added {product.name}. Now add its sizes.")
+            return redirect(url_for("admin.product", product_id=product.id), code=303)
+    return render_template("admin/product_new.html", form=form), _status(form)
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+def product(product_id: int):
+    product = db.get_or_404(Product, product_id)
+    form = ProductForm(obj=product)
+    if form.validate_on_submit():
+        try:
+            catalog.update_product(product, **_product_data(form))
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            flash(f"Saved {product.name}.")
+            return redirect(url_for("admin.product", product_id=product.id), code=303)
+    return _product_page(product, form=form)
+
+
+@bp.post("/products/<int:product_id>/variants")
+def variant_new(product_id: int):
+    product = db.get_or_404(Product, product_id)
+    form = VariantForm(prefix="variant")
+    if form.validate_on_submit():
+        try:
+            variant = catalog.add_variant(product, **_variant_data(form))
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            flash(f"Added {variant.name} ({variant.sku}).")
+            return redirect(url_for("admin.product", product_id=product.id), code=303)
+    return _product_page(product, variant_form=form)
+
+
+@bp.post("/products/<int:product_id>/retire")
+def product_retire(product_id: int):
+    product = db.get_or_404(Product, product_id)
+    catalog.set_product_retired(product, True)
+    flash(f"{product.name} is retired: customers no longer see it; past orders keep it.")
+    return redirect(url_for("admin.product", product_id=product.id), code=303)
+
+
+@bp.post("/products/<int:product_id>/restore")
+def product_restore(product_id: int):
+    product = db.get_or_404(Product, product_id)
+    catalog.set_product_retired(product, False)
+    flash(f"{product.name} is offered again.")
+    return redirect(url_for("admin.product", product_id=product.id), code=303)
+
+
+@bp.route("/variants/<int:variant_id>", methods=["GET", "POST"])
+def variant_edit(variant_id: int):
+    variant = db.get_or_404(Variant, variant_id)
+    form = VariantForm(obj=variant)
+    if form.validate_on_submit():
+        try:
+            catalog.update_variant(variant, **_variant_data(form))
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            flash(f"Saved {variant.label}.")
+            return redirect(url_for("admin.product", product_id=variant.product_id), code=303)
+    return render_template("admin/variant_edit.html", variant=variant, form=form), _status(form)
+
+
+@bp.post("/variants/<int:variant_id>/retire")
+def variant_retire(variant_id: int):
+    variant = db.get_or_404(Variant, variant_id)
+    catalog.set_variant_retired(variant, True)
+    flash(f"{variant.label} is retired.")
+    return redirect(url_for("admin.product", product_id=variant.product_id), code=303)
+
+
+@bp.post("/variants/<int:variant_id>/restore")
+def variant_restore(variant_id: int):
+    variant = db.get_or_404(Variant, variant_id)
+    catalog.set_variant_retired(variant, False)
+    flash(f"{variant.label} is offered again.")
+    return redirect(url_for("admin.product", product_id=variant.product_id), code=303)
+
+
+@bp.route("/shipping-options", methods=["GET", "POST"])
+def shipping_options():
+    form = ShippingOptionForm()
+    if form.validate_on_submit():
+        try:
+            option = catalog.save_shipping_option(None, **_shipping_data(form))
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            flash(f"Added {option.name}.")
+            return redirect(url_for("admin.shipping_options"), code=303)
+    options = db.session.scalars(select(ShippingOption).order_by(ShippingOption.position, ShippingOption.name))
+    return render_template("admin/shipping_options.html", options=list(options), form=form), _status(form)
+
+
+@bp.route("/shipping-options/<int:option_id>", methods=["GET", "POST"])
+def shipping_option_edit(option_id: int):
+    option = db.get_or_404(ShippingOption, option_id)
+    form = ShippingOptionForm(obj=option)
+    if form.validate_on_submit():
+        try:
+            catalog.save_shipping_option(option, **_shipping_data(form))
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            flash(f"Saved {option.name}.")
+            return redirect(url_for("admin.shipping_options"), code=303)
+    return render_template("admin/shipping_option_edit.html", option=option, form=form), _status(form)
+
+
+def _product_page(product: Product, form=None, variant_form=None):
+    form = form or ProductForm(obj=product, formdata=None)
+    variant_form = variant_form or VariantForm(prefix="variant", formdata=None)
+    status = 400 if form.errors or variant_form.errors else 200
+    return render_template("admin/product.html", product=product, form=form, variant_form=variant_form), status
+
+
+def _product_data(form: ProductForm) -> dict:
+    return {
+        "name": form.name.data,
+        "kind": form.kind.data,
+        "roast_loss_percent": form.roast_loss_percent.data,
+        "description": form.description.data or "",
+    }
+
+
+def _variant_data(form: VariantForm) -> dict:
+    return {
+        "name": form.name.data,
+        "sku": form.sku.data,
+        "price": form.price.data,
+        "net_weight_g": form.net_weight_g.data,
+    }
+
+
+def _shipping_data(form: ShippingOptionForm) -> dict:
+    return {"name": form.name.data, "fee": form.fee.data, "position": form.position.data, "active": form.active.data}

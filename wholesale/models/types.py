@@ -41,9 +41,13 @@ class _ScaledDecimal(TypeDecorator):
 class Money(_ScaledDecimal):
     """Dollars and cents: ``Decimal('12.50')`` is stored as ``1250``."""
 
+    cache_ok = True
+
 
 class Percent(_ScaledDecimal):
     """A percentage with two places: ``Decimal('12.5')`` is stored as ``1250``."""
+
+    cache_ok = True
 
 
 class UTCDateTime(TypeDecorator):

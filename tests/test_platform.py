@@ -1,0 +1,143 @@
+"""What the whole app promises: health checks, friendly errors, headers, migrations matching the models."""
+
+import os
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from wholesale import create_app
+from wholesale.extensions import db
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none", "REDIS_URL": None}
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_healthz_reports_redis_when_configured(app):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    try:
+        response = app.test_client().get("/healthz")
+    finally:
+        app.config["REDIS_URL"] = None
+    assert response.status_code == 200  # orders still work; jobs wait in the outbox
+    assert response.get_json()["redis"] == "unreachable"
+
+
+def test_a_page_that_needs_the_database_shows_a_503_page_when_it_is_down():
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none", "SECRET_KEY": "x"}
+    )
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["staff_id"] = 1
+    response = client.get("/admin/")
+    assert response.status_code == 503
+    assert "briefly unavailable" in response.get_data(as_text=True)
+
+
+def test_unknown_pages_get_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_a_ten_megabyte_field_is_refused_with_a_message_and_saves_nothing(staff_client, forms):
+    token = forms.token("/admin/products/new")
+    response = staff_client.post(
+        "/admin/products/new", data={"csrf_token": token, "name": "x" * (10 * 1024 * 1024), "kind": "coffee"}
+    )
+    assert response.status_code == 413
+    assert "larger than we accept" in response.get_data(as_text=True)
+    assert "x" * 100 not in staff_client.get("/admin/products").get_data(as_text=True)
+
+
+def test_every_page_carries_security_headers(client):
+    response = client.get("/admin/sign-in")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_session_cookie_is_httponly_and_lax(staff_client):
+    cookie = staff_client.get_cookie("session")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_pages_have_no_inline_script_or_style(client):
+    page = client.get("/admin/sign-in").get_data(as_text=True)
+    assert "<script>" not in page and "style=" not in page and "<style" not in page
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("postgres://u:p@h:5432/d", "postgresql+psycopg://u:p@h:5432/d"),
+        ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_paas_database_urls_are_understood(raw, expected):
+    from wholesale.config import database_url
+
+    assert database_url(raw, "/inst") == expected
+
+
+def test_default_database_is_sqlite_under_instance():
+    from wholesale.config import database_url
+
+    assert database_url(None, "/srv/app/instance") == "sqlite:////srv/app/instance/wholesale.sqlite3"
+
+
+@pytest.fixture
+def empty_database(database_uri, tmp_path):
+    """A second, empty database beside the test one, for running the migrations from scratch."""
+    if database_uri.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_uri)
+    name = url.database + "_mig"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_migrations_build_the_schema_and_match_the_models(empty_database):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            drift = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert drift == [], f"models and migrations differ; run `flask --app wsgi db migrate`: {drift}"
+
+
+def test_migrations_directory_is_found_from_any_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert os.path.isdir(app.extensions["migrate"].directory)

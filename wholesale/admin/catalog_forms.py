@@ -1,0 +1,47 @@
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
+
+from ..forms import CountField, MoneyField, PercentField
+
+
+class ProductForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter the product's name."), Length(max=120)])
+    kind = SelectField("Kind", choices=[SelectChoice("coffee", "Coffee"), SelectChoice("other", "Other item")], default="coffee")
+    roast_loss_percent = PercentField("Roast loss (%)")
+    description = TextAreaField("Description", validators=[Length(max=2000)])
+
+    def validate_roast_loss_percent(self, field):
+        if self.kind.data != "coffee":
+            return
+        if field.data is None:
+            raise ValidationError("Coffees need a roast loss, e.g. 15.")
+        if field.data >= Decimal("100"):
+            raise ValidationError("Roast loss must be under 100 %.")
+
+
+class VariantForm(FlaskForm):
+    name = StringField("Size", validators=[DataRequired("Enter the size, e.g. 340 g bag."), Length(max=60)])
+    sku = StringField(
+        "SKU",
+        validators=[
+            DataRequired("Enter a SKU."),
+            Length(max=40),
+            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message="Use letters, digits, dots, dashes or underscores."),
+        ],
+    )
+    price = MoneyField("Wholesale price ($)", validators=[InputRequired("Enter the wholesale price.")])
+    net_weight_g = CountField(
+        "Net weight (g)", validators=[InputRequired("Enter the net weight in grams.")], low=1, high=100_000
+    )
+
+
+class ShippingOptionForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=80)])
+    fee = MoneyField("Fee ($)", validators=[InputRequired("Enter the fee (0 for free).")])
+    position = CountField(
+        "Position in lists", validators=[InputRequired("Enter a position, e.g. 0.")], default=0, low=0, high=1000
+    )
+    active = BooleanField("Offered to customers", default=True)

@@ -1,0 +1,113 @@
+"""Managing the catalog: products, their sizes (variants) and shipping options.
+
+Each function is one use case and commits once. Nothing is ever deleted: retiring keeps history intact,
+and a retired product or size simply stops being offered to customers.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Product, ShippingOption, Variant, utcnow
+from .errors import ServiceError
+
+
+def _commit_unique(message: str, field: str) -> None:
+    """Commit; a unique constraint that a concurrent request won becomes a message beside ``field``."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(message, field) from None
+
+
+def _taken(column, value: str, exclude_id: int | None = None) -> bool:
+    query = select(column.class_.id).where(func.lower(column) == value.lower())
+    if exclude_id is not None:
+        query = query.where(column.class_.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _product_fields(name: str, kind: str, roast_loss_percent: Decimal | None, description: str) -> dict:
+    return {
+        "name": name.strip(),
+        "kind": kind,
+        "roast_loss_percent": roast_loss_percent if kind == "coffee" else None,
+        "description": description.strip(),
+    }
+
+
+def create_product(*, name, kind, roast_loss_percent, description="") -> Product:
+    fields = _product_fields(name, kind, roast_loss_percent, description)
+    if _taken(Product.name, fields["name"]):
+        raise ServiceError("A product with this name already exists.", "name")
+    product = Product(**fields)
+    db.session.add(product)
+    _commit_unique("A product with this name already exists.", "name")
+    return product
+
+
+def update_product(product: Product, *, name, kind, roast_loss_percent, description="") -> Product:
+    fields = _product_fields(name, kind, roast_loss_percent, description)
+    if _taken(Product.name, fields["name"], exclude_id=product.id):
+        raise ServiceError("A product with this name already exists.", "name")
+    for key, value in fields.items():
+        setattr(product, key, value)
+    _commit_unique("A product with this name already exists.", "name")
+    return product
+
+
+def set_product_retired(product: Product, retired: bool) -> None:
+    product.retired_at = (product.retired_at or utcnow()) if retired else None
+    db.session.commit()
+
+
+def add_variant(product: Product, *, name, sku, price, net_weight_g) -> Variant:
+    sku = sku.strip().upper()
+    if _taken(Variant.sku, sku):
+        raise ServiceError("This SKU is already used by another size.", "sku")
+    variant = Variant(product=product, name=name.strip(), sku=sku, price=price, net_weight_g=net_weight_g)
+    db.session.add(variant)
+    _commit_unique("This SKU is already used by another size.", "sku")
+    return variant
+
+
+def update_variant(variant: Variant, *, name, sku, price, net_weight_g) -> Variant:
+    sku = sku.strip().upper()
+    if _taken(Variant.sku, sku, exclude_id=variant.id):
+        raise ServiceError("This SKU is already used by another size.", "sku")
+    variant.name, variant.sku, variant.price, variant.net_weight_g = name.strip(), sku, price, net_weight_g
+    _commit_unique("This SKU is already used by another size.", "sku")
+    return variant
+
+
+def set_variant_retired(variant: Variant, retired: bool) -> None:
+    variant.retired_at = (variant.retired_at or utcnow()) if retired else None
+    db.session.commit()
+
+
+def save_shipping_option(option: ShippingOption | None, *, name, fee, position, active) -> ShippingOption:
+    """Create (``option`` is None) or update a shipping option."""
+    name = name.strip()
+    if _taken(ShippingOption.name, name, exclude_id=option.id if option else None):
+        raise ServiceError("A shipping option with this name already exists.", "name")
+    if option is None:
+        option = ShippingOption()
+        db.session.add(option)
+    option.name, option.fee, option.position, option.active = name, fee, position, active
+    _commit_unique("A shipping option with this name already exists.", "name")
+    return option
+
+
+def catalog_listing(include_retired: bool = True) -> list[Product]:
+    """Every product with its variants, in two queries, coffees first."""
+    from sqlalchemy.orm import selectinload
+
+    query = select(Product).options(selectinload(Product.variants)).order_by(Product.kind, Product.name)
+    if not include_retired:
+        query = query.where(Product.retired_at.is_(None))
+    return list(db.session.scalars(query))

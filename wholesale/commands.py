@@ -14,6 +14,7 @@ from .models import StaffUser
 def register(app: Flask) -> None:
     app.cli.add_command(create_staff)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(welcome)
 
 
 @click.command("create-staff")
@@ -48,3 +49,21 @@ def seed_demo(if_empty: bool) -> None:
 
     report = seed(only_if_empty=if_empty)
     click.echo(report)
+
+
+@click.command("welcome")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+@with_appcontext
+def welcome(base_url: str) -> None:
+    """Print how to sign in to the running app (used by `make run`)."""
+    from .demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
+
+    base_url = base_url.rstrip("/")
+    click.echo("")
+    click.echo(f"  Wholesale portal: {base_url}/")
+    demo_staff = db.session.scalar(select(StaffUser).where(StaffUser.email == DEMO_STAFF_EMAIL))
+    if demo_staff is not None and demo_staff.check_password(DEMO_STAFF_PASSWORD):
+        click.echo(f"  Staff sign-in:    {base_url}/admin/  as {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
+    else:
+        click.echo(f"  Staff sign-in:    {base_url}/admin/  (add an account: flask --app wsgi create-staff EMAIL)")
+    click.echo("")

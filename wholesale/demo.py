@@ -1,2 +1,391 @@
+"""``flask --app wsgi seed-demo``: a believable roastery with eight weeks of weekly orders.
+
+Everything is looked up by its natural key first (product name, SKU, shipping option name, business name,
+contact email, staff email), so running it again adds nothing; order history is only made for customers that
+have no orders yet. Random choices come from generators seeded per customer, so the data is the same on every
+run (dates are relative to today). One transaction, committed once at the end.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import (
+    Contact,
+    Customer,
+    CustomerPrice,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    ProductionRun,
+    ShippingOption,
+    StaffUser,
+    Variant,
+    utcnow,
+)
+from .services import pricing
+
+SEED = "hillside-demo-1"
+WEEKS = 8  # this week and the seven before it
+ROAST_WEEKDAYS = (0, 3)  # Monday and Thursday; the van delivers Tuesday and Friday
+NOTHING = "Demo data already present; nothing added."
+DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD = "owner@hillside.example", "roastery-demo"
+DEMO_STAFF_NAME = "Olivia (owner)"
+# A contact to show the weekly reorder with: ordered last week, nothing placed yet this week.
+DEMO_CONTACT_EMAIL = "rosa@juniperandrye.example"
+
+SIZES = (("340", "340 g (12 oz)", 340), ("907", "907 g (2 lb)", 907), ("2268", "2268 g (5 lb)", 2268))
+
+# name, SKU prefix, roast loss %, prices for 340 g / 907 g / 2268 g (None: not sold in that size), description
+COFFEES = [
+    ("Hillside House Espresso", "HSE", "15.0", ("11.50", "27.00", "62.50"),
+     "Our house blend for milk drinks: milk chocolate, toasted almond, dried cherry."),
+    ("Morning Ridge Blend", "MRB", "14.0", ("10.75", "25.00", "57.50"),
+     "Drip and batch-brew blend: brown sugar, orange peel, hazelnut."),
+    ("Ethiopia Guji Natural", "ETH", "16.5", ("14.25", "35.50", None),
+     "Hambela, natural process: blueberry, jasmine, cocoa nib."),
+    ("Colombia Huila Washed", "COL", "14.5", ("12.50", "30.00", "69.00"),
+     "Smallholders around Pitalito: red apple, panela, round body."),
+    ("Guatemala Huehuetenango", "GUA", "15.0", ("12.75", "30.50", "70.00"),
+     "High-grown washed lot: cocoa, plum, a clean finish."),
+    ("Sumatra Mandheling", "SUM", "17.5", ("12.25", "29.00", None),
+     "Wet-hulled: cedar, dark chocolate, heavy body."),
+    ("Brazil Cerrado Pulped Natural", "BRA", "13.5", (None, "23.50", "54.00"),
+     "Peanut, cocoa and low acidity: our espresso base and a favourite for cold brew."),
+    ("Swiss Water Decaf Colombia", "DEC", "16.0", ("12.75", "31.00", "72.50"),
+     "Decaffeinated with water only: caramel, red apple, no compromise."),
+    ("Kenya Kirinyaga AA", "KEN", "15.5", ("15.50", "38.00", None),
+     "Seasonal lot, sold out: blackcurrant, grapefruit, juicy."),
+]
+# name, [(SKU, variant name, net weight g, price)], description
+OTHERS = [
+    ("Cold Brew Filter Packs", [("CB-12", "Case of 12 × 120 g", 1440, "36.00"),
+                                ("CB-24", "Case of 24 × 120 g", 2880, "68.00")],
+     "Ground Brazil Cerrado in filter bags: one pack makes 2 L of concentrate overnight."),
+    ("Unbleached Cone Filters #4", [("FLT-500", "Box of 500", 900, "14.00")],
+     "Oxygen-whitened paper filters for cone brewers."),
+]
+RETIRED_PRODUCTS = {"Kenya Kirinyaga AA": 24}  # name: retired this many days ago
+RETIRED_SKUS = {"COL-2268": 40}
+
+SHIPPING = [("Roastery van (Tue/Fri)", "0.00"), ("Courier", "12.00"), ("Pickup at roastery", "0.00")]
+VAN, COURIER, PICKUP = (name for name, _ in SHIPPING)
+
+LA = (6, time(2, 0), "America/Los_Angeles")  # Sunday 02:00, the default
+# name, address, shipping, discount %, reminder (None: off), contacts (name, email, receives reminders),
+# usual basket {SKU: quantity}, negotiated prices {SKU: price}, odds of ordering in a given week, notes
+CUSTOMERS = [
+    ("Blue Door Café", "2130 SE Division St\nPortland, OR 97202", VAN, "5", LA,
+     [("Maya Okafor", "maya@bluedoorcafe.example", True), ("Theo Brandt", "theo@bluedoorcafe.example", True)],
+     {"HSE-2268": 2, "ETH-340": 4, "DEC-907": 1}, {}, 0.9, "Back door on the alley; ring twice."),
+    ("Juniper & Rye Bakery", "815 N Killingsworth St\nPortland, OR 97217", VAN, "0", LA,
+     [("Rosa Delgado", "rosa@juniperandrye.example", True), ("Eli Moss", "eli@juniperandrye.example", True)],
+     {"MRB-907": 3, "HSE-907": 2, "CB-12": 1}, {"MRB-907": "23.50"}, 0.85, ""),
+    ("Northside Grocery Co-op", "4420 N Interstate Ave\nPortland, OR 97217", VAN, "10", LA,
+     [("Dev Patel", "dev.patel@northsidecoop.example", True),
+      ("Receiving desk", "receiving@northsidecoop.example", False),
+      ("Aimee Laurent", "aimee@northsidecoop.example", True)],
+     {"MRB-340": 12, "ETH-340": 6, "COL-340": 6, "DEC-340": 4, "SUM-340": 4, "KEN-340": 4},
+     {"MRB-340": "9.75"}, 0.85, "Retail shelf; net 30 invoice."),
+    ("Lanternfish Coffee Bar", "1509 NW 23rd Ave\nPortland, OR 97210", VAN, "0", LA,
+     [("Jonah Reyes", "jonah@lanternfish.example", True), ("Priya Shah", "priya@lanternfish.example", True)],
+     {"HSE-2268": 4, "BRA-2268": 1, "GUA-907": 2, "KEN-907": 1},
+     {"HSE-2268": "58.00", "BRA-2268": "50.00"}, 0.95, "Our biggest café account."),
+    ("Fernwood Design Studio", "1120 SW 5th Ave, Suite 800\nPortland, OR 97204", COURIER, "0", LA,
+     [("Hannah Cole", "office@fernwood.example", True), ("Raj Menon", "raj@fernwood.example", False)],
+     {"MRB-907": 2, "DEC-340": 1}, {}, 0.75, "Office kitchen; deliver to reception."),
+    ("Tidewater Books & Coffee", "3314 SE Belmont St\nPortland, OR 97214", PICKUP, "0", LA,
+     [("Iris Nakamura", "iris@tidewaterbooks.example", True)],
+     {"HSE-907": 2, "COL-907": 1}, {}, 0.7, "Picks up Friday afternoons."),
+    ("Little Owl Kitchen", "2901 NE Alberta St\nPortland, OR 97211", VAN, "2.5", LA,
+     [("Marco Bellini", "chef@littleowlkitchen.example", True),
+      ("Jess Park", "jess@littleowlkitchen.example", False)],
+     {"MRB-2268": 1, "DEC-907": 1, "HSE-907": 1}, {}, 0.85, "Brunch only; closed Mondays."),
+    ("Basecamp Climbing Gym", "1405 SE Stark St\nPortland, OR 97214", VAN, "0", LA,
+     [("Lee Thompson", "frontdesk@basecampclimbing.example", True),
+      ("Ana Ruiz", "cafe@basecampclimbing.example", True)],
+     {"MRB-907": 2, "HSE-907": 1, "CB-12": 1}, {}, 0.8, ""),
+    ("Saltbox Deli & Provisions", "214 Oak St\nHood River, OR 97031", COURIER, "0", LA,
+     [("Nora Whitfield", "nora@saltboxdeli.example", True),
+      ("Ben Whitfield", "ben@saltboxdeli.example", True)],
+     {"GUA-340": 3, "MRB-340": 3, "SUM-340": 2}, {}, 0.75, ""),
+    ("Parallel Labs (New York office)", "55 Water St, Floor 12\nBrooklyn, NY 11201", COURIER, "5",
+     (6, time(6, 0), "America/New_York"),
+     [("Dana Kim", "dana.kim@parallel-labs.example", True),
+      ("Facilities", "facilities@parallel-labs.example", True),
+      ("Chris Ode", "chris.ode@parallel-labs.example", False)],
+     {"ETH-907": 2, "COL-907": 2, "DEC-907": 1, "FLT-500": 1}, {"ETH-907": "33.00"}, 0.8, ""),
+    ("High Desert Bagel Co.", "1010 W Main St\nBoise, ID 83702", COURIER, "0",
+     (0, time(7, 0), "America/Boise"),
+     [("Luis Romero", "luis@highdesertbagel.example", True)],
+     {"MRB-2268": 1, "BRA-907": 2}, {}, 0.8, ""),
+    ("Morning Glory Diner", "7400 SE Foster Rd\nPortland, OR 97206", VAN, "0", None,
+     [("Gloria Hayes", "gloria@morningglorydiner.example", False)],
+     {"MRB-2268": 2, "DEC-340": 2}, {}, 0.9, "Orders by phone on Mondays; no reminder emails."),
+]
+PHONE_ORDERS = {"Morning Glory Diner"}  # always entered by staff
+ORDERING_NOW = {"Blue Door Café", "Northside Grocery Co-op", "Lanternfish Coffee Bar", "Little Owl Kitchen",
+                "Parallel Labs (New York office)"}  # have a pending order this week
+EXTRAS = ["ETH-340", "DEC-340", "CB-12", "GUA-340", "COL-907", "SUM-340", "BRA-907"]
+NOTES = ["Please leave at the back door.", "Can this come Friday?", "Extra bag for a staff training day.",
+         "Grind one bag for batch brew, please."]
+
+
 def seed(only_if_empty: bool = False) -> str:
-    raise NotImplementedError
+    """Add whatever of the demo roastery is missing; return what was added."""
+    session = db.session
+    if only_if_empty and session.scalar(select(Customer.id).limit(1)) is not None:
+        return NOTHING
+    now = utcnow().replace(microsecond=0)
+    created: Counter[str] = Counter()
+    staff = _staff(created)
+    options = _shipping(created)
+    variants = _catalog(now, created)
+    customers = _customers(now, options, variants, created)
+    session.flush()  # ids for the prices, contacts and staff the orders refer to
+
+    have_orders = set(session.scalars(select(Order.customer_id).distinct()))
+    calendar = _Calendar(now)
+    orders: list[tuple[Order, tuple[date, str] | None]] = []
+    for customer, spec in customers:
+        if customer.id not in have_orders:
+            orders += _history(customer, spec, variants, staff, calendar)
+    if orders:
+        runs = calendar.runs(sorted({run for _, run in orders if run}), staff)
+        session.add_all(runs.values())
+        session.flush()
+        for order, run in orders:
+            order.production_run_id = runs[run].id if run else None
+        session.add_all(order for order, _ in orders)
+        created["orders"], created["production runs"] = len(orders), len(runs)
+
+    if not created:
+        session.rollback()
+        return NOTHING
+    session.commit()
+    labels = ["products", "variants", "shipping options", "customers", "contacts", "negotiated prices",
+              "orders", "production runs"]
+    parts = [f"{created[k]} {k}" for k in labels if created[k]]
+    if created["staff"]:
+        parts.append(f"staff sign-in {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
+    return "Seeded " + ", ".join(parts) + "."
+
+
+def _staff(created: Counter) -> StaffUser:
+    staff = db.session.scalar(select(StaffUser).where(StaffUser.email == DEMO_STAFF_EMAIL))
+    if staff is None:  # an existing account keeps its password
+        staff = StaffUser(email=DEMO_STAFF_EMAIL, name=DEMO_STAFF_NAME)
+        staff.set_password(DEMO_STAFF_PASSWORD)
+        db.session.add(staff)
+        created["staff"] += 1
+    return staff
+
+
+def _shipping(created: Counter) -> dict[str, ShippingOption]:
+    names = [name for name, _ in SHIPPING]
+    query = select(ShippingOption).where(ShippingOption.name.in_(names))
+    options = {o.name: o for o in db.session.scalars(query)}
+    for position, (name, fee) in enumerate(SHIPPING, start=1):
+        if name not in options:
+            options[name] = ShippingOption(name=name, fee=Decimal(fee), position=position, active=True)
+            db.session.add(options[name])
+            created["shipping options"] += 1
+    return options
+
+
+def _catalog(now: datetime, created: Counter) -> dict[str, Variant]:
+    """Products and variants by name and SKU; returns every demo variant by SKU."""
+    specs = []  # (name, kind, roast loss, description, [(sku, variant name, grams, price)])
+    for name, prefix, loss, prices, description in COFFEES:
+        bags = [(f"{prefix}-{key}", label, grams, price)
+                for (key, label, grams), price in zip(SIZES, prices) if price is not None]
+        specs.append((name, "coffee", Decimal(loss), description, bags))
+    specs += [(name, "other", None, description, bags) for name, bags, description in OTHERS]
+
+    names = [spec[0] for spec in specs]
+    skus = [bag[0] for spec in specs for bag in spec[4]]
+    products = {p.name: p for p in db.session.scalars(select(Product).where(Product.name.in_(names)))}
+    variants = {v.sku: v for v in db.session.scalars(select(Variant).where(Variant.sku.in_(skus)))}
+    since = now - timedelta(weeks=WEEKS + 6)
+    for name, kind, loss, description, bags in specs:
+        product = products.get(name)
+        if product is None:
+            retired = RETIRED_PRODUCTS.get(name)
+            product = Product(name=name, kind=kind, roast_loss_percent=loss, description=description,
+                              created_at=since, retired_at=now - timedelta(days=retired) if retired else None)
+            db.session.add(product)
+            created["products"] += 1
+        for sku, label, grams, price in bags:
+            if sku not in variants:
+                retired = RETIRED_SKUS.get(sku)
+                variants[sku] = Variant(product=product, name=label, sku=sku, price=Decimal(price),
+                                        net_weight_g=grams, created_at=since,
+                                        retired_at=now - timedelta(days=retired) if retired else None)
+                db.session.add(variants[sku])
+                created["variants"] += 1
+    return variants
+
+
+def _customers(now, options, variants, created) -> list[tuple[Customer, tuple]]:
+    names = [spec[0] for spec in CUSTOMERS]
+    emails = [email for spec in CUSTOMERS for _, email, _ in spec[5]]
+    query = select(Customer).where(Customer.business_name.in_(names))
+    existing = {c.business_name: c for c in db.session.scalars(query)}
+    taken = set(db.session.scalars(select(Contact.email).where(Contact.email.in_(emails))))
+    priced = set(db.session.execute(
+        select(CustomerPrice.customer_id, CustomerPrice.variant_id)
+        .where(CustomerPrice.customer_id.in_([c.id for c in existing.values()]))
+    ).tuples())
+    since = now - timedelta(weeks=WEEKS + 4)
+    result = []
+    for spec in CUSTOMERS:
+        name, address, shipping, discount, reminder, contacts, _, prices, _, notes = spec
+        customer = existing.get(name)
+        if customer is None:
+            weekday, at, zone = reminder or LA
+            customer = Customer(
+                business_name=name, delivery_address=address, default_shipping_option=options[shipping],
+                discount_percent=Decimal(discount), notes=notes, active=True, token_version=1,
+                reminders_enabled=reminder is not None, reminder_weekday=weekday, reminder_time=at,
+                reminder_timezone=zone, created_at=since,
+            )
+            db.session.add(customer)
+            created["customers"] += 1
+        for person, email, receives in contacts:
+            if email not in taken:
+                taken.add(email)
+                db.session.add(Contact(customer=customer, name=person, email=email,
+                                       receives_reminders=receives, created_at=since))
+                created["contacts"] += 1
+        for sku, price in prices.items():
+            variant = variants[sku]
+            if (customer.id, variant.id) not in priced:
+                db.session.add(CustomerPrice(customer=customer, variant=variant, price=Decimal(price)))
+                created["negotiated prices"] += 1
+        result.append((customer, spec))
+    return result
+
+
+class _Calendar:
+    """The weekly rhythm: reminders on Sunday, orders Sunday to Wednesday, roasting on Monday and Thursday."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.today = now.date()
+        sunday = self.today - timedelta(days=(self.today.weekday() + 1) % 7)
+        self.anchor = datetime.combine(sunday, time(15, 0), timezone.utc)  # Sunday morning in Portland
+        self.next_roast = next(self.today + timedelta(days=d) for d in range(1, 8)
+                               if (self.today + timedelta(days=d)).weekday() in ROAST_WEEKDAYS)
+
+    def window(self, weeks_ago: int) -> tuple[datetime, timedelta]:
+        """When week ``weeks_ago``'s orders come in: its start and length."""
+        start = self.anchor - timedelta(weeks=weeks_ago)
+        end = start + timedelta(days=3)
+        if weeks_ago == 0:  # this week: only up to a few minutes ago
+            end = min(end, self.now - timedelta(minutes=10))
+            start = min(start, end - timedelta(hours=12))
+        return start, end - start
+
+    def roast_day(self, weeks_ago: int) -> date:
+        """The Thursday after week ``weeks_ago``'s orders came in."""
+        return (self.anchor - timedelta(weeks=weeks_ago) + timedelta(days=4)).date()
+
+    def runs(self, keys: list[tuple[date, str]], staff: StaffUser) -> dict[tuple[date, str], ProductionRun]:
+        runs = {}
+        for roast_date, status in keys:
+            if status == "closed":  # being roasted today
+                stamps = dict(created_at=self.now - timedelta(days=1),
+                              closed_at=self.now - timedelta(hours=2))
+            else:
+                roasted = datetime.combine(roast_date, time(14, 0), timezone.utc)
+                stamps = dict(created_at=roasted - timedelta(hours=20), closed_at=roasted,
+                              done_at=roasted + timedelta(days=1))
+            runs[roast_date, status] = ProductionRun(roast_date=roast_date, status=status,
+                                                     created_by_staff_id=staff.id, **stamps)
+        return runs
+
+
+def _history(customer: Customer, spec: tuple, variants: dict[str, Variant], staff: StaffUser,
+             calendar: _Calendar) -> list[tuple[Order, tuple[date, str] | None]]:
+    """A customer's weekly orders: its usual basket, give or take, on most weeks."""
+    name, usual, odds = spec[0], spec[6], spec[8]
+    rng = random.Random(f"{SEED}:{name}")
+    negotiated = pricing.customer_prices(customer)
+    contacts = list(customer.contacts)
+    option = customer.default_shipping_option
+    result = []
+    for weeks_ago in range(WEEKS - 1, -1, -1):
+        if weeks_ago == 0 and name not in ORDERING_NOW:
+            continue
+        if weeks_ago > 0 and rng.random() > odds:
+            continue
+        start, length = calendar.window(weeks_ago)
+        placed = (start + length * rng.random()).replace(microsecond=0)
+        quantities = _basket(rng, usual)
+        lines = []
+        for sku, quantity in quantities.items():
+            variant = variants.get(sku)
+            if variant is None or _retired_by(variant, placed):
+                continue
+            lines.append(OrderLine(variant=variant, quantity=quantity,
+                                   unit_price=pricing.unit_price(variant, negotiated)))
+        if not lines:
+            continue
+        by_staff = name in PHONE_ORDERS or not contacts or (weeks_ago > 0 and rng.random() < 0.12)
+        contact = None if by_staff else (contacts[0] if rng.random() < 0.7 else rng.choice(contacts))
+        order = Order(
+            customer=customer, channel="staff" if by_staff else "portal", lines=lines,
+            shipping_option=option, shipping_fee=option.fee if option else Decimal("0"),
+            discount_percent=customer.discount_percent, discount_amount=Decimal("0"),
+            notes=rng.choice(NOTES) if rng.random() < 0.1 else "",
+            placed_by_contact=contact, entered_by_staff_id=staff.id if by_staff else None,
+            placed_at=placed, created_at=placed,
+        )
+        run = None
+        if weeks_ago == 0 and not by_staff:
+            order.status = "pending"
+        else:
+            order.approved_at = placed if by_staff else placed + timedelta(minutes=rng.randint(45, 18 * 60))
+            order.approved_by_staff_id = staff.id
+            if weeks_ago >= 2:
+                order.status, order.roast_date = "fulfilled", calendar.roast_day(weeks_ago)
+                run = (order.roast_date, "done")
+            elif weeks_ago == 1 and rng.random() < 0.6:
+                order.status, order.roast_date = "in_production", calendar.today
+                run = (order.roast_date, "closed")
+            else:
+                order.status, order.roast_date = "approved", calendar.next_roast
+        order.updated_at = order.approved_at or placed
+        order.events.append(OrderEvent(
+            at=placed, action="entered" if by_staff else "placed", changes={},
+            staff_user_id=staff.id if by_staff else None, contact_id=contact.id if contact else None,
+        ))
+        pricing.apply_totals(order)
+        result.append((order, run))
+    return result
+
+
+def _basket(rng: random.Random, usual: dict[str, int]) -> dict[str, int]:
+    """The usual quantities ± 1 or 2, now and then a line left out or an extra item."""
+    basket = {}
+    for sku, quantity in usual.items():
+        if len(usual) > 1 and rng.random() < 0.08:
+            continue
+        spread = 2 if quantity >= 4 else 1
+        basket[sku] = max(1, quantity + rng.choice((0, 0, 0, 1, -1, spread, -spread)))
+    if rng.random() < 0.2:
+        extra = rng.choice(EXTRAS)
+        basket.setdefault(extra, rng.randint(1, 2))
+    return basket
+
+
+def _retired_by(variant: Variant, when: datetime) -> bool:
+    stamps = [t for t in (variant.retired_at, variant.product.retired_at) if t is not None]
+    return any(t <= when for t in stamps)

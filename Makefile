@@ -1,0 +1,48 @@
+# `make run`: set up and serve the app with demo data. `make test`: set up and run the tests.
+# Needs only Python 3.11+; PostgreSQL and Redis are used when DATABASE_URL / REDIS_URL are set.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test test-sqlite test-postgres bench check-python clean
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+
+$(VENV)/.installed: requirements.txt | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	@touch $@
+
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@$(FLASK) welcome --base-url http://$(HOST):$(PORT)
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# The suite runs on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is given.
+# With REQUIRE_SERVICES=1 a missing PostgreSQL, Redis or browser fails the run instead of skipping.
+test: $(VENV)/.installed-test
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	elif [ "$$REQUIRE_SERVICES" = "1" ]; then echo "REQUIRE_SERVICES=1 but TEST_DATABASE_URL is not set" >&2; exit 1; \
+	else echo "TEST_DATABASE_URL not set: skipped the PostgreSQL run"; fi
+
+test-sqlite: $(VENV)/.installed-test
+	@echo "== tests on SQLite =="
+	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed-test
+	@echo "== tests on PostgreSQL =="
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from wholesale import create_app
 from wholesale.config import database_url
-from wholesale.extensions import db
+from wholesale.extensions import db, limiter
 from wholesale.models import StaffUser
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -95,6 +95,14 @@ def clean_database(app):
                     conn.execute(table.delete())
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(app):
+    """Rate limits are counted in the limiter's storage; no test sees another's attempts."""
+    limiter.reset()
+    yield
+    limiter.reset()
+
+
 @pytest.fixture
 def app_ctx(app):
     with app.app_context():
@@ -161,3 +169,71 @@ def staff_client(client, staff, forms):
     )
     assert response.status_code == 303, response.get_data(as_text=True)
     return client
+
+
+# --- a real server and a real browser, for the journeys -----------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on a free loopback port, in a thread, against the test database."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    previous = app.config["PUBLIC_BASE_URL"]
+    app.config["PUBLIC_BASE_URL"] = base_url
+    yield base_url
+    app.config["PUBLIC_BASE_URL"] = previous
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian Chromium driven by Playwright (no browser download needed)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing_service("playwright is not installed")
+    if not os.path.exists(CHROMIUM):
+        missing_service(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=["js", "no-js"])
+def phone(request, chromium):
+    """A phone-sized page (390×844), with JavaScript on and, as a second run, off."""
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        java_script_enabled=request.param == "js",
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.javascript = request.param == "js"
+    problems = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    yield page
+    artifacts = os.environ.get("TEST_ARTIFACTS")
+    if artifacts:
+        os.makedirs(artifacts, exist_ok=True)
+        page.screenshot(path=os.path.join(artifacts, f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not problems, problems

@@ -141,3 +141,17 @@ def test_migrations_directory_is_found_from_any_working_directory(tmp_path, monk
     monkeypatch.chdir(tmp_path)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert os.path.isdir(app.extensions["migrate"].directory)
+
+
+def test_production_refuses_the_development_secret_key_and_a_missing_public_url(monkeypatch):
+    monkeypatch.setenv("FLASK_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://orders.hillside.example")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["PUBLIC_BASE_URL"] == "https://orders.hillside.example"

@@ -7,7 +7,8 @@ import os
 from flask import Flask
 
 from . import config
-from .extensions import csrf, db, mail, migrate
+from .extensions import csrf, db, limiter, mail, migrate
+from .logging_redaction import redact_werkzeug_log
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,6 +17,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    config.refuse_unsafe_production(app.config)
+    if app.config["TRUSTED_PROXIES"]:
+        # Client address and scheme as the PaaS router saw them (rate limits key on the address).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     register_extensions(app)
     register_blueprints(app)
@@ -31,6 +39,10 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), os.pardir, "migrations"))
     mail.init_app(app)
     csrf.init_app(app)
+    # After CSRF, so a forged POST never counts against anyone's limit.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    limiter.init_app(app)
+    redact_werkzeug_log()  # sign-in tokens never reach the dev server's request log
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
-from .models import StaffUser
+from .links_cli import login_link
+from .models import Contact, StaffUser
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(create_staff)
     app.cli.add_command(seed_demo)
     app.cli.add_command(welcome)
+    app.cli.add_command(login_link)
 
 
 @click.command("create-staff")
@@ -56,7 +58,7 @@ def seed_demo(if_empty: bool) -> None:
 @with_appcontext
 def welcome(base_url: str) -> None:
     """Print how to sign in to the running app (used by `make run`)."""
-    from .demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
+    from .demo import DEMO_CONTACT_EMAIL, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
 
     base_url = base_url.rstrip("/")
     click.echo("")
@@ -66,4 +68,11 @@ def welcome(base_url: str) -> None:
         click.echo(f"  Staff sign-in:    {base_url}/admin/  as {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
     else:
         click.echo(f"  Staff sign-in:    {base_url}/admin/  (add an account: flask --app wsgi create-staff EMAIL)")
+    contact = db.session.scalar(select(Contact).where(Contact.email == DEMO_CONTACT_EMAIL))
+    if contact is not None:
+        from .services.links import login_url
+
+        link = login_url(contact, "reminder").replace(current_app.config["PUBLIC_BASE_URL"], base_url, 1)
+        click.echo(f"  Customer link:    {link}")
+        click.echo(f"                    (signs in {contact.name} of {contact.customer.business_name}; valid 7 days)")
     click.echo("")

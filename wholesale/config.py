@@ -42,12 +42,17 @@ def from_environment(instance_path: str) -> dict:
     return {
         "ENV_NAME": "production" if production else "development",
         "SECRET_KEY": env("SECRET_KEY", DEV_SECRET_KEY),
+        # Earlier keys, comma-separated, still accepted while rotating (sessions and sign-in links).
+        "SECRET_KEY_FALLBACKS": [key for key in env("SECRET_KEY_FALLBACKS", "").split(",") if key],
         "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env("REDIS_URL") or None,
         "RQ_QUEUE": env("RQ_QUEUE", "wholesale"),
         # Public base URL that links in emails are built from (never the request's Host header).
-        "PUBLIC_BASE_URL": (env("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_BASE_URL": (env("PUBLIC_BASE_URL") or ("" if production else "http://127.0.0.1:5000")).rstrip("/"),
+        # Sign-in links: a reminder's lasts until the next reminder, one asked for by hand 30 minutes.
+        "LINK_TTL_REMINDER_SECONDS": _int("LINK_TTL_REMINDER_SECONDS", 7 * 24 * 3600),
+        "LINK_TTL_REQUESTED_SECONDS": _int("LINK_TTL_REQUESTED_SECONDS", 30 * 60),
         "ROASTERY_NAME": env("ROASTERY_NAME", "Hillside Coffee Roasters"),
         "ROASTERY_ADDRESS": env("ROASTERY_ADDRESS", "12 Mill Lane, Portland, OR 97201"),
         "ROASTERY_EMAIL": env("ROASTERY_EMAIL", "orders@hillside.example"),
@@ -70,6 +75,18 @@ def from_environment(instance_path: str) -> dict:
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # A phone tab left open for hours must still be able to post: the token lives with the session.
         "WTF_CSRF_TIME_LIMIT": None,
+        # How many proxies (a PaaS router) stand in front of the app; their X-Forwarded-* are trusted.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Requests above this are refused with a friendly 413 page before any form code runs.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
     }
+
+
+def refuse_unsafe_production(settings) -> None:
+    """In production, a guessable secret key or links built from nowhere are refused at start-up."""
+    if settings.get("ENV_NAME") != "production":
+        return
+    if settings.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
+        raise RuntimeError("SECRET_KEY must be set to a long random value in production.")
+    if not settings.get("PUBLIC_BASE_URL"):
+        raise RuntimeError("PUBLIC_BASE_URL must be set in production: links in emails are built from it.")

@@ -2,6 +2,8 @@
 
 import sqlite3
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,6 +30,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()
+# Limits are kept in RATELIMIT_STORAGE_URI (Redis in production); if it cannot be reached, in memory.
+limiter = Limiter(key_func=get_remote_address, in_memory_fallback_enabled=True)
 
 
 @event.listens_for(Engine, "connect")

@@ -65,6 +65,9 @@ class CountField(IntegerField):
         if not valuelist or valuelist[0].strip() == "":
             self.data = None
             return
+        if len(valuelist) > 1:
+            self.data = None
+            raise ValueError("Enter one number only.")
         raw = valuelist[0].strip()
         if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 12:
             self.data = None

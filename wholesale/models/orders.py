@@ -94,6 +94,14 @@ class Order(db.Model):
         back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
     )
 
+    def __init__(self, **fields):
+        # Money defaults are needed before the first flush (totals are computed on new orders).
+        for name in ("shipping_fee", "discount_percent", "discount_amount", "subtotal", "total"):
+            fields.setdefault(name, Decimal("0.00"))
+        fields.setdefault("notes", "")
+        fields.setdefault("cancel_reason", "")
+        super().__init__(**fields)
+
     @property
     def number(self) -> str:
         """The invoice number customers and staff quote."""

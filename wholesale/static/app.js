@@ -1,8 +1,53 @@
 // Progressive enhancement only: every page works without this file.
 // The htmx indicator styles live in app.css (htmx's own inline styles are off for a strict CSP).
+document.documentElement.classList.add("js");
+
 document.addEventListener("click", function (event) {
-  var button = event.target.closest("[data-confirm]");
-  if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+  var confirmButton = event.target.closest("[data-confirm]");
+  if (confirmButton && !window.confirm(confirmButton.getAttribute("data-confirm"))) {
     event.preventDefault();
+    return;
   }
+  // +/− change the number at once; one request then carries the final quantity (htmx waits for a pause).
+  var step = event.target.closest("[data-step]");
+  if (step && window.htmx) {
+    var input = step.form && step.form.querySelector("input[name=quantity]");
+    if (!input) return;
+    event.preventDefault();
+    var current = parseInt(input.value, 10);
+    var next = Math.max(1, Math.min(999, (isNaN(current) ? 1 : current) + parseInt(step.getAttribute("data-step"), 10)));
+    input.value = String(next);
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+});
+
+// A line with a change not yet saved is "dirty" until the server has answered.
+document.addEventListener("change", function (event) {
+  var line = event.target.closest("form.line");
+  if (line) line.setAttribute("data-dirty", "");
+});
+document.addEventListener("htmx:afterRequest", function (event) {
+  var line = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form.line");
+  if (line) line.removeAttribute("data-dirty");
+});
+
+// Placing (or saving) the order waits until every inline change has been saved, so none is lost.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.hasAttribute("data-waits-for-edits")) return;
+  var unsaved = function () { return document.querySelector("form.line[data-dirty], .htmx-request"); };
+  if (form.getAttribute("data-submitting") === "now") return;
+  var button = form.querySelector("button[type=submit]");
+  if (button) { button.setAttribute("aria-busy", "true"); }
+  if (!unsaved()) { form.setAttribute("data-submitting", "now"); return; }
+  event.preventDefault();
+  var waited = 0;
+  var timer = setInterval(function () {
+    waited += 100;
+    if (!unsaved() || waited >= 8000) {
+      clearInterval(timer);
+      form.setAttribute("data-submitting", "now");
+      form.submit();
+    }
+  }, 100);
 });

@@ -1,0 +1,55 @@
+"""Putting jobs on RQ. A failure to reach Redis is logged, never raised: the outbox sweep catches up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from flask import current_app
+from redis import Redis
+from rq import Queue, Retry
+
+from wholesale.services.outbox import MAX_ATTEMPTS, RETRY_INTERVALS
+
+log = logging.getLogger(__name__)
+
+# One job runs up to MAX_ATTEMPTS times, waiting 10 s, 30 s, 2 min, 10 min, 30 min in between. RQ only
+# brings a retry back when a worker runs `--with-scheduler`; without one, the sweep does it.
+SEND_RETRY = Retry(max=MAX_ATTEMPTS - 1, interval=list(RETRY_INTERVALS))
+# Flask-Mail sets no socket timeout: RQ kills a hung send after this, well before its claim goes stale.
+SEND_TIMEOUT = 120
+
+
+@contextmanager
+def open_queue() -> Iterator[Queue]:
+    """The app's queue on a connection of its own, closed afterwards."""
+    connection = Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+    try:
+        yield Queue(current_app.config["RQ_QUEUE"], connection=connection)
+    finally:
+        connection.close()
+
+
+def enqueue_send(email_id: int) -> bool:
+    """Enqueue one send; False (logged) when Redis cannot be reached."""
+    return enqueue_sends([email_id]) == 1
+
+
+def enqueue_sends(email_ids: Iterable[int]) -> int:
+    """Enqueue a send per email over one connection; returns how many made it onto the queue."""
+    enqueued = 0
+    try:
+        with open_queue() as queue:
+            for email_id in email_ids:
+                queue.enqueue(
+                    "jobs.emails.send_email",
+                    email_id,
+                    retry=SEND_RETRY,
+                    job_timeout=SEND_TIMEOUT,
+                    description=f"send email {email_id}",
+                )
+                enqueued += 1
+    except Exception as error:  # Redis down or misconfigured: the rows wait for the sweep
+        log.warning("could not enqueue email sends (the sweep will): %s", error)
+    return enqueued

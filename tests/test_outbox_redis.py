@@ -1,0 +1,239 @@
+"""The outbox through Redis: an RQ worker sends each email once to a real SMTP server, and nothing is lost.
+
+Uses the Redis database of ``TEST_REDIS_URL`` (default db 15), a queue of its own per test (removed after),
+an in-process ``rq.SimpleWorker`` in burst mode, and an aiosmtpd server on a free local port.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import timedelta
+from email import message_from_bytes
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, SimpleWorker
+from rq.job import Job
+
+from jobs import schedule
+from jobs.emails import sweep_outbox
+from jobs.queue import enqueue_send
+from wholesale.extensions import db
+from wholesale.models import Email, utcnow
+from wholesale.services.outbox import deliver, queue_email
+
+from .conftest import missing_service
+
+pytestmark = pytest.mark.redis
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis():
+    connection = Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1, socket_timeout=5)
+    try:
+        connection.ping()
+    except RedisError as error:
+        connection.close()
+        missing_service(f"Redis is not reachable at {TEST_REDIS_URL}: {error}")
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def queue(app, redis, monkeypatch):
+    """The app sends through Redis, on a queue no other test (or test run) shares."""
+    name = f"wholesale-test-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setitem(app.config, "REDIS_URL", TEST_REDIS_URL)
+    monkeypatch.setitem(app.config, "RQ_QUEUE", name)
+    yield Queue(name, connection=redis)
+    forget_queue(redis, name)
+
+
+def forget_queue(redis: Redis, name: str) -> None:
+    """Remove the queue, its registries, its jobs and its worker from Redis; nothing else is touched."""
+    queue = Queue(name, connection=redis)
+    registries = (
+        queue.started_job_registry,
+        queue.finished_job_registry,
+        queue.failed_job_registry,
+        queue.scheduled_job_registry,
+        queue.deferred_job_registry,
+        queue.canceled_job_registry,
+    )
+    job_ids = set(queue.get_job_ids()).union(*(registry.get_job_ids() for registry in registries))
+    keys = [key for job_id in job_ids for key in redis.scan_iter(match=f"rq:*{job_id}*")]
+    keys += redis.scan_iter(match=f"*{name}*")
+    if keys:
+        redis.delete(*keys)
+    redis.srem("rq:queues", f"rq:queue:{name}")
+
+
+@pytest.fixture
+def run_worker(app, queue):
+    """Run what is queued, as `rq worker --burst --with-scheduler` would, in an app context of its own."""
+
+    def run() -> None:
+        worker = SimpleWorker([queue], connection=queue.connection, name=f"{queue.name}-worker")
+        with app.app_context():
+            worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+
+    return run
+
+
+class Inbox:
+    """What the SMTP server accepted."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_port(app, monkeypatch):
+    """Mail really leaves the app, for a local port where a test may or may not start a server."""
+    port = free_port()
+    state = app.extensions["mail"]  # Flask-Mail reads its settings once, at init_app
+    for setting, attribute, value in (
+        ("MAIL_SUPPRESS_SEND", "suppress", False),
+        ("MAIL_SERVER", "server", "127.0.0.1"),
+        ("MAIL_PORT", "port", port),
+    ):
+        monkeypatch.setitem(app.config, setting, value)
+        monkeypatch.setattr(state, attribute, value)
+    return port
+
+
+@pytest.fixture
+def start_smtp_server(smtp_port):
+    controllers = []
+
+    def start() -> Inbox:
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+        controller.start()
+        controllers.append(controller)
+        return inbox
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+def write_email(key: str = "staff-test:1") -> int:
+    email = queue_email(
+        kind="staff-test",
+        dedupe_key=key,
+        to_address="ana@cafe.example",
+        subject="Test message",
+        template="staff_test",
+        context={"name": "Ana"},
+    )
+    db.session.commit()
+    return email.id
+
+
+def row(email_id: int) -> Email:
+    db.session.expire_all()
+    return db.session.get(Email, email_id)
+
+
+def test_the_worker_sends_a_queued_email_once_even_when_it_is_enqueued_twice(
+    app_ctx, queue, run_worker, start_smtp_server
+):
+    inbox = start_smtp_server()
+    email_id = write_email()
+    deliver(email_id)
+    assert queue.count == 1 and row(email_id).status == "queued"  # enqueued, not sent in the request
+    assert enqueue_send(email_id)  # a duplicate job: the sweep, or a retried request
+
+    run_worker()
+
+    assert len(inbox.messages) == 1
+    recipients, message = inbox.messages[0]
+    assert recipients == ["ana@cafe.example"] and message["Subject"] == "Test message"
+    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in message.walk()
+             if not part.is_multipart()}
+    assert "Hello Ana," in parts["text/plain"] and "Hello Ana," in parts["text/html"]
+    email = row(email_id)
+    assert (email.status, email.attempts, email.last_error) == ("sent", 1, "")
+    assert queue.finished_job_registry.count == 2 and queue.failed_job_registry.count == 0
+
+
+def test_an_email_written_while_redis_is_down_is_sent_by_the_sweep(
+    app, app_ctx, queue, run_worker, start_smtp_server, monkeypatch, caplog
+):
+    inbox = start_smtp_server()
+    email_id = write_email()
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    deliver(email_id)  # no exception: the order that wrote this email still succeeds
+    assert "could not enqueue" in caplog.text
+    assert row(email_id).status == "queued" and row(email_id).attempts == 0
+
+    monkeypatch.setitem(app.config, "REDIS_URL", TEST_REDIS_URL)
+    email = row(email_id)
+    email.created_at = utcnow() - timedelta(minutes=5)  # the sweep leaves fresh emails to their own job
+    db.session.commit()
+    assert sweep_outbox() == 1
+    run_worker()
+
+    assert len(inbox.messages) == 1 and row(email_id).status == "sent"
+    assert sweep_outbox() == 0
+
+
+def test_a_refused_connection_is_recorded_and_retried_until_the_server_is_back(
+    app_ctx, queue, run_worker, start_smtp_server
+):
+    email_id = write_email()
+    deliver(email_id)
+    run_worker()  # no SMTP server on the port yet
+
+    email = row(email_id)
+    assert (email.status, email.attempts) == ("queued", 1)
+    assert email.last_error.startswith("ConnectionRefusedError")
+    [job_id] = queue.scheduled_job_registry.get_job_ids()
+    assert Job.fetch(job_id, connection=queue.connection).retries_left == 4
+
+    inbox = start_smtp_server()
+    with time_machine.travel(timedelta(seconds=11)):  # the first retry is due 10 s later
+        run_worker()
+
+    assert len(inbox.messages) == 1
+    email = row(email_id)
+    assert (email.status, email.attempts, email.last_error) == ("sent", 2, "")
+    assert queue.scheduled_job_registry.count == 0 and queue.failed_job_registry.count == 0
+
+
+def test_the_outbox_sweep_is_scheduled_once_however_often_it_is_registered(redis, queue, monkeypatch, capsys):
+    sweep = schedule.PERIODIC_JOBS[0]
+    key = "rq:scheduler:scheduled_jobs"
+    monkeypatch.setenv("REDIS_URL", TEST_REDIS_URL)
+    monkeypatch.setenv("RQ_QUEUE", queue.name)
+    try:
+        assert schedule.main() == 0  # `python -m jobs.schedule`, as the Procfile runs it on every start
+        assert schedule.register_periodic_jobs(redis, queue.name) == [sweep.id]
+        assert f"Scheduled on queue '{queue.name}': wholesale-sweep-outbox" in capsys.readouterr().out
+
+        assert [member.decode() for member in redis.zrange(key, 0, -1)].count(sweep.id) == 1
+        job = Job.fetch(sweep.id, connection=redis)
+        assert job.func_name == "jobs.emails.sweep_outbox" and job.origin == queue.name
+        assert job.meta["interval"] == 120 and "repeat" not in job.meta
+        assert redis.zscore(key, sweep.id) <= utcnow().timestamp() + 1  # the first sweep runs right away
+    finally:
+        redis.zrem(key, sweep.id)
+        redis.delete(f"rq:job:{sweep.id}")

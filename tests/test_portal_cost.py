@@ -1,0 +1,90 @@
+"""Cost stays flat: queries per request do not grow with the order, and the bytes stay small."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from wholesale.extensions import db
+from wholesale.models import ShippingOption, Variant
+
+from .conftest import csrf_from
+from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
+
+HX = {"HX-Request": "true"}
+
+
+@contextmanager
+def count_queries():
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def customer_with_last_order(app, client, lines: int, name: str = "Café"):
+    """A signed-in customer whose last order had ``lines`` lines (the catalog is made once, 60 sizes)."""
+    with app.app_context():
+        variants = list(db.session.scalars(select(Variant).order_by(Variant.id))) or make_catalog(coffees=30)
+        if not db.session.scalar(select(ShippingOption.id)):
+            make_shipping()
+        customer = make_customer(name)
+        make_order(customer, [(variant, 2) for variant in variants[:lines]])
+        db.session.commit()
+        sign_in_contact(client, customer.contacts[0])
+
+
+def costs(app, lines: int) -> dict[str, int]:
+    client = app.test_client()
+    customer_with_last_order(app, client, lines, name=f"Café with {lines} lines")
+    with app.app_context():
+        client.get("/order")  # the first visit makes the draft (one INSERT per line on SQLite)
+        with count_queries() as page:
+            html = client.get("/order").get_data(as_text=True)
+        line_url = re.search(r'<form class="line" id="line-\d+" method="post"\s+action="([^"]+)"', html).group(1)
+        with count_queries() as change:
+            response = client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "3"}, headers=HX)
+        assert response.status_code == 200
+    assert html.count('class="line"') == lines
+    return {"order page": len(page), "quantity change": len(change)}
+
+
+def test_queries_do_not_grow_with_the_number_of_lines(app):
+    small, large = costs(app, 5), costs(app, 60)
+    assert small == large, (small, large)
+    assert small["order page"] <= 6 and small["quantity change"] <= 7, small
+
+
+def test_a_quantity_change_answers_in_under_2_kb(app, client):
+    customer_with_last_order(app, client, 12)
+    with app.app_context():
+        html = client.get("/order").get_data(as_text=True)
+        line_url = re.search(r'<form class="line" id="line-\d+" method="post"\s+action="([^"]+)"', html).group(1)
+        response = client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "3", "step": "1"}, headers=HX)
+    assert response.status_code == 200
+    assert len(response.data) < 2048, len(response.data)
+
+
+@pytest.mark.parametrize("lines", [12, 40])
+def test_the_order_pages_first_load_is_under_40_kb_gzipped(app, client, lines):
+    customer_with_last_order(app, client, lines)
+    html = client.get("/order").data
+    assets = re.findall(rb'(?:href|src)="(/static/[^"]+)"', html)
+    assert len(assets) == 3, assets  # stylesheet, htmx, our script
+    total = len(gzip.compress(html))
+    for asset in assets:
+        response = client.get(asset.decode())
+        assert response.status_code == 200
+        total += len(gzip.compress(response.data))
+        response.close()
+    assert total < 40 * 1024, total

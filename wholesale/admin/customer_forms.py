@@ -1,0 +1,168 @@
+"""Forms of the staff customer pages. Each turns what was typed into the details a service takes."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Email, Length, StopValidation, ValidationError
+
+from ..formatting import money
+from ..forms import MoneyField, PercentField
+from ..services.customers import (
+    CONTACT_NAME_MAX,
+    EMAIL_MAX,
+    NAME_MAX,
+    PHONE_MAX,
+    ContactDetails,
+    CustomerDetails,
+    canonical_timezone,
+)
+from ..services.errors import ServiceError
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+TIMEZONE_HINT = "An IANA time zone, like America/Los_Angeles or Europe/London."
+
+
+def _text(value):
+    """Trim, and drop NUL characters, which PostgreSQL refuses in text."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip()
+    return value
+
+
+def _optional_id(value) -> int | None:
+    """'' is "none chosen"; anything else must be a whole number (ValueError gives the field's message)."""
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+def _at_most(limit: int) -> Length:
+    return Length(max=limit, message=f"Use at most {limit:,} characters.")
+
+
+def _required(message: str):
+    """Like InputRequired, for fields whose value may be a falsy 0 (prices, percentages)."""
+
+    def check(form, field):
+        if field.data is None and not field.process_errors:
+            raise StopValidation(message)
+
+    return check
+
+
+def _zero_if_empty(value):
+    return Decimal("0") if value is None else value
+
+
+class CustomerForm(FlaskForm):
+    business_name = StringField(
+        "Business name",
+        filters=[_text],
+        validators=[DataRequired("Enter the business name."), _at_most(NAME_MAX)],
+    )
+    delivery_address = TextAreaField("Delivery address", filters=[_text], validators=[_at_most(1000)])
+    default_shipping_option_id = SelectField(
+        "Default shipping",
+        coerce=_optional_id,
+        invalid_value_message="Choose a shipping option from the list.",
+        invalid_choice_message="Choose a shipping option from the list.",
+    )
+    discount_percent = PercentField("Discount (%)", filters=[_zero_if_empty])
+    notes = TextAreaField("Notes for staff", filters=[_text], validators=[_at_most(5000)])
+    active = BooleanField("Active (may order)", default=True)
+    reminders_enabled = BooleanField("Send the weekly reminder email")
+    reminder_weekday = SelectField(
+        "Day",
+        coerce=int,
+        choices=[SelectChoice(number, day) for number, day in enumerate(WEEKDAYS)],
+        invalid_value_message="Choose a day of the week.",
+        invalid_choice_message="Choose a day of the week.",
+    )
+    reminder_time = TimeField(
+        "Time", format=["%H:%M", "%H:%M:%S"], invalid_value_message="Enter a time like 02:00."
+    )
+    reminder_timezone = StringField(
+        "Time zone",
+        filters=[_text],
+        validators=[DataRequired("Enter a time zone, like America/Los_Angeles."), _at_most(64)],
+    )
+
+    def __init__(self, *args, shipping_options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_shipping_option_id.choices = [SelectChoice("", "None")] + [
+            SelectChoice(
+                option.id, f"{option.name} ({money(option.fee)}{'' if option.active else ', retired'})"
+            )
+            for option in shipping_options
+        ]
+
+    def validate_reminder_timezone(self, field):
+        if canonical_timezone(field.data) is None:
+            raise ValidationError("That is not a time zone we know. " + TIMEZONE_HINT)
+
+    def details(self) -> CustomerDetails:
+        return CustomerDetails(**{f.name: getattr(self, f.name).data for f in fields(CustomerDetails)})
+
+
+class ContactForm(FlaskForm):
+    name = StringField(
+        "Name",
+        filters=[_text],
+        validators=[DataRequired("Enter the contact's name."), _at_most(CONTACT_NAME_MAX)],
+    )
+    email = EmailField(
+        "Email",
+        filters=[_text],
+        validators=[
+            DataRequired("Enter an email address."),
+            _at_most(EMAIL_MAX),
+            Email("Enter an email address like ana@example.com."),
+        ],
+    )
+    phone = TelField("Phone", filters=[_text], validators=[_at_most(PHONE_MAX)])
+    receives_reminders = BooleanField("Gets the weekly reminder", default=True)
+
+    def details(self) -> ContactDetails:
+        return ContactDetails(**{f.name: getattr(self, f.name).data for f in fields(ContactDetails)})
+
+
+class NewPriceForm(FlaskForm):
+    variant_id = SelectField(
+        "Product size",
+        coerce=_optional_id,
+        validators=[_required("Choose a product size.")],
+        invalid_value_message="Choose a product size from the list.",
+        invalid_choice_message="Choose a product size from the list.",
+    )
+    price = MoneyField("Their price ($)", validators=[_required("Enter their price.")])
+
+    def __init__(self, *args, variants=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.variant_id.choices = [SelectChoice("", "Choose a size…")] + [
+            SelectChoice(variant.id, f"{variant.label} (list {money(variant.price)})") for variant in variants
+        ]
+
+
+class PriceForm(FlaskForm):
+    price = MoneyField("Their price ($)", validators=[_required("Enter their price.")])
+
+
+def show_refusal(form: FlaskForm, error: ServiceError) -> None:
+    """Put a service's refusal beside the field it names, or above the form when it names none."""
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+    else:
+        form.form_errors.append(error.message)

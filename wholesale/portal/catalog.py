@@ -1,0 +1,52 @@
+"""What a customer can add to an order: offered products and sizes, at that customer's prices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
+
+from ..extensions import db
+from ..models import Customer, Product, Variant
+from ..services import pricing
+
+
+@dataclass(frozen=True)
+class Offer:
+    variant: Variant
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class ProductOffers:
+    product: Product
+    offers: list[Offer]
+
+
+def catalog_for(customer: Customer, query: str = "") -> list[ProductOffers]:
+    """Offered products whose name, description or SKU matches ``query``, with the customer's prices."""
+    statement = (
+        select(Product)
+        .join(Product.variants)
+        .where(Product.retired_at.is_(None), Variant.retired_at.is_(None))
+        .options(contains_eager(Product.variants))
+        .order_by(Product.kind, Product.name, Variant.net_weight_g)
+    )
+    words = query.split()
+    for word in words[:5]:
+        pattern = f"%{word.lower()}%"
+        statement = statement.where(
+            or_(
+                func.lower(Product.name).like(pattern),
+                func.lower(Product.description).like(pattern),
+                func.lower(Variant.sku).like(pattern),
+            )
+        )
+    products = db.session.scalars(statement).unique().all()
+    negotiated = pricing.customer_prices(customer)
+    return [
+        ProductOffers(product, [Offer(v, pricing.unit_price(v, negotiated)) for v in product.variants])
+        for product in products
+    ]

@@ -1,0 +1,65 @@
+"""The customer's past orders: the list, one order (the confirmation page too), and ordering one again."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Order
+from ..services import drafts, pricing
+from . import bp
+from .ordering import customer_order_or_404
+from .session import customer_required
+
+PER_PAGE = 25
+
+
+@bp.get("/orders")
+@customer_required
+def orders():
+    page = request.args.get("page", 1, type=int)
+    if not 1 <= page <= 10_000:
+        abort(404)
+    placed = func.coalesce(Order.placed_at, Order.created_at)
+    rows = db.session.scalars(
+        select(Order)
+        .where(Order.customer_id == g.customer.id, Order.status != "draft")
+        .options(joinedload(Order.placed_by_contact))
+        .order_by(placed.desc(), Order.id.desc())
+        .limit(PER_PAGE + 1)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "portal/orders.html", orders=rows[:PER_PAGE], page=page, has_next=len(rows) > PER_PAGE
+    )
+
+
+@bp.get("/orders/<int:order_id>")
+@customer_required
+def order_detail(order_id: int):
+    order = customer_order_or_404(order_id)
+    if order.status == "draft":
+        return redirect(url_for("portal.order"), code=303)
+    response = render_template(
+        "portal/order_detail.html",
+        order=order,
+        totals=pricing.order_totals(order),
+        just_placed=request.args.get("placed") == "1",
+    )
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.post("/orders/<int:order_id>/reorder")
+@customer_required
+def reorder(order_id: int):
+    source = customer_order_or_404(order_id)
+    if source.status == "draft":
+        return redirect(url_for("portal.order"), code=303)
+    draft = drafts.refill_draft(g.customer, g.contact, source)
+    message = f"Your order now holds the items of order {source.number} at today's prices."
+    if draft.left_out:
+        message += f" Left out because no longer offered: {', '.join(draft.left_out)}."
+    flash(message)
+    return redirect(url_for("portal.order"), code=303)

@@ -1,0 +1,245 @@
+"""The customer's order page and its inline edits. Every lookup goes through the signed-in customer.
+
+Each edit answers an htmx request with the changed fragment (and the totals out of band), and a plain form
+post with a redirect back to the page, so everything works with JavaScript off.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import Order, OrderLine, Variant
+from ..services import drafts, order_editing, placing, pricing
+from ..services.errors import ServiceError
+from ..services.history import Actor
+from . import bp
+from .catalog import catalog_for
+from .forms import AddLineForm, DetailsForm, LineForm, PlaceForm
+from .session import customer_required
+
+TEMPLATE = "portal/order.html"
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def actor() -> Actor:
+    return Actor(contact_id=g.contact.id)
+
+
+def customer_order_or_404(order_id: int, *, with_lines: bool = True) -> Order:
+    """An order of the signed-in customer, or 404: another customer's ids look exactly like unknown ones."""
+    query = select(Order).where(Order.id == order_id, Order.customer_id == g.customer.id)
+    if with_lines:
+        query = query.options(
+            selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product),
+            joinedload(Order.shipping_option),
+        )
+    order = db.session.scalar(query)
+    if order is None:
+        abort(404)
+    return order
+
+
+def form_message(form) -> str:
+    """Every error of a small form as one sentence for the message beside the control."""
+    messages = list(form.form_errors) + [error for name, errors in form.errors.items() if name is not None for error in errors]
+    return " ".join(dict.fromkeys(messages))
+
+
+def line_or_404(order: Order, line_id: int) -> OrderLine:
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        abort(404)
+    return line
+
+
+def editor_page(order: Order, status: int = 200, line_errors: dict | None = None, form_error: str | None = None):
+    response = make_response(
+        render_template(
+            TEMPLATE,
+            order=order,
+            totals=pricing.order_totals(order),
+            shipping_options=order_editing.active_shipping_options(),
+            idempotency_key=uuid.uuid4().hex,
+            line_errors=line_errors or {},
+            form_error=form_error,
+        ),
+        status,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def fragment(order: Order, *blocks: str, status: int = 200, **context):
+    """The named blocks of the order page; the totals always come along, out of band."""
+    context.setdefault("line_errors", {})
+    html = "".join(
+        render_block(TEMPLATE, block, order=order, totals=pricing.order_totals(order), oob=True, **context)
+        for block in (*blocks, "totals")
+    )
+    return make_response(html, status)
+
+
+def back_to_editor(order: Order, anchor: str | None = None):
+    target = url_for("portal.order") if order.status == "draft" else url_for("portal.order_edit", order_id=order.id)
+    return redirect(target + (f"#{anchor}" if anchor else ""), code=303)
+
+
+def locked(order: Order, error: ServiceError):
+    if is_htmx():
+        response = make_response(render_template("portal/_locked.html", message=error.message), 409)
+        response.headers["HX-Retarget"] = "#page-message"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    flash(error.message)
+    return redirect(url_for("portal.order_detail", order_id=order.id), code=303)
+
+
+@bp.get("/order")
+@customer_required
+def order():
+    """This week's order: the draft, made from the last order the first time it is opened."""
+    draft = drafts.open_draft(g.customer, g.contact)
+    if draft.left_out:
+        flash(f"Left out because no longer offered: {', '.join(draft.left_out)}.")
+    order = customer_order_or_404(draft.order.id)
+    return editor_page(order)
+
+
+@bp.get("/orders/<int:order_id>/edit")
+@customer_required
+def order_edit(order_id: int):
+    order = customer_order_or_404(order_id)
+    if order.status == "draft":
+        return redirect(url_for("portal.order"), code=303)
+    try:
+        order_editing.ensure_editable(order, actor())
+    except ServiceError as error:
+        return locked(order, error)
+    return editor_page(order)
+
+
+@bp.post("/orders/<int:order_id>/lines/<int:line_id>")
+@customer_required
+def line_update(order_id: int, line_id: int):
+    order = customer_order_or_404(order_id)
+    line = line_or_404(order, line_id)
+    form = LineForm()
+    try:
+        if form.remove_line.data:
+            order_editing.remove_line(order, line, actor())
+            return fragment(order, "removed", removed=line) if is_htmx() else back_to_editor(order)
+        if not form.validate():
+            raise ServiceError(form_message(form), "quantity")
+        quantity = form.quantity.data + (form.step.data or 0)
+        if quantity < 1:
+            raise ServiceError("To take this item off your order, use Remove.", "quantity")
+        kept = order_editing.set_quantity(order, line, quantity, actor())
+    except order_editing.OrderLocked as error:
+        return locked(order, error)
+    except ServiceError as error:
+        db.session.rollback()
+        order = customer_order_or_404(order_id)
+        if is_htmx():
+            return fragment(order, "line", line=line_or_404(order, line_id), line_errors={line_id: error.message}, status=422)
+        return editor_page(order, status=422, line_errors={line_id: error.message})
+    if not is_htmx():
+        return back_to_editor(order, f"line-{line_id}" if kept else None)
+    if kept is None:
+        return fragment(order, "removed", removed=line)
+    return fragment(order, "line", line=kept)
+
+
+@bp.post("/orders/<int:order_id>/lines")
+@customer_required
+def line_add(order_id: int):
+    order = customer_order_or_404(order_id)
+    form = AddLineForm()
+    known_ids = {line.variant_id for line in order.lines}
+    try:
+        if not form.validate():
+            raise ServiceError(form_message(form))
+        line = order_editing.add_line(order, form.variant_id.data, form.quantity.data or 1, actor())
+    except order_editing.OrderLocked as error:
+        return locked(order, error)
+    except ServiceError as error:
+        db.session.rollback()
+        if is_htmx():
+            return make_response(render_template("portal/_add_status.html", message=error.message, failed=True), 422)
+        flash(error.message)
+        return redirect(url_for("portal.order_catalog", order_id=order_id), code=303)
+    if not is_htmx():
+        flash(f"Added {line.variant.label}.")
+        return back_to_editor(order, f"line-{line.id}")
+    response = fragment(order, "line", "add_status", line=line, added=line)
+    if line.variant_id in known_ids:
+        response.headers["HX-Retarget"] = f"#line-{line.id}"
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@bp.get("/orders/<int:order_id>/catalog")
+@customer_required
+def order_catalog(order_id: int):
+    """Browse or search what can be added; a page of its own without JavaScript, a fragment with it."""
+    order = customer_order_or_404(order_id, with_lines=False)
+    query = request.args.get("q", "")[:80]
+    products = catalog_for(g.customer, query)
+    context = {"order": order, "products": products, "query": query}
+    if is_htmx():
+        return render_block("portal/catalog.html", "results", **context)
+    return render_template("portal/catalog.html", **context)
+
+
+@bp.post("/orders/<int:order_id>/details")
+@customer_required
+def details(order_id: int):
+    order = customer_order_or_404(order_id)
+    form = DetailsForm()
+    try:
+        if not form.validate():
+            raise ServiceError(form_message(form))
+        order_editing.set_details(order, form.shipping_option_id.data, form.notes.data or "", actor())
+    except order_editing.OrderLocked as error:
+        return locked(order, error)
+    except ServiceError as error:
+        db.session.rollback()
+        order = customer_order_or_404(order_id)
+        if is_htmx():
+            return fragment(order, "details_error", details_error=error.message, status=422)
+        return editor_page(order, status=422, form_error=error.message)
+    if is_htmx():
+        return fragment(order, "details_error", details_error=None)
+    if order.status == "draft":
+        return back_to_editor(order)
+    flash("Your changes are saved.")
+    return redirect(url_for("portal.order_detail", order_id=order.id), code=303)
+
+
+@bp.post("/orders/<int:order_id>/place")
+@customer_required
+def place(order_id: int):
+    order = customer_order_or_404(order_id)
+    form = PlaceForm()
+    try:
+        if not form.validate():
+            raise ServiceError(form_message(form))
+        if order.status == "draft":
+            order_editing.set_details(order, form.shipping_option_id.data, form.notes.data or "", actor())
+        placed = placing.place_order(g.customer, g.contact, order.id, form.idempotency_key.data)
+    except ServiceError as error:
+        db.session.rollback()
+        order = customer_order_or_404(order_id)
+        if order.status != "draft":
+            flash(error.message)
+            return redirect(url_for("portal.order_detail", order_id=order.id), code=303)
+        return editor_page(order, status=422, form_error=error.message)
+    return redirect(url_for("portal.order_detail", order_id=placed.id, placed=1), code=303)

@@ -1,0 +1,65 @@
+"""Who the signed-in customer contact is. Every portal lookup goes through ``g.customer``.
+
+A portal session holds the contact id and the customer's token version at sign-in; revoking links (bumping
+the version) or changing the contact's email therefore ends sessions too, not only unused links.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, redirect, session, url_for
+
+from ..extensions import db
+from ..models import Contact
+
+CONTACT_KEY = "contact_id"
+VERSION_KEY = "token_version"
+EMAIL_KEY = "contact_email"
+
+
+def start_customer_session(contact: Contact) -> None:
+    """A fresh customer session: whatever portal session the browser had is dropped first."""
+    staff_id = session.get("staff_id")  # a staff member testing a link stays signed in as staff
+    session.clear()
+    if staff_id is not None:
+        session["staff_id"] = staff_id
+    session[CONTACT_KEY] = contact.id
+    session[VERSION_KEY] = contact.customer.token_version
+    session[EMAIL_KEY] = contact.email
+    session.permanent = True
+
+
+def end_customer_session() -> None:
+    for key in (CONTACT_KEY, VERSION_KEY, EMAIL_KEY):
+        session.pop(key, None)
+
+
+def load_signed_in_contact() -> Contact | None:
+    contact_id = session.get(CONTACT_KEY)
+    if contact_id is None:
+        return None
+    contact = db.session.get(Contact, contact_id)
+    if (
+        contact is None
+        or not contact.customer.active
+        or contact.customer.token_version != session.get(VERSION_KEY)
+        or contact.email != session.get(EMAIL_KEY)
+    ):
+        end_customer_session()
+        return None
+    return contact
+
+
+def customer_required(view):
+    """For customer pages: sets ``g.contact`` and ``g.customer``, or sends the visitor to the start page."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        g.contact = load_signed_in_contact()
+        if g.contact is None:
+            return redirect(url_for("portal.index"))
+        g.customer = g.contact.customer
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,113 @@
+"""The customer's draft: last week's order, ready to adjust and place.
+
+A customer has at most one draft (a partial unique index says so), shared by all its contacts and kept on
+the server, so leaving and coming back, or another contact of the same café, finds the same one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Contact, Customer, Order, OrderLine, Variant
+from . import pricing
+
+
+@dataclass
+class Draft:
+    order: Order
+    # Lines of the copied order left out because their product or size was retired.
+    left_out: list[str] = field(default_factory=list)
+    copied_from: Order | None = None
+
+
+def _with_lines(query):
+    return query.options(
+        selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product)
+    )
+
+
+def find_draft(customer: Customer) -> Order | None:
+    query = _with_lines(select(Order).where(Order.customer_id == customer.id, Order.status == "draft"))
+    return db.session.scalar(query)
+
+
+def last_order(customer: Customer) -> Order | None:
+    """The most recent order that was not cancelled, whoever placed it (portal or staff)."""
+    placed = db.func.coalesce(Order.placed_at, Order.created_at)
+    query = _with_lines(
+        select(Order)
+        .where(Order.customer_id == customer.id, Order.status.not_in(("draft", "cancelled")))
+        .order_by(placed.desc(), Order.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def copy_lines(source: Order, target: Order, customer: Customer) -> list[str]:
+    """Put ``source``'s lines on ``target`` at today's prices; returns the names of retired lines left out."""
+    negotiated = pricing.customer_prices(customer, [line.variant_id for line in source.lines])
+    left_out = []
+    for line in source.lines:
+        if line.variant.retired:
+            left_out.append(line.variant.label)
+            continue
+        target.lines.append(
+            OrderLine(
+                variant=line.variant,
+                quantity=line.quantity,
+                unit_price=pricing.unit_price(line.variant, negotiated),
+            )
+        )
+    return left_out
+
+
+def open_draft(customer: Customer, contact: Contact) -> Draft:
+    """The customer's draft, made from the last order (or empty) when there is none. Commits when it makes one."""
+    existing = find_draft(customer)
+    if existing is not None:
+        return Draft(existing)
+    source = last_order(customer)
+    draft = Order(
+        customer=customer,
+        channel="portal",
+        status="draft",
+        placed_by_contact_id=contact.id,
+        discount_percent=customer.discount_percent,
+    )
+    _apply_default_shipping(draft, customer, source)
+    left_out = copy_lines(source, draft, customer) if source else []
+    pricing.apply_totals(draft)
+    db.session.add(draft)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another contact of the same customer opened the page at the same moment: use their draft.
+        db.session.rollback()
+        return Draft(find_draft(customer))
+    return Draft(find_draft(customer), left_out, source)
+
+
+def _apply_default_shipping(draft: Order, customer: Customer, source: Order | None) -> None:
+    option = None
+    if source is not None and source.shipping_option and source.shipping_option.active:
+        option = source.shipping_option
+    elif customer.default_shipping_option and customer.default_shipping_option.active:
+        option = customer.default_shipping_option
+    draft.shipping_option = option
+    draft.shipping_fee = option.fee if option else pricing.ZERO
+
+
+def refill_draft(customer: Customer, contact: Contact, source: Order) -> Draft:
+    """"Order these again": the draft's lines become ``source``'s, at today's prices. One transaction."""
+    draft = open_draft(customer, contact).order
+    draft.lines.clear()
+    db.session.flush()
+    left_out = copy_lines(source, draft, customer)
+    pricing.apply_totals(draft)
+    db.session.commit()
+    return Draft(draft, left_out, source)

@@ -1,0 +1,183 @@
+"""Passwordless links: a signed token that names a contact, and the checks that decide whether it still works.
+
+A token is signed with itsdangerous under a salt per purpose (``portal-link/<purpose>``), so a token made for
+one purpose never passes as another. Its payload is ``[contact id, email hash, token version, expires at]``:
+
+- the hash of the contact's email at signing time, so changing the email ends every link sent to the old one;
+- the customer's ``token_version``, so staff end every link of a customer by bumping it (``revoke_links``);
+- an explicit expiry (a Unix timestamp): the link works while ``now < expires at``.
+
+Reading a token only reads the database. Links are built from ``PUBLIC_BASE_URL``, never from the request's
+Host header, which a client can forge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Contact, Customer
+from .outbox import deliver, queue_email
+
+SALT_PREFIX = "portal-link/"
+# The purposes that sign a contact in at /link/<token>. Other purposes (a "no order this week" button, …)
+# make and read their own tokens with ``make_token``/``read_token`` and are never accepted there.
+LOGIN_PURPOSES = ("reminder", "requested")
+# The setting that holds how long a login link of each purpose lasts, in seconds.
+TTL_SETTINGS = {
+    "reminder": "LINK_TTL_REMINDER_SECONDS",
+    "requested": "LINK_TTL_REQUESTED_SECONDS",
+}
+# Two requests for the same contact within this window (a double tap) send one email.
+EMAIL_DEDUPE_WINDOW = timedelta(minutes=5)
+# Far longer than any token we make; anything longer is refused before any work is done.
+MAX_TOKEN_LENGTH = 400
+
+
+class LinkError(Exception):
+    """A link that does not sign anyone in. ``reason`` is "invalid", "expired" or "revoked"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def email_hash(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
+
+
+def _serializer(purpose: str) -> URLSafeSerializer:
+    config = current_app.config
+    # itsdangerous signs with the last key and accepts all of them: SECRET_KEY_FALLBACKS lets keys rotate.
+    keys = [*(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
+    signer_kwargs = {"digest_method": hashlib.sha256}
+    return URLSafeSerializer(keys, salt=SALT_PREFIX + purpose, signer_kwargs=signer_kwargs)
+
+
+def _timestamp(now: datetime | None) -> int:
+    return int((now or datetime.now(timezone.utc)).timestamp())
+
+
+def make_token(contact: Contact, purpose: str, expires_at: datetime) -> str:
+    """A token for ``contact`` that ``read_token(token, (purpose,))`` accepts until ``expires_at``."""
+    payload = [contact.id, email_hash(contact.email), contact.customer.token_version, _timestamp(expires_at)]
+    return _serializer(purpose).dumps(payload)
+
+
+def read_token(token: str, purposes: tuple[str, ...], now: datetime | None = None) -> Contact:
+    """The contact a token of one of ``purposes`` names, if it still works; raises ``LinkError`` otherwise.
+
+    Refused as "invalid" when the signature or shape is wrong (including a token of another purpose),
+    "expired" from its expiry on, "revoked" when the contact is gone, its email changed, the customer was
+    deactivated or its token version bumped. Only reads.
+    """
+    payload = None
+    if len(token) <= MAX_TOKEN_LENGTH:
+        for purpose in purposes:
+            try:
+                payload = _serializer(purpose).loads(token)
+                break
+            except BadSignature:
+                continue
+    if not _well_formed(payload):
+        raise LinkError("invalid")
+    contact_id, signed_email_hash, token_version, expires_at = payload
+    if _timestamp(now) >= expires_at:
+        raise LinkError("expired")
+    contact = db.session.get(Contact, contact_id)
+    if (
+        contact is None
+        or not hmac.compare_digest(email_hash(contact.email), signed_email_hash)
+        or not contact.customer.active
+        or contact.customer.token_version != token_version
+    ):
+        raise LinkError("revoked")
+    return contact
+
+
+def _well_formed(payload) -> bool:
+    return (
+        isinstance(payload, list)
+        and len(payload) == 4
+        and all(type(payload[i]) is int for i in (0, 2, 3))
+        and isinstance(payload[1], str)
+    )
+
+
+def link_lifetime(purpose: str) -> timedelta:
+    return timedelta(seconds=current_app.config[TTL_SETTINGS[purpose]])
+
+
+def login_url(contact: Contact, purpose: str, now: datetime | None = None) -> str:
+    """The absolute sign-in link for ``contact`` (from PUBLIC_BASE_URL), lasting as ``purpose`` says."""
+    if purpose not in LOGIN_PURPOSES:
+        raise ValueError(f"not a login purpose: {purpose!r}")
+    issued = now or datetime.now(timezone.utc)
+    token = make_token(contact, purpose, issued + link_lifetime(purpose))
+    # Built from the URL map alone, so no request (and no forged Host header) takes part.
+    path = current_app.url_map.bind("public.invalid").build("portal.open_link", {"token": token})
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def verify(token: str, now: datetime | None = None) -> Contact:
+    """The contact a login link signs in; raises ``LinkError`` (invalid / expired / revoked). Only reads."""
+    return read_token(token, LOGIN_PURPOSES, now)
+
+
+def revoke_links(customer: Customer) -> None:
+    """Staff end every link and portal session of ``customer``'s contacts: one transaction, committed here."""
+    db.session.execute(
+        update(Customer)
+        .where(Customer.id == customer.id)
+        .values(token_version=Customer.token_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def email_login_link(address: str, now: datetime | None = None) -> None:
+    """Email a "requested" link when ``address`` is a contact of an active customer; otherwise do nothing.
+
+    The caller answers the same either way, so nobody learns whether an address is a customer's. The email
+    row is written and committed in one transaction here, then handed to the outbox.
+    """
+    contact = db.session.scalar(
+        select(Contact)
+        .join(Customer)
+        .where(Contact.email == address.strip().lower(), Customer.active.is_(True))
+    )
+    if contact is None:
+        return
+    issued = now or datetime.now(timezone.utc)
+    window = _timestamp(issued) // int(EMAIL_DEDUPE_WINDOW.total_seconds())
+    email = queue_email(
+        kind="login_link",
+        dedupe_key=f"login-link:{contact.id}:{window}",
+        to_address=contact.email,
+        subject=f"Your sign-in link for {current_app.config['ROASTERY_NAME']}",
+        template="login_link",
+        context={
+            "contact": contact,
+            "url": login_url(contact, "requested", now=issued),
+            "lifetime": describe_lifetime("requested"),
+        },
+        customer_id=contact.customer_id,
+    )
+    db.session.commit()
+    deliver(email.id)
+
+
+def describe_lifetime(purpose: str) -> str:
+    """How long a link of ``purpose`` works, in words: "30 minutes", "7 days"."""
+    seconds = int(link_lifetime(purpose).total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"

@@ -1,0 +1,261 @@
+"""The outbox: an email is a row first, written in the transaction that caused it, and sent after commit.
+
+``queue_email`` adds the row to the caller's transaction (it never commits). After the caller commits, it
+calls ``deliver(email.id)``: with Redis the send is enqueued on RQ, without it the send runs in-process.
+If enqueueing fails (Redis down) the row simply waits: the periodic sweep enqueues every unsent email.
+
+``send_email`` claims the row before sending (one conditional UPDATE), so a duplicated or retried job sends
+it once. A failed attempt is written on the row and the row goes back to ``queued``; the next attempt is due
+after ``RETRY_INTERVALS`` (RQ's retry brings it back then; the sweep catches any retry RQ lost), and a claim
+made before that is refused, so duplicate jobs cannot burn through the attempts. After ``MAX_ATTEMPTS`` the
+row is ``failed`` until staff send it again (``retry_email``).
+
+Delivery is at least once: a worker that dies after the SMTP server accepted the message but before the row
+says ``sent`` leaves a claim that goes stale and is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, render_template
+from flask_mail import Message
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..extensions import db, mail
+from ..models import Email, utcnow
+from ..models.outbox import EMAIL_STATUSES
+
+log = logging.getLogger(__name__)
+
+# Seconds to wait after attempt 1, 2, … before the next one. RQ's Retry uses the same list (jobs.queue).
+RETRY_INTERVALS = (10, 30, 120, 600, 1800)
+MAX_ATTEMPTS = len(RETRY_INTERVALS) + 1
+# Clocks of different workers may disagree a little; a retry this much early still counts as due.
+RETRY_SLACK = timedelta(seconds=5)
+# A claim older than this is taken to belong to a worker that died mid-send. Longer than the send job's
+# timeout (jobs.queue.SEND_TIMEOUT), so RQ has killed a hung send before anyone else takes its row.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+# How long the sweep leaves a due email to its own job before enqueueing another.
+SWEEP_GRACE = timedelta(minutes=1)
+
+SUBJECT_MAX = 200
+ERROR_MAX = 2000
+
+
+# --- Writing an email ------------------------------------------------------------------------------------
+
+
+def queue_email(
+    *,
+    kind: str,
+    dedupe_key: str,
+    to_address: str,
+    subject: str,
+    template: str,
+    context: dict,
+    customer_id: int | None = None,
+    order_id: int | None = None,
+) -> Email:
+    """Add an email to the current transaction (never commits); the same ``dedupe_key`` never makes a second.
+
+    ``template`` names a pair under ``templates/email/`` (``.txt`` and ``.html``, both extending ``_layout``).
+    The dedupe key comes from the event that causes the email ("order-confirmation:42"), which is itself
+    unique; if two transactions still race with one key, the second fails at commit on the unique constraint.
+    """
+    existing = db.session.scalar(select(Email).where(Email.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    email = Email(
+        kind=kind,
+        dedupe_key=dedupe_key,
+        to_address=to_address.strip(),
+        # A line break in a subject is a header injection to Flask-Mail: it would refuse every attempt.
+        subject=" ".join(subject.split())[:SUBJECT_MAX],
+        text_body=render_template(f"email/{template}.txt", **context),
+        html_body=render_template(f"email/{template}.html", **context),
+        status="queued",
+        attempts=0,
+        last_error="",
+        customer_id=customer_id,
+        order_id=order_id,
+    )
+    db.session.add(email)
+    return email
+
+
+# --- Sending it ------------------------------------------------------------------------------------------
+
+
+def deliver(email_id: int) -> None:
+    """After commit: hand the email to the worker, or send it now when there is no Redis. Never raises.
+
+    In-process sending uses the caller's session, so call it only once the caller has committed.
+    """
+    if current_app.config["REDIS_URL"]:
+        from jobs.queue import enqueue_send
+
+        enqueue_send(email_id)
+        return
+    try:
+        send_email(email_id)
+    except Exception:  # recorded on the row; staff can send it again from the emails page
+        db.session.rollback()
+        log.exception("sending email %s failed", email_id)
+
+
+def _retry_due(now: datetime, grace: timedelta = timedelta(0)) -> ColumnElement[bool]:
+    """A queued email whose next attempt is due: never tried, or its backoff after the last try has passed."""
+    cutoff = now + RETRY_SLACK - grace
+    waited = [
+        and_(Email.attempts == attempt, Email.claimed_at <= cutoff - timedelta(seconds=wait))
+        for attempt, wait in enumerate(RETRY_INTERVALS, start=1)
+    ]
+    return and_(Email.status == "queued", or_(Email.attempts == 0, *waited))
+
+
+def _stale_claim(now: datetime) -> ColumnElement[bool]:
+    return and_(Email.status == "sending", Email.claimed_at < now - CLAIM_TIMEOUT)
+
+
+def claim(email_id: int) -> Email | None:
+    """Mark the email as being sent by us, atomically, and commit; None when it is not ours to send now.
+
+    Not ours: already sent, failed for good, being sent by another worker, or retried before its backoff.
+    The claim is one conditional UPDATE, so of two workers racing for a row exactly one wins.
+    """
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Email)
+        .where(
+            Email.id == email_id,
+            Email.attempts < MAX_ATTEMPTS,
+            or_(_retry_due(now), _stale_claim(now)),
+        )
+        .values(status="sending", claimed_at=now, attempts=Email.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return db.session.get(Email, email_id) if claimed else None
+
+
+def send_email(email_id: int) -> bool:
+    """Send one email if it is ours to send; True when this call sent it.
+
+    A failure is written on the row (attempts, last error; ``failed`` after the last attempt) and then
+    re-raised, so an RQ job fails and RQ schedules its retry.
+    """
+    email = claim(email_id)
+    if email is None:
+        return False
+    claimed_at = email.claimed_at
+    try:
+        message = Message(
+            subject=email.subject,
+            recipients=[email.to_address],
+            body=email.text_body,
+            html=email.html_body,
+            sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        )
+        mail.send(message)
+    except Exception as error:
+        _record_failure(email_id, claimed_at, error)
+        raise
+    email.status = "sent"
+    email.sent_at = utcnow()
+    email.last_error = ""
+    db.session.commit()
+    return True
+
+
+def _record_failure(email_id: int, claimed_at: datetime | None, error: Exception) -> None:
+    db.session.rollback()
+    email = db.session.get(Email, email_id)
+    if email is None or email.status != "sending" or email.claimed_at != claimed_at:
+        return  # our claim went stale and someone else has the row now; theirs is the story to tell
+    email.status = "failed" if email.attempts >= MAX_ATTEMPTS else "queued"
+    email.last_error = f"{type(error).__name__}: {error}"[:ERROR_MAX]
+    db.session.commit()
+
+
+# --- The sweep and staff's "send again" ------------------------------------------------------------------
+
+
+def unsent_email_ids(older_than: timedelta = SWEEP_GRACE, limit: int = 1000) -> list[int]:
+    """Emails the sweep should enqueue again, oldest first.
+
+    Those whose job never ran (Redis was down), whose RQ retry is overdue by ``older_than`` (the retry was
+    lost), and those claimed by a worker that died. One still waiting out its backoff is left to its retry.
+    """
+    now = utcnow()
+    never_tried = and_(Email.status == "queued", Email.attempts == 0, Email.created_at < now - older_than)
+    query = (
+        select(Email.id)
+        .where(
+            Email.attempts < MAX_ATTEMPTS,
+            or_(never_tried, and_(_retry_due(now, older_than), Email.attempts > 0), _stale_claim(now)),
+        )
+        .order_by(Email.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def give_up_abandoned() -> int:
+    """Mark ``failed`` the emails whose last attempt's worker died mid-send: nothing else would move them."""
+    result = db.session.execute(
+        update(Email)
+        .where(Email.attempts >= MAX_ATTEMPTS, _stale_claim(utcnow()))
+        .values(status="failed", last_error="The worker stopped while sending the last attempt.")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def retry_email(email_id: int) -> bool:
+    """Staff's "send again": a failed or waiting email gets a fresh set of attempts and is delivered now.
+
+    False (and nothing changes) when the email is sent or being sent. Commits, then delivers.
+    """
+    reset = db.session.execute(
+        update(Email)
+        .where(Email.id == email_id, Email.status.in_(("queued", "failed")))
+        .values(status="queued", attempts=0, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if reset:
+        deliver(email_id)
+    return bool(reset)
+
+
+# --- What staff see --------------------------------------------------------------------------------------
+
+
+@dataclass
+class EmailPage:
+    emails: list[Email]
+    status: str | None
+    page: int
+    has_next: bool
+
+
+def counts_by_status() -> dict[str, int]:
+    rows = db.session.execute(select(Email.status, func.count()).group_by(Email.status)).tuples()
+    counts = dict.fromkeys(EMAIL_STATUSES, 0)
+    counts.update({status: n for status, n in rows if status in counts})
+    return counts
+
+
+def emails_with_status(status: str | None, page: int = 1, per_page: int = 50) -> EmailPage:
+    """Newest first; ``status`` None lists every email."""
+    query = select(Email)
+    if status is not None:
+        query = query.where(Email.status == status)
+    query = query.order_by(Email.created_at.desc(), Email.id.desc()).offset((page - 1) * per_page)
+    emails = list(db.session.scalars(query.limit(per_page + 1)))
+    return EmailPage(emails=emails[:per_page], status=status, page=page, has_next=len(emails) > per_page)

@@ -1,0 +1,108 @@
+"""Placing the customer's draft: it becomes a pending portal order, with its confirmation email."""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import Contact, Customer, Order, utcnow
+from . import outbox, pricing
+from .errors import ServiceError
+from .history import Actor, record
+from .order_editing import MAX_QUANTITY
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def order_with_key(customer: Customer, key: str) -> Order | None:
+    return db.session.scalar(
+        select(Order).where(Order.customer_id == customer.id, Order.idempotency_key == key)
+    )
+
+
+def place_order(customer: Customer, contact: Contact, draft_id: int, idempotency_key: str) -> Order:
+    """Turn the draft into a pending order and queue its confirmation, in one transaction.
+
+    Idempotent: a double tap or a retried request with the same key returns the order the first one made.
+    Prices and fees are taken again from the catalog now; nothing the browser sent about money is used.
+    """
+    if not KEY_PATTERN.match(idempotency_key or ""):
+        raise ServiceError("This page is out of date. Please reload it and place the order again.")
+    already = order_with_key(customer, idempotency_key)
+    if already is not None:
+        return already
+    draft = db.session.scalar(
+        select(Order)
+        .where(Order.id == draft_id, Order.customer_id == customer.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if draft is None or draft.status != "draft":
+        # Placed a moment ago by a concurrent request with this key, or not a draft at all.
+        db.session.rollback()
+        already = order_with_key(customer, idempotency_key)
+        if already is not None:
+            return already
+        raise ServiceError("This order was already placed. Your orders are listed under “Your orders”.")
+    _check_orderable(draft)
+    _reprice(draft, customer)
+    now = utcnow()
+    draft.status = "pending"
+    draft.channel = "portal"
+    draft.placed_at = now
+    draft.placed_by_contact_id = contact.id
+    draft.idempotency_key = idempotency_key
+    record(draft, Actor(contact_id=contact.id), "placed")
+    try:
+        db.session.flush()
+        email = _queue_confirmation(draft, contact)
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        already = order_with_key(customer, idempotency_key)
+        if already is not None:
+            return already
+        raise
+    outbox.deliver(email.id)
+    return draft
+
+
+def _check_orderable(draft: Order) -> None:
+    if not draft.lines:
+        raise ServiceError("Your order is empty. Add at least one product first.")
+    retired = [line.variant.label for line in draft.lines if line.variant.retired]
+    if retired:
+        raise ServiceError(
+            f"{', '.join(retired)} can no longer be ordered. Please remove {'it' if len(retired) == 1 else 'them'}."
+        )
+    if any(not 1 <= line.quantity <= MAX_QUANTITY for line in draft.lines):
+        raise ServiceError(f"Quantities must be from 1 to {MAX_QUANTITY}.")
+    if draft.shipping_option is not None and not draft.shipping_option.active:
+        raise ServiceError("Your delivery option is no longer offered. Please choose another.")
+
+
+def _reprice(order: Order, customer: Customer) -> None:
+    negotiated = pricing.customer_prices(customer, [line.variant_id for line in order.lines])
+    for line in order.lines:
+        line.unit_price = pricing.unit_price(line.variant, negotiated)
+    order.discount_percent = customer.discount_percent
+    order.shipping_fee = order.shipping_option.fee if order.shipping_option else pricing.ZERO
+    pricing.apply_totals(order)
+
+
+def _queue_confirmation(order: Order, contact: Contact):
+    return outbox.queue_email(
+        kind="order_confirmation",
+        dedupe_key=f"order-confirmation:{order.id}",
+        to_address=contact.email,
+        subject=f"Order {order.number} received — {current_app.config['ROASTERY_NAME']}",
+        template="order_confirmation",
+        context={"order": order, "contact": contact, "totals": pricing.order_totals(order)},
+        customer_id=order.customer_id,
+        order_id=order.id,
+    )

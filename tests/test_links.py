@@ -561,3 +561,25 @@ def test_gunicorn_reads_the_redacting_logger_from_the_repository(tmp_path):
     assert "GET /link/[redacted] HTTP/1.1" in logged
     assert TOKEN not in logged
 
+
+
+def test_staff_revoke_every_link_of_a_customer_with_one_button(app, staff_client, forms):
+    from wholesale.models import Contact, Customer
+    from wholesale.services.links import login_url
+
+    with app.app_context():
+        customer = Customer(business_name="Revoked Café")
+        customer.contacts.append(Contact(name="Ana", email="ana@revoked.example"))
+        db.session.add(customer)
+        db.session.commit()
+        link = login_url(customer.contacts[0], "reminder")
+        customer_id = customer.id
+    page = staff_client.get(f"/admin/customers/{customer_id}").get_data(as_text=True)
+    assert "Revoke all links" in page
+    response = forms.post(f"/admin/customers/{customer_id}/revoke-links", page=f"/admin/customers/{customer_id}")
+    assert response.status_code == 303
+    assert "is revoked" in staff_client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Customer, customer_id).token_version == 2
+    visitor = app.test_client()
+    assert visitor.get(link.replace(app.config["PUBLIC_BASE_URL"], "")).status_code == 400

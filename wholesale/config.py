@@ -67,8 +67,9 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": env("MAIL_USERNAME"),
         "MAIL_PASSWORD": env("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Hillside Coffee <orders@hillside.example>"),
-        # Without MAIL_SERVER set explicitly, development keeps mail in the outbox and shows it to staff.
-        "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", "MAIL_SERVER" not in os.environ),
+        # Without MAIL_SERVER set explicitly, development keeps mail in the outbox and shows it to staff;
+        # production always sends (a missing server shows as failed emails, never as "sent").
+        "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", not production and "MAIL_SERVER" not in os.environ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

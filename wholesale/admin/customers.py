@@ -26,6 +26,7 @@ from ..services.customers import (
     update_customer,
 )
 from ..services.errors import ServiceError
+from ..services.links import revoke_links
 from . import bp
 from .customer_forms import (
     TIMEZONE_HINT,
@@ -155,6 +156,14 @@ def render_customer_page(
         price_forms=price_forms,
     )
     return page, status
+
+
+@bp.post("/customers/<int:customer_id>/revoke-links")
+def customer_revoke_links(customer_id: int):
+    customer = customer_or_404(customer_id)
+    revoke_links(customer)
+    flash(f"Every sign-in link of {customer.business_name} is revoked; their next email carries a new one.")
+    return redirect(url_for("admin.customer", customer_id=customer.id), code=303)
 
 
 # --- Contacts --------------------------------------------------------------------------------------------

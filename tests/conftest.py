@@ -20,6 +20,8 @@ from wholesale.config import database_url
 from wholesale.extensions import db, limiter
 from wholesale.models import StaffUser
 
+pytest_plugins = ["tests.fixtures_jobs"]
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 STAFF_EMAIL = "sam@hillside.example"
 STAFF_PASSWORD = "correct horse battery"

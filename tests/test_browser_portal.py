@@ -51,6 +51,9 @@ def line(page, label: str):
 def test_reorder_in_two_taps_then_change_and_place_again(app, phone, reminder_link):
     from playwright.sync_api import expect
 
+    referers = []
+    phone.on("request", lambda request: referers.append(request.headers.get("referer") or ""))
+
     # Tap 1: the link in the email. It signs in and lands on the order, the token gone from the address bar.
     phone.goto(reminder_link)
     expect(phone.get_by_role("heading", name="Your order")).to_be_visible()
@@ -95,3 +98,5 @@ def test_reorder_in_two_taps_then_change_and_place_again(app, phone, reminder_li
     orders = placed_orders(app)
     assert len(orders) == 2
     assert orders[1][1] == [("C00-340", 6), ("C01-340", 5), ("C02-340", 1)]
+    token = reminder_link.rsplit("/", 1)[1]
+    assert len(referers) > 10 and not [r for r in referers if token in r or "/link/" in r]

@@ -27,7 +27,7 @@ import time_machine
 from sqlalchemy import event, select
 
 from tests.conftest import csrf_from
-from wholesale.extensions import db, limiter
+from wholesale.extensions import db
 from wholesale.links_cli import login_link
 from wholesale.logging_redaction import RedactLinkTokens, redact
 from wholesale.models import Contact, Customer, Email

@@ -227,14 +227,23 @@ def details(order_id: int):
 @bp.post("/orders/<int:order_id>/place")
 @customer_required
 def place(order_id: int):
-    order = customer_order_or_404(order_id)
     form = PlaceForm()
+    if form.idempotency_key.data:
+        already = placing.order_with_key(g.customer, form.idempotency_key.data)
+        if already is not None:  # a double tap or a retried request: show the order the first one made
+            return redirect(url_for("portal.order_detail", order_id=already.id, placed=1), code=303)
+    order = customer_order_or_404(order_id)
     try:
         if not form.validate():
             raise ServiceError(form_message(form))
-        if order.status == "draft":
-            order_editing.set_details(order, form.shipping_option_id.data, form.notes.data or "", actor())
-        placed = placing.place_order(g.customer, g.contact, order.id, form.idempotency_key.data)
+        placed = placing.place_order(
+            g.customer,
+            g.contact,
+            order.id,
+            form.idempotency_key.data,
+            shipping_option_id=form.shipping_option_id.data,
+            notes=form.notes.data or "",
+        )
     except ServiceError as error:
         db.session.rollback()
         order = customer_order_or_404(order_id)

@@ -103,6 +103,11 @@ def active_shipping_options() -> list[ShippingOption]:
 def set_details(order: Order, shipping_option_id: int | None, notes: str, actor: Actor) -> None:
     """The customer's choice of shipping option (its fee comes from the catalog) and their notes."""
     ensure_editable(order, actor)
+    _finish(order, actor, "details changed", apply_details(order, shipping_option_id, notes))
+
+
+def apply_details(order: Order, shipping_option_id: int | None, notes: str) -> dict:
+    """Set shipping and notes on ``order`` without committing; returns what changed, for the history."""
     option = None
     if shipping_option_id:
         option = db.session.get(ShippingOption, shipping_option_id)
@@ -118,4 +123,4 @@ def set_details(order: Order, shipping_option_id: int | None, notes: str, actor:
     if notes != order.notes:
         changes["notes"] = (order.notes, notes)
         order.notes = notes
-    _finish(order, actor, "details changed", changes)
+    return changes

@@ -14,7 +14,7 @@ from ..models import Contact, Customer, Order, utcnow
 from . import outbox, pricing
 from .errors import ServiceError
 from .history import Actor, record
-from .order_editing import MAX_QUANTITY
+from .order_editing import MAX_QUANTITY, apply_details
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -25,12 +25,32 @@ def order_with_key(customer: Customer, key: str) -> Order | None:
     )
 
 
-def place_order(customer: Customer, contact: Contact, draft_id: int, idempotency_key: str) -> Order:
+def place_order(
+    customer: Customer,
+    contact: Contact,
+    draft_id: int,
+    idempotency_key: str,
+    shipping_option_id: int | None = None,
+    notes: str | None = None,
+) -> Order:
     """Turn the draft into a pending order and queue its confirmation, in one transaction.
 
-    Idempotent: a double tap or a retried request with the same key returns the order the first one made.
+    Idempotent: a double tap or a retried request with the same key returns the order the first one made,
+    however the requests interleave (the draft row is locked, and the key is unique per customer).
     Prices and fees are taken again from the catalog now; nothing the browser sent about money is used.
     """
+    try:
+        return _place(customer, contact, draft_id, idempotency_key, shipping_option_id, notes)
+    except (IntegrityError, StaleDataError):
+        # A concurrent request with the same key won the race; answer with its order.
+        db.session.rollback()
+        already = order_with_key(customer, idempotency_key)
+        if already is None:
+            raise
+        return already
+
+
+def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, notes) -> Order:
     if not KEY_PATTERN.match(idempotency_key or ""):
         raise ServiceError("This page is out of date. Please reload it and place the order again.")
     already = order_with_key(customer, idempotency_key)
@@ -49,6 +69,8 @@ def place_order(customer: Customer, contact: Contact, draft_id: int, idempotency
         if already is not None:
             return already
         raise ServiceError("This order was already placed. Your orders are listed under “Your orders”.")
+    if notes is not None:
+        apply_details(draft, shipping_option_id, notes)
     _check_orderable(draft)
     _reprice(draft, customer)
     now = utcnow()
@@ -58,16 +80,9 @@ def place_order(customer: Customer, contact: Contact, draft_id: int, idempotency
     draft.placed_by_contact_id = contact.id
     draft.idempotency_key = idempotency_key
     record(draft, Actor(contact_id=contact.id), "placed")
-    try:
-        db.session.flush()
-        email = _queue_confirmation(draft, contact)
-        db.session.commit()
-    except (IntegrityError, StaleDataError):
-        db.session.rollback()
-        already = order_with_key(customer, idempotency_key)
-        if already is not None:
-            return already
-        raise
+    db.session.flush()
+    email = _queue_confirmation(draft, contact)
+    db.session.commit()
     outbox.deliver(email.id)
     return draft
 

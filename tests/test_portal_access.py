@@ -1,0 +1,121 @@
+"""A customer reaches only their own data: every portal route with another customer's ids is a 404.
+
+The routes come from the app's URL map, so a new portal route is covered (or fails loudly) without editing
+this file.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from wholesale.extensions import db
+from wholesale.models import Email, Order, OrderLine
+
+from .conftest import csrf_from
+from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
+from .routes import fill, routes
+
+PORTAL_ROUTES = routes("portal.")
+ORDER_ROUTES = [r for r in PORTAL_ROUTES if "order_id" in r[2]]
+PUBLIC = {"/", "/link/<token>", "/link/request", "/link/requested", "/static/<path:filename>"}
+
+
+@pytest.fixture
+def two_customers(app, client):
+    """We are Blue Door; Rival has a placed order, a draft, and lines on both."""
+    with app.app_context():
+        variants = make_catalog(coffees=2)
+        make_shipping()
+        blue = make_customer("Blue Door Café")
+        make_order(blue, [(variants[0], 1)])
+        rival = make_customer("Rival Roasters")
+        placed = make_order(rival, [(variants[1], 5)], status="pending")
+        draft = make_order(rival, [(variants[2], 1)], status="draft")
+        approved = make_order(rival, [(variants[3], 2)], status="approved")
+        db.session.commit()
+        sign_in_contact(client, blue.contacts[0])
+        return SimpleNamespace(
+            targets={
+                "pending order": (placed.id, placed.lines[0].id),
+                "draft": (draft.id, draft.lines[0].id),
+                "approved order": (approved.id, approved.lines[0].id),
+            }
+        )
+
+
+def snapshot():
+    return (
+        db.session.execute(select(Order.id, Order.status, Order.version, Order.total).order_by(Order.id)).all(),
+        db.session.execute(select(OrderLine.id, OrderLine.quantity).order_by(OrderLine.id)).all(),
+        db.session.scalar(select(func.count()).select_from(Email)),
+    )
+
+
+def test_the_route_list_is_complete():
+    assert len(ORDER_ROUTES) >= 8, ORDER_ROUTES
+
+
+@pytest.mark.parametrize("target", ["pending order", "draft", "approved order"])
+@pytest.mark.parametrize(("method", "rule", "arguments"), ORDER_ROUTES, ids=[f"{m} {r}" for m, r, _ in ORDER_ROUTES])
+def test_another_customers_ids_are_404_on_every_route(app, client, two_customers, target, method, rule, arguments):
+    order_id, line_id = two_customers.targets[target]
+    token = csrf_from(client.get("/order").get_data(as_text=True))
+    with app.app_context():
+        before = snapshot()
+    path = fill(rule, order_id=order_id, line_id=line_id)
+    data = {"csrf_token": token, "quantity": "3", "variant_id": "1", "idempotency_key": "k" * 32, "notes": "x"}
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.open(path, method=method, data=data if method == "POST" else None, headers=headers)
+        assert response.status_code == 404, (path, headers, response.status_code)
+    with app.app_context():
+        assert snapshot() == before
+
+
+def test_portal_pages_send_visitors_without_a_session_to_the_start_page(client):
+    for method, rule, arguments in PORTAL_ROUTES:
+        if rule in PUBLIC:
+            continue
+        path = fill(rule, order_id=1, line_id=1)
+        response = client.open(path, method=method)
+        expected = (302,) if method == "GET" else (302, 400)  # a POST without a session has no CSRF token
+        assert response.status_code in expected, (method, path, response.status_code)
+
+
+def test_a_customer_session_cannot_reach_staff_pages(client, two_customers):
+    for method, rule, arguments in routes("admin."):
+        path = fill(rule, **{name: 1 for name in arguments})
+        response = client.open(path, method=method)
+        assert response.status_code in (302, 400), (method, path)
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/admin/sign-in")
+
+
+POSTS = [(rule, arguments) for method, rule, arguments in routes("") if method == "POST"]
+
+
+@pytest.mark.parametrize(("rule", "arguments"), POSTS, ids=[rule for rule, _ in POSTS])
+def test_every_post_without_a_csrf_token_is_refused(app, client, staff_client, two_customers, rule, arguments):
+    with app.app_context():
+        before = snapshot()
+    path = fill(rule, **{name: 1 for name in arguments})
+    for headers in ({}, {"HX-Request": "true"}, {"X-CSRFToken": "forged"}):
+        response = client.post(path, data={"quantity": "2", "email": "a@b.example"}, headers=headers)
+        assert response.status_code == 400, (path, headers, response.status_code)
+    with app.app_context():
+        assert snapshot() == before
+
+
+def test_htmx_posts_carry_the_token_in_the_header_and_are_accepted(app, client, two_customers):
+    html = client.get("/order").get_data(as_text=True)
+    assert '"X-CSRFToken": "' in html  # hx-headers on <body>
+    token = csrf_from(html)
+    with app.app_context():
+        draft = db.session.scalar(select(Order).where(Order.status == "draft", Order.customer.has(business_name="Blue Door Café")))
+        line_id = draft.lines[0].id
+    response = client.post(
+        f"/orders/{draft.id}/lines/{line_id}", data={"quantity": "4"}, headers={"HX-Request": "true", "X-CSRFToken": token}
+    )
+    assert response.status_code == 200 and 'value="4"' in response.get_data(as_text=True)

@@ -20,7 +20,7 @@ from wholesale.config import database_url
 from wholesale.extensions import db, limiter
 from wholesale.models import StaffUser
 
-pytest_plugins = ["tests.fixtures_jobs"]
+pytest_plugins = ["tests.fixtures_jobs", "tests.link_helpers"]
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 STAFF_EMAIL = "sam@hillside.example"

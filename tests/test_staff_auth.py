@@ -6,7 +6,7 @@ from sqlalchemy import select
 from wholesale.extensions import db
 from wholesale.models import StaffUser
 
-from .conftest import STAFF_EMAIL, STAFF_PASSWORD
+from .conftest import STAFF_EMAIL, STAFF_PASSWORD, Forms
 from .routes import fill, routes
 
 
@@ -73,15 +73,48 @@ def test_passwords_are_stored_hashed(app, staff):
 
 
 def test_create_staff_command_creates_and_resets_an_account(app, runner):
-    result = runner.invoke(args=["create-staff", "Olivia@Hillside.example", "--password", "long enough pw"])
+    result = runner.invoke(args=["create-staff", "Olivia@Hillside.example", "--password", "kettle morning crema"])
     assert result.exit_code == 0 and "Created staff account olivia@hillside.example" in result.output
-    result = runner.invoke(args=["create-staff", "olivia@hillside.example", "--password", "another long pw"])
+    result = runner.invoke(args=["create-staff", "olivia@hillside.example", "--password", "another tamper espresso"])
     assert "Updated" in result.output
     with app.app_context():
         user = db.session.scalar(select(StaffUser))
-        assert user.check_password("another long pw")
+        assert user.check_password("another tamper espresso")
     result = runner.invoke(args=["create-staff", "x@hillside.example", "--password", "short"])
-    assert result.exit_code != 0 and "at least 8 characters" in result.output
+    assert result.exit_code != 0 and "at least 12 characters" in result.output
+
+
+@pytest.mark.parametrize("password", ["password1234", "hillsidecoffee", "qwertyuiop123", "iloveyou12345", "roasteryroastery"])
+def test_common_or_guessable_staff_passwords_are_refused(app, runner, password):
+    result = runner.invoke(args=["create-staff", "x@hillside.example", "--password", password])
+    assert result.exit_code != 0 and "Invalid value for password" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(StaffUser)) is None
+
+
+def test_sign_in_is_throttled_per_client_and_per_account(app, client, staff, forms):
+    token = forms.token("/admin/sign-in")
+    statuses = [
+        client.post("/admin/sign-in", data={"csrf_token": token, "email": STAFF_EMAIL, "password": f"guess {n}"}).status_code
+        for n in range(11)
+    ]
+    assert statuses[:10] == [400] * 10 and statuses[10] == 429
+    response = client.post("/admin/sign-in", data={"csrf_token": token, "email": STAFF_EMAIL, "password": STAFF_PASSWORD})
+    assert response.status_code == 429 and "Too many sign-in attempts" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302  # the right password did not get in while throttled
+
+
+def test_the_account_limit_holds_across_clients(app, staff, forms):
+    for n in range(10):
+        other = app.test_client()
+        token = Forms(other).token("/admin/sign-in")
+        other.post("/admin/sign-in", data={"csrf_token": token, "email": STAFF_EMAIL, "password": f"guess {n}"},
+                   environ_base={"REMOTE_ADDR": f"10.0.0.{n}"})
+    last = app.test_client()
+    token = Forms(last).token("/admin/sign-in")
+    response = last.post("/admin/sign-in", data={"csrf_token": token, "email": STAFF_EMAIL, "password": STAFF_PASSWORD},
+                         environ_base={"REMOTE_ADDR": "10.0.0.99"})
+    assert response.status_code == 429
 
 
 def test_a_customer_session_cannot_reach_staff_pages(client):

@@ -26,20 +26,14 @@ def register(app: Flask) -> None:
 @with_appcontext
 def create_staff(email: str, name: str, password: str) -> None:
     """Create a staff account (or reset its password) for EMAIL."""
-    if len(password) < 8:
-        raise click.BadParameter("use at least 8 characters", param_hint="password")
-    email = email.strip().lower()
-    staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
-    created = staff is None
-    if created:
-        staff = StaffUser(email=email, name=name or email.split("@")[0].title())
-        db.session.add(staff)
-    elif name:
-        staff.name = name
-    staff.set_password(password)
-    staff.active = True
-    db.session.commit()
-    click.echo(f"{'Created' if created else 'Updated'} staff account {email}.")
+    from .services.errors import ServiceError
+    from .services.staff_accounts import save_staff_account
+
+    try:
+        staff, created = save_staff_account(email, password, name)
+    except ServiceError as error:
+        raise click.BadParameter(error.message, param_hint=error.field or "email") from None
+    click.echo(f"{'Created' if created else 'Updated'} staff account {staff.email}.")
 
 
 @click.command("seed-demo")

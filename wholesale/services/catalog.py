@@ -9,20 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Product, ShippingOption, Variant, utcnow
-from .errors import ServiceError
+from .errors import ServiceError, commit_or_refuse
 
-
-def _commit_unique(message: str, field: str) -> None:
-    """Commit; a unique constraint that a concurrent request won becomes a message beside ``field``."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(message, field) from None
+PRODUCT_NAME_TAKEN = "A product with this name already exists."
+SKU_TAKEN = "This SKU is already used by another size."
+SHIPPING_NAME_TAKEN = "A shipping option with this name already exists."
 
 
 def _taken(column, value: str, exclude_id: int | None = None) -> bool:
@@ -44,20 +38,20 @@ def _product_fields(name: str, kind: str, roast_loss_percent: Decimal | None, de
 def create_product(*, name, kind, roast_loss_percent, description="") -> Product:
     fields = _product_fields(name, kind, roast_loss_percent, description)
     if _taken(Product.name, fields["name"]):
-        raise ServiceError("A product with this name already exists.", "name")
+        raise ServiceError(PRODUCT_NAME_TAKEN, "name")
     product = Product(**fields)
     db.session.add(product)
-    _commit_unique("A product with this name already exists.", "name")
+    commit_or_refuse(((), PRODUCT_NAME_TAKEN, "name"))
     return product
 
 
 def update_product(product: Product, *, name, kind, roast_loss_percent, description="") -> Product:
     fields = _product_fields(name, kind, roast_loss_percent, description)
     if _taken(Product.name, fields["name"], exclude_id=product.id):
-        raise ServiceError("A product with this name already exists.", "name")
+        raise ServiceError(PRODUCT_NAME_TAKEN, "name")
     for key, value in fields.items():
         setattr(product, key, value)
-    _commit_unique("A product with this name already exists.", "name")
+    commit_or_refuse(((), PRODUCT_NAME_TAKEN, "name"))
     return product
 
 
@@ -69,19 +63,19 @@ def set_product_retired(product: Product, retired: bool) -> None:
 def add_variant(product: Product, *, name, sku, price, net_weight_g) -> Variant:
     sku = sku.strip().upper()
     if _taken(Variant.sku, sku):
-        raise ServiceError("This SKU is already used by another size.", "sku")
+        raise ServiceError(SKU_TAKEN, "sku")
     variant = Variant(product=product, name=name.strip(), sku=sku, price=price, net_weight_g=net_weight_g)
     db.session.add(variant)
-    _commit_unique("This SKU is already used by another size.", "sku")
+    commit_or_refuse(((), SKU_TAKEN, "sku"))
     return variant
 
 
 def update_variant(variant: Variant, *, name, sku, price, net_weight_g) -> Variant:
     sku = sku.strip().upper()
     if _taken(Variant.sku, sku, exclude_id=variant.id):
-        raise ServiceError("This SKU is already used by another size.", "sku")
+        raise ServiceError(SKU_TAKEN, "sku")
     variant.name, variant.sku, variant.price, variant.net_weight_g = name.strip(), sku, price, net_weight_g
-    _commit_unique("This SKU is already used by another size.", "sku")
+    commit_or_refuse(((), SKU_TAKEN, "sku"))
     return variant
 
 
@@ -94,12 +88,12 @@ def save_shipping_option(option: ShippingOption | None, *, name, fee, position, 
     """Create (``option`` is None) or update a shipping option."""
     name = name.strip()
     if _taken(ShippingOption.name, name, exclude_id=option.id if option else None):
-        raise ServiceError("A shipping option with this name already exists.", "name")
+        raise ServiceError(SHIPPING_NAME_TAKEN, "name")
     if option is None:
         option = ShippingOption()
         db.session.add(option)
     option.name, option.fee, option.position, option.active = name, fee, position, active
-    _commit_unique("A shipping option with this name already exists.", "name")
+    commit_or_refuse(((), SHIPPING_NAME_TAKEN, "name"))
     return option
 
 

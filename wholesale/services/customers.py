@@ -17,12 +17,11 @@ from zoneinfo import available_timezones
 
 from flask import current_app
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Contact, Customer, CustomerPrice, Product, ShippingOption, Variant
-from .errors import ServiceError
+from .errors import ServiceError, commit_or_refuse
 
 NAME_MAX = 160
 CONTACT_NAME_MAX = 120
@@ -162,7 +161,7 @@ def create_customer(details: CustomerDetails) -> Customer:
     details = _checked_customer(details, None)
     customer = Customer(**vars(details))
     db.session.add(customer)
-    _commit(_CUSTOMER_CONFLICTS)
+    commit_or_refuse(*_CUSTOMER_CONFLICTS)
     return customer
 
 
@@ -171,7 +170,7 @@ def update_customer(customer: Customer, details: CustomerDetails) -> Customer:
     details = _checked_customer(details, customer)
     for name, value in vars(details).items():
         setattr(customer, name, value)
-    _commit(_CUSTOMER_CONFLICTS)
+    commit_or_refuse(*_CUSTOMER_CONFLICTS)
     return customer
 
 
@@ -216,7 +215,7 @@ def add_contact(customer: Customer, details: ContactDetails) -> Contact:
     details = _checked_contact(details, None)
     contact = Contact(customer=customer, **vars(details))
     db.session.add(contact)
-    _commit(_CONTACT_CONFLICTS)
+    commit_or_refuse(*_CONTACT_CONFLICTS)
     return contact
 
 
@@ -225,7 +224,7 @@ def update_contact(contact: Contact, details: ContactDetails) -> Contact:
     details = _checked_contact(details, contact)
     for name, value in vars(details).items():
         setattr(contact, name, value)
-    _commit(_CONTACT_CONFLICTS)
+    commit_or_refuse(*_CONTACT_CONFLICTS)
     return contact
 
 
@@ -290,7 +289,7 @@ def set_customer_price(customer: Customer, variant_id: int, price: Decimal) -> C
         db.session.add(row)
     else:
         row.price = price
-    _commit(_PRICE_CONFLICTS)
+    commit_or_refuse(*_PRICE_CONFLICTS)
     return row
 
 
@@ -307,19 +306,3 @@ _PRICE_CONFLICTS = (
         "variant_id",
     ),
 )
-
-
-# --- The one way these use cases commit -----------------------------------------------------------------
-
-
-def _commit(conflicts: tuple[tuple[tuple[str, ...], str, str], ...]) -> None:
-    """Commit, or roll back and say which constraint refused the write (e.g. another request won a race)."""
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        detail = str(error.orig)
-        for markers, message, field in conflicts:
-            if any(marker in detail for marker in markers):
-                raise ServiceError(message, field=field) from None
-        raise ServiceError("That conflicts with a change made meanwhile. Reload and try again.") from None

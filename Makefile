@@ -44,5 +44,16 @@ test-postgres: $(VENV)/.installed-test
 	@echo "== tests on PostgreSQL =="
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# `make bench`: data at scale, gunicorn as the Procfile runs it, wrk, a phone, the reminder fan-out; prints a
+# table and writes bench/results.json (bench/README.md says what each figure means). Uses DATABASE_URL and
+# REDIS_URL when given (making databases of its own on that server), else the local services when they
+# answer, else SQLite and in-process jobs. BENCH_ARGS passes options, e.g. BENCH_ARGS="--database sqlite".
+$(VENV)/.installed-bench: bench/requirements.txt $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	@touch $@
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

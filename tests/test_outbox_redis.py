@@ -114,7 +114,7 @@ def test_the_outbox_sweep_is_scheduled_once_however_often_it_is_registered(redis
     monkeypatch.setenv("RQ_QUEUE", queue.name)
     try:
         assert schedule.main() == 0  # `python -m jobs.schedule`, as the Procfile runs it on every start
-        assert schedule.register_periodic_jobs(redis, queue.name) == [sweep.id]
+        assert schedule.register_periodic_jobs(redis, queue.name) == [job.id for job in schedule.PERIODIC_JOBS]
         assert f"Scheduled on queue '{queue.name}': wholesale-sweep-outbox" in capsys.readouterr().out
 
         assert [member.decode() for member in redis.zrange(key, 0, -1)].count(sweep.id) == 1
@@ -123,5 +123,6 @@ def test_the_outbox_sweep_is_scheduled_once_however_often_it_is_registered(redis
         assert job.meta["interval"] == 120 and "repeat" not in job.meta
         assert redis.zscore(key, sweep.id) <= utcnow().timestamp() + 1  # the first sweep runs right away
     finally:
-        redis.zrem(key, sweep.id)
-        redis.delete(f"rq:job:{sweep.id}")
+        for periodic in schedule.PERIODIC_JOBS:  # main() registered every periodic job, not only the sweep
+            redis.zrem(key, periodic.id)
+            redis.delete(f"rq:job:{periodic.id}")

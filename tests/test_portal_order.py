@@ -318,10 +318,12 @@ def test_placing_the_unchanged_order_makes_a_pending_portal_order_and_a_confirma
         assert order.notes == "Leave at the back door" and order.placed_at is not None
         assert [e.action for e in order.events] == ["placed"]
 
-        email = db.session.scalar(select(Email).where(Email.order_id == order.id))
+        email = db.session.scalar(select(Email).where(Email.order_id == order.id).order_by(Email.id))
         assert (email.kind, email.status, email.to_address) == ("order_confirmation", "sent", "c0@bluedoorcaf.example")
         assert "$158.70" in email.text_body and "$158.70" in email.html_body
-        assert len(outbox) == 1 and isinstance(outbox[0], Message)
+        # The confirmation to the contact, and the roastery's notice (ORDER_NOTIFY_ROASTERY, on by default).
+        assert [m.recipients for m in outbox] == [["c0@bluedoorcaf.example"], ["orders@hillside.example"]]
+        assert isinstance(outbox[0], Message)
 
         # The next visit starts a new draft from the order just placed.
         _, next_draft = open_order_page(customer_client)
@@ -335,7 +337,8 @@ def test_a_double_tap_or_a_retry_makes_one_order(app, customer_client, shop):
         assert first.headers["Location"] == second.headers["Location"]
         placed = db.session.scalar(select(func.count()).where(Order.customer_id == shop.blue_id, Order.status == "pending"))
         assert placed == 1
-        assert db.session.scalar(select(func.count()).select_from(Email)) == 1 and len(outbox) == 1
+        # One confirmation and one roastery notice, not two of each.
+        assert db.session.scalar(select(func.count()).select_from(Email)) == 2 and len(outbox) == 2
 
 
 def test_prices_sent_by_the_browser_are_refused(app, customer_client, shop):

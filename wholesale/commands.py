@@ -10,6 +10,7 @@ from sqlalchemy import select
 from .extensions import db
 from .links_cli import login_link
 from .models import Contact, StaffUser
+from .reminders_cli import reminders
 
 
 def register(app: Flask) -> None:
@@ -17,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(welcome)
     app.cli.add_command(login_link)
+    app.cli.add_command(reminders)
 
 
 @click.command("create-staff")

@@ -56,10 +56,14 @@ def from_environment(instance_path: str) -> dict:
         "ROASTERY_NAME": env("ROASTERY_NAME", "Hillside Coffee Roasters"),
         "ROASTERY_ADDRESS": env("ROASTERY_ADDRESS", "12 Mill Lane, Portland, OR 97201"),
         "ROASTERY_EMAIL": env("ROASTERY_EMAIL", "orders@hillside.example"),
+        # Email ROASTERY_EMAIL when a portal order is placed and waits for review.
+        "ORDER_NOTIFY_ROASTERY": _bool("ORDER_NOTIFY_ROASTERY", True),
         "ROASTERY_TIMEZONE": env("ROASTERY_TIMEZONE", "America/Los_Angeles"),
         "REMINDER_DEFAULT_WEEKDAY": _int("REMINDER_DEFAULT_WEEKDAY", 6),  # Monday=0 … Sunday=6
         "REMINDER_DEFAULT_TIME": env("REMINDER_DEFAULT_TIME", "02:00"),
         "REMINDER_DEFAULT_TIMEZONE": env("REMINDER_DEFAULT_TIMEZONE", "America/Los_Angeles"),
+        # A weekly reminder found less than this late (the scheduler was down) is still sent; later, skipped.
+        "REMINDER_CATCH_UP_HOURS": _int("REMINDER_CATCH_UP_HOURS", 12),
         "MAIL_SERVER": env("MAIL_SERVER", "localhost"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
@@ -67,6 +71,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": env("MAIL_USERNAME"),
         "MAIL_PASSWORD": env("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Hillside Coffee <orders@hillside.example>"),
+        # Seconds an SMTP connect, read or write may take before the attempt fails and is retried later.
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
         # Without MAIL_SERVER set explicitly, development keeps mail in the outbox and shows it to staff;
         # production always sends (a missing server shows as failed emails, never as "sent").
         "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", not production and "MAIL_SERVER" not in os.environ),

@@ -1,10 +1,16 @@
-"""Friendly error pages; no request ever shows a traceback."""
+"""Friendly error pages; no request ever shows a traceback.
+
+htmx swaps no error answer, so an htmx request that fails would look to the customer as if nothing
+happened. Its error answer therefore carries the message as a flash and ``HX-Refresh``: the page reloads and
+says what went wrong (or shows the full error page, while the database is still away).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, flash, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -19,11 +25,27 @@ MESSAGES = {
     500: ("Something went wrong", "We could not finish that. Nothing was saved; please try again."),
     503: ("We are briefly unavailable", "We cannot reach our database right now. Please try again shortly."),
 }
+# Seconds a client (or a load balancer) is told to wait before trying again after a 503.
+RETRY_AFTER_SECONDS = 5
 
 
 def render_error(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, MESSAGES[500])
-    return render_template("error.html", status=status, title=title, message=detail or message), status
+    message = detail or message
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
+    page = render_template("error.html", status=status, title=title, message=message)
+    if has_request_context() and request.headers.get("HX-Request") == "true":
+        flash(f"Your last change was not saved. {message}")  # after rendering: the reloaded page shows it
+        headers["HX-Refresh"] = "true"
+    return page, status, headers
+
+
+def is_disconnect(error: Exception) -> bool:
+    """The database cannot be reached (down, restarting, connection cut, every pooled connection busy)."""
+    return (
+        isinstance(error, (OperationalError, PoolTimeout))
+        or (isinstance(error, DBAPIError) and error.connection_invalidated)
+    )
 
 
 def register(app: Flask) -> None:
@@ -37,15 +59,13 @@ def register(app: Flask) -> None:
             return render_error(error.code)
         return error
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(error):
-        db.session.rollback()
-        app.logger.error("database unavailable: %s", error.orig)
-        return render_error(503)
-
     @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
     def database_error(error):
         db.session.rollback()
+        if is_disconnect(error):
+            app.logger.error("database unavailable: %s", getattr(error, "orig", None) or error)
+            return render_error(503)
         app.logger.exception("database error")
         return render_error(500)
 

@@ -4,13 +4,14 @@ import sqlite3
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from .smtp import Mail
 
 # Named constraints, so that Alembic can drop or alter them later (SQLite needs a name for that).
 NAMING_CONVENTION = {
@@ -34,10 +35,31 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, in_memory_fallback_enabled=True)
 
 
+# How long a SQLite connection waits for another process's write to finish before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+# How long connecting to PostgreSQL may take: an unreachable server is a 503 page in seconds, not a request
+# hanging until gunicorn kills its worker. A ``connect_timeout`` in DATABASE_URL wins.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+
+
+@event.listens_for(Engine, "do_connect")
+def _postgres_connect_timeout(dialect, _record, _cargs, cparams):
+    if dialect.name == "postgresql":
+        cparams.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_SECONDS)
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_enforces_foreign_keys(dbapi_connection, _record):
-    """SQLite ignores foreign keys unless asked, per connection; PostgreSQL always enforces them."""
+def _sqlite_pragmas(dbapi_connection, _record):
+    """Per SQLite connection: enforce foreign keys (PostgreSQL always does), and let processes share the file.
+
+    Several gunicorn workers and an RQ worker write one file. In WAL mode readers never wait for a writer
+    and a writer never waits for readers; the busy timeout makes a second writer wait its turn instead of
+    failing with "database is locked". WAL is a property of the file, so setting it once is enough; an
+    in-memory database simply stays in "memory" mode.
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

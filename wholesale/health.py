@@ -21,6 +21,12 @@ def healthz():
     return jsonify(body), 200 if healthy else 503
 
 
+@bp.get("/ping")
+def ping():
+    """Liveness only: answers without touching the database (the bench's baseline, too)."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def _database_state() -> str:
     try:
         db.session.execute(text("SELECT 1"))

@@ -27,6 +27,7 @@ from ..services.customers import (
 )
 from ..services.errors import ServiceError
 from ..services.links import revoke_links
+from ..services.reminder_history import reminder_overview
 from . import bp
 from .customer_forms import (
     TIMEZONE_HINT,
@@ -154,6 +155,7 @@ def render_customer_page(
         contact_forms=contact_forms,
         new_price_form=new_price_form,
         price_forms=price_forms,
+        reminder=reminder_overview(customer),
     )
     return page, status
 

@@ -1,8 +1,25 @@
-from flask import abort, render_template, request
+"""The orders area: tabs by status (Pending first), an order as an invoice with its history, and the decisions
+made from there: approve (one, or several from the Pending tab), cancel with a reason, enter a staff order.
 
-from ..services.order_queries import LISTED_STATUSES, counts_by_status, orders_with_status
+Routes stay thin: load through a 404 helper, validate the form, call one service, redirect (303) with a
+message, or show the page again with the message (4xx). The editor's routes are in ``order_editor``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from ..models import Order
+from ..services import approval, order_queries, pricing, staff_orders
+from ..services.errors import ServiceError
+from ..services.history import Actor
+from ..services.order_editing import OrderLocked, StaleOrder, ensure_editable
 from . import bp
+from .order_forms import ApproveForm, CancelForm, StaffOrderForm, selected_orders
 
+LISTED_STATUSES = order_queries.LISTED_STATUSES
 STATUS_LABELS = {
     "pending": "Pending",
     "approved": "Approved",
@@ -10,6 +27,35 @@ STATUS_LABELS = {
     "fulfilled": "Fulfilled",
     "cancelled": "Cancelled",
 }
+
+
+@bp.context_processor
+def pending_badge():
+    # A callable, so the COUNT runs only when a page's navigation is drawn (never for htmx fragments).
+    return {"pending_count": order_queries.pending_count}
+
+
+def staff_actor() -> Actor:
+    return Actor(staff_id=g.staff.id)
+
+
+def order_or_404(order_id: int) -> Order:
+    order = order_queries.order_for_staff(order_id)
+    if order is None:
+        abort(404)
+    return order
+
+
+def can_edit(order: Order) -> bool:
+    try:
+        ensure_editable(order, staff_actor())
+    except OrderLocked:
+        return False
+    return True
+
+
+def to_invoice(order_id: int):
+    return redirect(url_for("admin.order", order_id=order_id), code=303)
 
 
 @bp.get("/")
@@ -25,6 +71,120 @@ def home():
         "admin/orders.html",
         status=status,
         labels=STATUS_LABELS,
-        counts=counts_by_status(),
-        listing=orders_with_status(status, page),
+        counts=order_queries.counts_by_status(),
+        listing=order_queries.orders_with_status(status, page),
     )
+
+
+@bp.get("/orders/<int:order_id>")
+def order(order_id: int):
+    """Review: the order as an invoice, Edit bottom left and Approve bottom right, then its history."""
+    return render_invoice(order_or_404(order_id))
+
+
+def render_invoice(order: Order, status: int = 200, cancel_form: CancelForm | None = None):
+    page = render_template(
+        "admin/order.html",
+        order=order,
+        totals=pricing.order_totals(order),
+        history=order_queries.order_history(order),
+        contact=order_queries.order_contact(order),
+        approved_by=order_queries.staff_name(order.approved_by_staff_id),
+        entered_by=order_queries.staff_name(order.entered_by_staff_id),
+        editable=can_edit(order),
+        cancel_form=cancel_form or CancelForm(formdata=None),
+    )
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/orders/<int:order_id>/approve")
+def order_approve(order_id: int):
+    order = order_or_404(order_id)
+    form = ApproveForm()
+    try:
+        approval.approve_order(order, staff_actor(), form.seen_version)
+    except ServiceError as error:
+        flash(error.message)
+        return to_invoice(order_id)
+    flash(f"Approved order {order.number}; {order.customer.business_name} is emailed.")
+    return redirect(url_for("admin.home", status="pending"), code=303)
+
+
+@bp.post("/orders/approve")
+def orders_approve():
+    """Bulk approve from the Pending tab: each ticked box is "order id:version seen"."""
+    picked = selected_orders(request.form.getlist("order"))
+    if picked is None:
+        flash("That selection could not be read. Please tick the orders again.")
+    elif not picked:
+        flash("Tick the orders to approve first.")
+    else:
+        try:
+            result = approval.approve_orders(picked, staff_actor())
+        except ServiceError as error:
+            flash(error.message)
+            return redirect(url_for("admin.home", status="pending"), code=303)
+        if result.approved:
+            numbers = ", ".join(order.number for order in result.approved)
+            flash(
+                f"Approved {len(result.approved)} order{'s' if len(result.approved) != 1 else ''}: {numbers}."
+            )
+        for number, why in result.skipped:
+            flash(f"Order {number} was not approved: {why}.")
+    return redirect(url_for("admin.home", status="pending"), code=303)
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+def order_cancel(order_id: int):
+    order = order_or_404(order_id)
+    form = CancelForm()
+    if not form.validate():
+        return render_invoice(order, 422, cancel_form=form)
+    try:
+        approval.cancel_order(order, staff_actor(), form.reason.data, form.seen_version)
+    except StaleOrder as error:
+        flash(error.message)
+        return to_invoice(order_id)
+    except ServiceError as error:
+        if error.field != "reason":
+            flash(error.message)
+            return to_invoice(order_id)
+        form.reason.errors = [error.message]
+        return render_invoice(order_or_404(order_id), 422, cancel_form=form)
+    flash(f"Cancelled order {order.number}; {order.customer.business_name} is emailed the reason.")
+    return to_invoice(order_id)
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+def order_new():
+    """A staff order, taken by phone or email: it starts approved, then opens in the editor."""
+    form = StaffOrderForm()
+    if request.method == "GET":
+        form.customer_id.data = request.args.get("customer_id", type=int)
+        form.idempotency_key.data = uuid.uuid4().hex
+    elif form.validate():
+        try:
+            entered = staff_orders.enter_order(
+                form.customer_id.data,
+                staff_actor(),
+                form.idempotency_key.data,
+                form.start_from.data == "last",
+            )
+        except ServiceError as error:
+            target = form[error.field] if error.field in form else None
+            if target is not None:
+                target.errors = [*target.errors, error.message]
+            else:
+                form.form_errors.append(error.message)
+        else:
+            message = f"Entered order {entered.order.number} for {entered.order.customer.business_name}; it is approved."
+            if entered.left_out:
+                message += f" Left out because no longer offered: {', '.join(entered.left_out)}."
+            flash(message)
+            return redirect(url_for("admin.order_edit", order_id=entered.order.id), code=303)
+    customers = order_queries.customers_to_order_for()
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("admin/order_new.html", form=form, customers=customers), status
+
+
+from . import order_editor  # noqa: E402,F401  (the editor's routes attach themselves to bp)

@@ -83,7 +83,7 @@ def fragment(order: Order, *blocks: str, status: int = 200, **context):
     context.setdefault("line_errors", {})
     html = "".join(
         render_block(TEMPLATE, block, order=order, totals=pricing.order_totals(order), oob=True, **context)
-        for block in (*blocks, "totals")
+        for block in (*blocks, "totals", "version")
     )
     return make_response(html, status)
 
@@ -94,13 +94,38 @@ def back_to_editor(order: Order, anchor: str | None = None):
 
 
 def locked(order: Order, error: ServiceError):
+    flash(error.message)
     if is_htmx():
         response = make_response(render_template("portal/_locked.html", message=error.message), 409)
         response.headers["HX-Retarget"] = "#page-message"
         response.headers["HX-Reswap"] = "innerHTML"
+        # htmx swaps no 4xx answer by default: follow to the read-only order, where the message is shown.
+        response.headers["HX-Redirect"] = url_for("portal.order_detail", order_id=order.id)
         return response
-    flash(error.message)
     return redirect(url_for("portal.order_detail", order_id=order.id), code=303)
+
+
+# --- Optimistic locking: a placed order's edit forms carry the version they were shown ---------------------
+
+
+def seen_version(order: Order) -> int | None:
+    """The order version the edit was made against; None for the draft (nobody else edits it) or when the
+    form sent none. A garbled value reads as 0, which no order has, so the edit is refused as out of date."""
+    if order.status == "draft" or "version" not in request.form:
+        return None
+    raw = request.form.get("version", "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
+
+
+def stale(order_id: int, error: ServiceError):
+    """Someone else (the roastery) changed the order first: say so and show it as it is now."""
+    flash(error.message)
+    target = url_for("portal.order_edit", order_id=order_id)
+    if is_htmx():
+        response = make_response("", 409)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
 
 
 @bp.get("/order")
@@ -135,16 +160,18 @@ def line_update(order_id: int, line_id: int):
     form = LineForm()
     try:
         if form.remove_line.data:
-            order_editing.remove_line(order, line, actor())
+            order_editing.remove_line(order, line, actor(), seen_version(order))
             return fragment(order, "removed", removed=line) if is_htmx() else back_to_editor(order)
         if not form.validate():
             raise ServiceError(form_message(form), "quantity")
         quantity = form.quantity.data + (form.step.data or 0)
         if quantity < 1:
             raise ServiceError("To take this item off your order, use Remove.", "quantity")
-        kept = order_editing.set_quantity(order, line, quantity, actor())
+        kept = order_editing.set_quantity(order, line, quantity, actor(), seen_version(order))
     except order_editing.OrderLocked as error:
         return locked(order, error)
+    except order_editing.StaleOrder as error:
+        return stale(order_id, error)
     except ServiceError as error:
         db.session.rollback()
         order = customer_order_or_404(order_id)
@@ -167,9 +194,13 @@ def line_add(order_id: int):
     try:
         if not form.validate():
             raise ServiceError(form_message(form))
-        line = order_editing.add_line(order, form.variant_id.data, form.quantity.data or 1, actor())
+        line = order_editing.add_line(
+            order, form.variant_id.data, form.quantity.data or 1, actor(), seen_version(order)
+        )
     except order_editing.OrderLocked as error:
         return locked(order, error)
+    except order_editing.StaleOrder as error:
+        return stale(order_id, error)
     except ServiceError as error:
         db.session.rollback()
         if is_htmx():
@@ -207,9 +238,13 @@ def details(order_id: int):
     try:
         if not form.validate():
             raise ServiceError(form_message(form))
-        order_editing.set_details(order, form.shipping_option_id.data, form.notes.data or "", actor())
+        order_editing.set_details(
+            order, form.shipping_option_id.data, form.notes.data or "", actor(), seen_version(order)
+        )
     except order_editing.OrderLocked as error:
         return locked(order, error)
+    except order_editing.StaleOrder as error:
+        return stale(order_id, error)
     except ServiceError as error:
         db.session.rollback()
         order = customer_order_or_404(order_id)

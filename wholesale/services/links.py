@@ -114,14 +114,26 @@ def link_lifetime(purpose: str) -> timedelta:
     return timedelta(seconds=current_app.config[TTL_SETTINGS[purpose]])
 
 
-def login_url(contact: Contact, purpose: str, now: datetime | None = None) -> str:
-    """The absolute sign-in link for ``contact`` (from PUBLIC_BASE_URL), lasting as ``purpose`` says."""
+def login_url(
+    contact: Contact, purpose: str, now: datetime | None = None, expires_at: datetime | None = None
+) -> str:
+    """The absolute sign-in link for ``contact`` (from PUBLIC_BASE_URL), lasting as ``purpose`` says.
+
+    ``expires_at`` overrides the purpose's lifetime: a weekly reminder's link lasts until the next reminder.
+    """
     if purpose not in LOGIN_PURPOSES:
         raise ValueError(f"not a login purpose: {purpose!r}")
     issued = now or datetime.now(timezone.utc)
-    token = make_token(contact, purpose, issued + link_lifetime(purpose))
-    # Built from the URL map alone, so no request (and no forged Host header) takes part.
-    path = current_app.url_map.bind("public.invalid").build("portal.open_link", {"token": token})
+    token = make_token(contact, purpose, expires_at or issued + link_lifetime(purpose))
+    return public_url("portal.open_link", token=token)
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL for an email, from PUBLIC_BASE_URL and the URL map alone.
+
+    No request takes part, so a forged Host header never ends up in a link.
+    """
+    path = current_app.url_map.bind("public.invalid").build(endpoint, values)
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 

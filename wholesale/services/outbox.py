@@ -11,14 +11,17 @@ made before that is refused, so duplicate jobs cannot burn through the attempts.
 row is ``failed`` until staff send it again (``retry_email``).
 
 Delivery is at least once: a worker that dies after the SMTP server accepted the message but before the row
-says ``sent`` leaves a claim that goes stale and is sent again.
+says ``sent`` leaves a claim that goes stale and is sent again. That window is the commit after the server's
+"250": at most one duplicate per worker killed inside it, carrying the same Message-ID as the first copy.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from flask import current_app, render_template
 from flask_mail import Message
@@ -160,6 +163,7 @@ def send_email(email_id: int) -> bool:
             html=email.html_body,
             sender=current_app.config["MAIL_DEFAULT_SENDER"],
         )
+        message.msgId = message_id(email)
         mail.send(message)
     except Exception as error:
         _record_failure(email_id, claimed_at, error)
@@ -169,6 +173,19 @@ def send_email(email_id: int) -> bool:
     email.last_error = ""
     db.session.commit()
     return True
+
+
+def message_id(email: Email) -> str:
+    """The same Message-ID on every attempt at one email.
+
+    Should a send ever be repeated (a worker died after the server accepted the message but before the row
+    said so), the two copies are recognisably one message to mail clients and providers that merge by it.
+    """
+    config = current_app.config
+    domain = parseaddr(config["MAIL_DEFAULT_SENDER"])[1].rpartition("@")[2] or "wholesale.invalid"
+    # The site's address keeps a staging copy of the database from reusing production's ids.
+    unique = f"{config['PUBLIC_BASE_URL']}|{email.id}|{email.dedupe_key}"
+    return f"<outbox.{email.id}.{hashlib.sha256(unique.encode()).hexdigest()[:20]}@{domain}>"
 
 
 def _record_failure(email_id: int, claimed_at: datetime | None, error: Exception) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import Contact, Customer, Order, utcnow
-from . import outbox, pricing
+from . import order_notices, outbox, pricing
 from .errors import ServiceError
 from .history import Actor, record
 from .order_editing import MAX_QUANTITY, apply_details
@@ -82,8 +82,10 @@ def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, not
     record(draft, Actor(contact_id=contact.id), "placed")
     db.session.flush()
     email = _queue_confirmation(draft, contact)
+    # The roastery hears of it in the same transaction (ORDER_NOTIFY_ROASTERY, on by default).
+    notice = order_notices.queue_roastery_notice(draft, contact)
     db.session.commit()
-    outbox.deliver(email.id)
+    order_notices.deliver_all(email, notice)
     return draft
 
 

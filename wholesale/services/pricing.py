@@ -6,6 +6,9 @@
 - discount = subtotal × discount percent / 100, **rounded half up to the cent once**, plus any fixed
   discount amount; never more than the subtotal.
 - total = subtotal − discount + shipping fee.
+
+Money columns hold whole cents in a 32-bit integer, so an order may come to at most ``MAX_ORDER_AMOUNT``;
+``apply_totals`` refuses more with a message instead of letting the database overflow.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Customer, CustomerPrice, Order, Variant
 from ..models.types import to_money
+from .errors import ServiceError
 
 ZERO = Decimal("0.00")
+MAX_ORDER_AMOUNT = Decimal("10000000.00")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,10 @@ def order_totals(order: Order) -> Totals:
 def apply_totals(order: Order) -> Totals:
     """Store the order's subtotal and total (kept on the row so lists never sum lines)."""
     totals = order_totals(order)
+    if max(totals.subtotal, totals.total) > MAX_ORDER_AMOUNT:
+        raise ServiceError(
+            f"An order cannot come to more than ${MAX_ORDER_AMOUNT:,.2f}. Please lower a quantity or price."
+        )
     order.subtotal = totals.subtotal
     order.total = totals.total
     return totals

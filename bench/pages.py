@@ -1,0 +1,126 @@
+"""The pages the bench measures, and the one request that stands for each.
+
+Each page says who visits it (a customer contact, staff, or nobody), which request a visit makes, and what a
+good answer is. The web load (``bench.web``) and the query count (``bench.queries``) both take their
+requests from here, so adding a page is adding one class to ``PAGES``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from .visits import Visit
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: dict = field(default_factory=dict)  # without the cookie, which the visit adds
+    body: str = ""
+    expect: int = 200
+
+
+class Page:
+    key = ""
+    title = ""
+    visitor = "customer"  # "customer", "staff" or "anyone"
+    # The share of the trivial route's throughput this page must reach (the issue's targets), if any.
+    target_share: float | None = None
+    # Requests a visit makes in turn (e.g. two quantities, so that every request really changes a line).
+    rounds = 1
+    # Placing needs a fresh draft per order: the load opens the order page before each place (see bench.web).
+    places_orders = False
+
+    def discover(self, app) -> dict | None:
+        """What the request needs from the database (ids); None when this checkout has no such page."""
+        return {}
+
+    def request(self, visit: Visit, round_: int = 0, context: dict | None = None) -> Request:
+        raise NotImplementedError
+
+
+class Ping(Page):
+    key, title, visitor = "ping", "/ping (trivial route)", "anyone"
+
+    def request(self, visit, round_=0, context=None):
+        return Request("GET", "/ping")
+
+
+class OrderPage(Page):
+    key, title, target_share = "order_page", "order page", 0.15
+
+    def request(self, visit, round_=0, context=None):
+        return Request("GET", "/order")
+
+
+class QuantityChange(Page):
+    """The htmx POST a +/− tap or a typed number makes: the line and the totals come back as fragments."""
+
+    key, title, target_share, rounds = "quantity_change", "quantity change (htmx)", 0.15, 2
+
+    def request(self, visit, round_=0, context=None):
+        path, quantity = visit.lines[0]
+        quantity = (
+            quantity + 1 if round_ % 2 == 0 else quantity
+        )  # alternate, so each request changes the line
+        headers = {"HX-Request": "true", "X-CSRFToken": visit.csrf, "Content-Type": FORM}
+        return Request("POST", path, headers, urlencode({"csrf_token": visit.csrf, "quantity": quantity}))
+
+
+class PlaceOrder(Page):
+    key, title, places_orders = "place_order", "placing an order", True
+
+    def request(self, visit, round_=0, context=None):
+        body = urlencode(
+            {
+                "csrf_token": visit.csrf,
+                "idempotency_key": visit.idempotency_key,
+                "shipping_option_id": visit.shipping_option_id,
+                "notes": "",
+            }
+        )
+        return Request("POST", visit.place_path, {"Content-Type": FORM}, body, expect=303)
+
+
+class PendingTab(Page):
+    key, title, visitor = "pending_tab", "Pending tab (staff)", "staff"
+
+    def request(self, visit, round_=0, context=None):
+        return Request("GET", "/admin/?status=pending")
+
+
+class ProductionRunPage(Page):
+    """A production run as staff plan it: orders with channel badges, duplicates, roast totals per coffee."""
+
+    key, title, visitor = "production_run", "production run (staff)", "staff"
+
+    def discover(self, app):
+        if "admin.production_run" not in app.view_functions:
+            return None
+        from sqlalchemy import func, select
+
+        from wholesale.extensions import db
+        from wholesale.models import Order
+
+        with app.app_context():
+            # The run with the most recent roast date that has orders: last week's, being roasted.
+            run_id = db.session.scalar(
+                select(Order.production_run_id)
+                .where(Order.production_run_id.is_not(None))
+                .group_by(Order.production_run_id)
+                .order_by(func.max(Order.roast_date).desc(), Order.production_run_id.desc())
+                .limit(1)
+            )
+            orders = db.session.scalar(select(func.count()).where(Order.production_run_id == run_id))
+            db.session.remove()
+        return {"run_id": run_id, "orders": orders}
+
+    def request(self, visit, round_=0, context=None):
+        return Request("GET", f"/admin/production/{context['run_id']}")
+
+
+PAGES: list[Page] = [Ping(), OrderPage(), QuantityChange(), PlaceOrder(), PendingTab(), ProductionRunPage()]

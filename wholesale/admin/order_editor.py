@@ -1,0 +1,231 @@
+"""Staff edit an order before it goes into production: lines (quantity, add, remove, price with a reason),
+shipping and fee, discount, roast date, requested delivery date and notes.
+
+Every edit answers an htmx request with the changed fragment of the editor (the totals and the order's new
+version out of band), and a plain form post with a redirect, so the editor works with JavaScript off.
+Saving the details returns to the invoice.
+
+An edit made against an older version of the order (the customer changed it meanwhile) is refused: the
+message is flashed and the editor shown again with the order as it is now (htmx follows ``HX-Redirect``).
+htmx 2 swaps only 2xx answers by default, so a refused htmx edit answers 200 with its message in the
+fragment; the same refusal without htmx is the whole page with 422.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from jinja2_fragments.flask import render_block
+
+from ..extensions import db
+from ..models import Order, OrderLine
+from ..services import order_adjustments, order_editing, order_queries, pricing
+from ..services.errors import ServiceError
+from ..services.order_editing import OrderLocked, StaleOrder
+from . import bp
+from .order_forms import AddLineForm, DetailsForm, LineForm, LinePriceForm
+from .orders import can_edit, order_or_404, staff_actor, to_invoice
+
+TEMPLATE = "admin/order_edit.html"
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def line_or_404(order: Order, line_id: int) -> OrderLine:
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        abort(404)
+    return line
+
+
+def details_form_for(order: Order) -> DetailsForm:
+    return DetailsForm(
+        formdata=None,
+        data={
+            "shipping_option_id": order.shipping_option_id,
+            "shipping_fee": order.shipping_fee,
+            "discount_percent": order.discount_percent,
+            "discount_amount": order.discount_amount,
+            "roast_date": order.roast_date,
+            "requested_delivery_date": order.requested_delivery_date,
+            "notes": order.notes,
+        },
+    )
+
+
+def shipping_choices(order: Order):
+    options = order_editing.active_shipping_options()
+    if order.shipping_option is not None and order.shipping_option not in options:
+        options.append(order.shipping_option)  # retired since, still on this order
+    return options
+
+
+def editor_page(order: Order, status: int = 200, *, details_form: DetailsForm | None = None, **errors):
+    response = make_response(
+        render_template(
+            TEMPLATE,
+            order=order,
+            totals=pricing.order_totals(order),
+            shipping_options=shipping_choices(order),
+            variants=order_queries.orderable_variants(),
+            details_form=details_form or details_form_for(order),
+            line_errors=errors.get("line_errors", {}),
+            add_error=errors.get("add_error"),
+            details_error=errors.get("details_error"),
+        ),
+        status,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def fragment(order: Order, *blocks: str, **context):
+    """The named blocks of the editor; the totals and the order's version always come along, out of band."""
+    context.setdefault("line_errors", {})
+    context.setdefault("details_form", details_form_for(order))
+    html = "".join(
+        render_block(TEMPLATE, block, order=order, totals=pricing.order_totals(order), oob=True, **context)
+        for block in (*blocks, "totals", "version")
+    )
+    return make_response(html, 200)
+
+
+def refused(order_id: int, error: ServiceError):
+    """Stale or locked: say so, and show the order as it is now (the editor if still editable, else the invoice)."""
+    flash(error.message)
+    current = order_queries.order_for_staff(order_id)
+    if current is not None and can_edit(current) and not isinstance(error, OrderLocked):
+        target = url_for("admin.order_edit", order_id=order_id)
+    else:
+        target = url_for("admin.order", order_id=order_id)
+    if is_htmx():
+        response = make_response("", 409)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
+
+
+def back_to_editor(order: Order, anchor: str | None = None):
+    return redirect(url_for("admin.order_edit", order_id=order.id, _anchor=anchor), code=303)
+
+
+@bp.get("/orders/<int:order_id>/edit")
+def order_edit(order_id: int):
+    order = order_or_404(order_id)
+    try:
+        order_editing.ensure_editable(order, staff_actor())
+    except OrderLocked as error:
+        flash(error.message)
+        return to_invoice(order_id)
+    return editor_page(order)
+
+
+@bp.post("/orders/<int:order_id>/lines/<int:line_id>")
+def order_line_update(order_id: int, line_id: int):
+    order = order_or_404(order_id)
+    line = line_or_404(order, line_id)
+    form = LineForm()
+    try:
+        if form.remove_line.data:
+            label = line.variant.label
+            order_editing.remove_line(order, line, staff_actor(), form.seen_version)
+            return fragment(order, "removed", removed=label) if is_htmx() else back_to_editor(order)
+        if not form.validate():
+            raise ServiceError(form.message(), "quantity")
+        quantity = form.quantity.data + (form.step.data or 0)
+        if quantity < 1:
+            raise ServiceError("To take this item off the order, use Remove.", "quantity")
+        order_editing.set_quantity(order, line, quantity, staff_actor(), form.seen_version)
+    except (StaleOrder, OrderLocked) as error:
+        return refused(order_id, error)
+    except ServiceError as error:
+        return line_refused(order_id, line_id, error)
+    if is_htmx():
+        return fragment(order, "line", line=line)
+    return back_to_editor(order, f"line-{line_id}")
+
+
+@bp.post("/orders/<int:order_id>/lines/<int:line_id>/price")
+def order_line_price(order_id: int, line_id: int):
+    order = order_or_404(order_id)
+    line = line_or_404(order, line_id)
+    form = LinePriceForm()
+    try:
+        if not form.validate():
+            raise ServiceError(form.message(), "unit_price")
+        order_adjustments.set_line_price(
+            order,
+            line,
+            form.unit_price.data,
+            form.price_override_reason.data,
+            staff_actor(),
+            form.seen_version,
+        )
+    except (StaleOrder, OrderLocked) as error:
+        return refused(order_id, error)
+    except ServiceError as error:
+        return line_refused(order_id, line_id, error)
+    if is_htmx():
+        return fragment(order, "line", line=line)
+    return back_to_editor(order, f"line-{line_id}")
+
+
+def line_refused(order_id: int, line_id: int, error: ServiceError):
+    db.session.rollback()
+    order = order_or_404(order_id)
+    errors = {line_id: error.message}
+    if is_htmx():
+        return fragment(order, "line", line=line_or_404(order, line_id), line_errors=errors)
+    return editor_page(order, 422, line_errors=errors)
+
+
+@bp.post("/orders/<int:order_id>/lines")
+def order_line_add(order_id: int):
+    order = order_or_404(order_id)
+    form = AddLineForm()
+    known = {line.variant_id for line in order.lines}
+    try:
+        if not form.validate():
+            raise ServiceError(form.message(), "variant_id")
+        line = order_editing.add_line(
+            order, form.variant_id.data, form.quantity.data or 1, staff_actor(), form.seen_version
+        )
+    except (StaleOrder, OrderLocked) as error:
+        return refused(order_id, error)
+    except ServiceError as error:
+        db.session.rollback()
+        if is_htmx():
+            return fragment(order_or_404(order_id), "add_status", add_error=error.message)
+        return editor_page(order_or_404(order_id), 422, add_error=error.message)
+    if not is_htmx():
+        flash(f"Added {line.variant.label}.")
+        return back_to_editor(order, f"line-{line.id}")
+    response = fragment(order, "line", "add_status", line=line, added=line)
+    if line.variant_id in known:
+        response.headers["HX-Retarget"] = f"#line-{line.id}"
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@bp.post("/orders/<int:order_id>/details")
+def order_details(order_id: int):
+    order = order_or_404(order_id)
+    form = DetailsForm()
+    try:
+        if not form.validate():
+            raise ServiceError(form.message())
+        order_adjustments.adjust_order(order, form.adjustments(), staff_actor(), form.seen_version)
+    except (StaleOrder, OrderLocked) as error:
+        return refused(order_id, error)
+    except ServiceError as error:
+        db.session.rollback()
+        if error.field and error.field in form:
+            form[error.field].errors = [*form[error.field].errors, error.message]
+        if is_htmx():
+            return fragment(order_or_404(order_id), "details_status", details_error=error.message)
+        return editor_page(order_or_404(order_id), 422, details_form=form, details_error=error.message)
+    if is_htmx():
+        return fragment(order, "details_status", "shipping_fee", details_saved=True)
+    flash(f"Saved order {order.number}.")
+    return to_invoice(order_id)

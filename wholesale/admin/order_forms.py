@@ -1,0 +1,182 @@
+"""Forms of the staff order pages. Each carries the order's version, so an edit is made against what was shown.
+
+CSRF is checked for every POST by CSRFProtect (htmx sends the token in a header), so these forms do not
+check it twice.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    Field,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+
+from ..forms import CountField, MoneyField, PercentField
+from ..services.order_adjustments import NOTES_MAX, REASON_MAX, OrderAdjustments
+from ..services.order_editing import MAX_QUANTITY
+
+MAX_ID = 2**31 - 1
+DATE_MESSAGE = "Enter a date like 2025-03-14."
+
+
+def _text(value):
+    """Trim, and drop NUL characters, which PostgreSQL refuses in text."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip()
+    return value
+
+
+class VersionField(HiddenField):
+    """The order version the page showed. Missing or garbled reads as 0, which no order has: out of date."""
+
+    def process_formdata(self, valuelist):
+        raw = valuelist[0].strip() if valuelist else ""
+        self.data = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
+
+
+class _OrderForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    version = VersionField()
+
+    @property
+    def seen_version(self) -> int:
+        return self.version.data or 0
+
+    def message(self) -> str:
+        """Every error of the form as one sentence, for the message beside the control."""
+        errors = list(self.form_errors) + [e for name, errs in self.errors.items() if name for e in errs]
+        return " ".join(dict.fromkeys(errors))
+
+
+class LineForm(_OrderForm):
+    """One line's quantity: typed, a +1/−1 step, or remove."""
+
+    quantity = CountField(
+        "Quantity", validators=[InputRequired("Enter a quantity.")], low=1, high=MAX_QUANTITY
+    )
+    step = IntegerField(validators=[Optional(), AnyOf([-1, 1], message="Use the + and − buttons.")])
+    remove_line = StringField(validators=[Optional(), Length(max=5)])
+
+
+class LinePriceForm(_OrderForm):
+    unit_price = MoneyField("Unit price ($)", validators=[InputRequired("Enter the unit price.")])
+    price_override_reason = StringField(
+        "Reason",
+        filters=[_text],
+        validators=[Length(max=REASON_MAX, message=f"Use at most {REASON_MAX} characters.")],
+    )
+
+
+class AddLineForm(_OrderForm):
+    variant_id = IntegerField("Product", validators=[InputRequired("Pick a product size.")])
+    quantity = CountField("Quantity", default=1, low=1, high=MAX_QUANTITY)
+
+
+def _zero_if_empty(value):
+    return Decimal("0") if value is None else value
+
+
+class _OptionalDateField(DateField):
+    """A date or nothing; anything else is a clear message (not the default 'Not a valid date value')."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata([valuelist[0].strip()])
+        except ValueError:
+            self.data = None
+            raise ValueError(DATE_MESSAGE) from None
+
+
+class DetailsForm(_OrderForm):
+    shipping_option_id = IntegerField("Shipping", validators=[Optional()])
+    shipping_fee = MoneyField("Shipping fee ($)")
+    discount_percent = PercentField("Discount (%)", filters=[_zero_if_empty])
+    discount_amount = MoneyField("Discount amount ($)", filters=[_zero_if_empty])
+    roast_date = _OptionalDateField("Roast date", validators=[Optional()])
+    requested_delivery_date = _OptionalDateField("Requested delivery", validators=[Optional()])
+    notes = TextAreaField(
+        "Notes",
+        filters=[_text],
+        validators=[Length(max=NOTES_MAX, message=f"Use at most {NOTES_MAX:,} characters.")],
+    )
+
+    def validate_shipping_option_id(self, field: Field):
+        if field.data is not None and not 0 < field.data <= MAX_ID:
+            raise ValidationError("Choose one of the shipping options listed.")
+
+    def adjustments(self) -> OrderAdjustments:
+        return OrderAdjustments(
+            shipping_option_id=self.shipping_option_id.data,
+            shipping_fee=self.shipping_fee.data,
+            discount_percent=self.discount_percent.data,
+            discount_amount=self.discount_amount.data,
+            roast_date=self.roast_date.data,
+            requested_delivery_date=self.requested_delivery_date.data,
+            notes=self.notes.data or "",
+        )
+
+
+class ApproveForm(_OrderForm):
+    pass
+
+
+class CancelForm(_OrderForm):
+    reason = TextAreaField(
+        "Reason (the customer is emailed it)",
+        filters=[_text],
+        validators=[
+            InputRequired("Give the reason for cancelling; the customer is emailed it."),
+            Length(max=500, message="Use at most 500 characters."),
+        ],
+    )
+
+
+SELECTION = re.compile(r"^(\d{1,9}):(\d{1,9})$")
+
+
+def selected_orders(values: list[str]) -> list[tuple[int, int]] | None:
+    """The Pending tab's ticked boxes, each "order id:version seen"; None if any is garbled."""
+    picked = []
+    for value in values:
+        match = SELECTION.match(value)
+        if match is None:
+            return None
+        picked.append((int(match.group(1)), int(match.group(2))))
+    return picked
+
+
+class StaffOrderForm(FlaskForm):
+    """A new order staff take by phone or email: for whom, and what it starts from."""
+
+    class Meta:
+        csrf = False
+
+    customer_id = IntegerField("Customer", validators=[InputRequired("Choose a customer.")])
+    start_from = RadioField(
+        "Start from",
+        choices=[
+            SelectChoice("last", "Their last order (at today's prices)"),
+            SelectChoice("empty", "An empty order"),
+        ],
+        default="last",
+        validators=[InputRequired("Choose what the order starts from.")],
+    )
+    idempotency_key = HiddenField(
+        validators=[InputRequired("This page is out of date. Please reload it and try again.")]
+    )

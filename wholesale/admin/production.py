@@ -1,0 +1,248 @@
+"""Staff pages for production runs: plan a roast day from approved orders, print it, close it, finish it.
+
+Routes stay thin: load the run through a 404 helper, validate the form, call one service, then redirect
+(303) with a message, or show the run again with the refusal at the top (400, or 409 when the run has
+moved on).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from jinja2_fragments.flask import render_block
+
+from ..extensions import db
+from ..models import ProductionRun
+from ..services import production
+from ..services.errors import ServiceError
+from ..services.history import Actor
+from ..services.production_queries import (
+    duplicates_among,
+    next_roast_date,
+    recent_runs,
+    roast_plan,
+    run_orders,
+    run_overview,
+)
+from ..services.roast_plan import ROUNDING_RULE
+from . import bp
+from .production_forms import MAX_ID, AddOrdersForm, MergeForm, NewRunForm, RoastDateForm, roastery_today
+
+CSV_COLUMNS = ("order", "customer", "channel", "product", "size", "quantity", "grams")
+RUN_LABELS = {"open": "Open", "closed": "In production", "done": "Done"}
+
+
+def run_or_404(run_id: int) -> ProductionRun:
+    if run_id > MAX_ID:
+        abort(404)
+    return db.get_or_404(ProductionRun, run_id)
+
+
+def actor() -> Actor:
+    return Actor(staff_id=g.staff.id)
+
+
+def form_message(form) -> str:
+    return " ".join(dict.fromkeys(error for errors in form.errors.values() for error in errors))
+
+
+def back_to(run: ProductionRun, anchor: str | None = None):
+    return redirect(url_for("admin.production_run", run_id=run.id, _anchor=anchor), code=303)
+
+
+def run_page(run: ProductionRun, error: str | None = None, status: int = 200):
+    page = render_template(
+        "admin/production_run.html",
+        overview=run_overview(run), error=error, rounding_rule=ROUNDING_RULE, run_labels=RUN_LABELS,
+    )
+    return page, status
+
+
+def suggested_roast_date():
+    """The next day approved orders wait for, else tomorrow."""
+    today = roastery_today()
+    return next_roast_date(today) or today + timedelta(days=1)
+
+
+def refused(run: ProductionRun, error: ServiceError):
+    return run_page(run, error.message, 409 if isinstance(error, production.RunLocked) else 400)
+
+
+# --- The list of runs, and a new run --------------------------------------------------------------------
+
+
+@bp.get("/production")
+def production_runs():
+    form = RoastDateForm(formdata=None, roast_date=suggested_roast_date())
+    return render_template("admin/production.html", runs=recent_runs(), form=form, run_labels=RUN_LABELS)
+
+
+@bp.get("/production/new")
+def production_new():
+    """With a roast date, the approved orders proposed for that day, ticked, ready to open the run."""
+    if "roast_date" not in request.args:
+        return new_run_page(RoastDateForm(formdata=None, roast_date=suggested_roast_date()), show=False)
+    form = RoastDateForm(request.args)
+    form.validate()
+    return new_run_page(form)
+
+
+@bp.post("/production/new")
+def production_create():
+    form = NewRunForm()
+    if form.validate_on_submit():
+        try:
+            run = production.create_run(form.roast_date.data, form.order_ids.data, actor())
+        except ServiceError as error:
+            form.order_ids.errors = [error.message]
+        else:
+            count = len(form.order_ids.data)
+            flash(f"Opened production run #{run.id} for {run.roast_date:%a %d %b %Y} "
+                  f"with {count} order{'s' if count != 1 else ''}.")
+            return back_to(run)
+    return new_run_page(form, ticked=set(form.order_ids.data))
+
+
+def new_run_page(form, show: bool = True, ticked: set[int] | None = None):
+    """The date picker and, for a valid date, the proposed orders (all ticked unless ``ticked`` says)."""
+    roast_date = form.roast_date.data if show and not form.roast_date.errors else None
+    proposed = production.proposed_orders(roast_date) if roast_date else []
+    context = {
+        "form": form,
+        "roast_date": roast_date,
+        "proposed": proposed,
+        "duplicated": {order.id for group in duplicates_among(proposed) for order in group.orders},
+        "ticked": ticked,
+    }
+    if request.headers.get("HX-Request") == "true":
+        # htmx swaps only 2xx answers, and the message about the date is part of the fragment.
+        return render_block("admin/production_new.html", "proposal", **context)
+    return render_template("admin/production_new.html", **context), 400 if form.errors else 200
+
+
+# --- One run --------------------------------------------------------------------------------------------
+
+
+@bp.get("/production/<int:run_id>")
+def production_run(run_id: int):
+    return run_page(run_or_404(run_id))
+
+
+@bp.post("/production/<int:run_id>/orders")
+def production_add(run_id: int):
+    run = run_or_404(run_id)
+    form = AddOrdersForm()
+    if not form.validate():
+        return run_page(run, form_message(form), 400)
+    try:
+        added = production.add_orders(run, form.order_ids.data, actor())
+    except ServiceError as error:
+        return refused(run, error)
+    flash(f"Added {len(added)} order{'s' if len(added) != 1 else ''} to the run.")
+    return back_to(run, "orders")
+
+
+@bp.post("/production/<int:run_id>/orders/<int:order_id>/remove")
+def production_remove(run_id: int, order_id: int):
+    run = run_or_404(run_id)
+    if order_id > MAX_ID:
+        abort(404)
+    try:
+        order = production.remove_order(run, order_id, actor())
+    except ServiceError as error:
+        return refused(run, error)
+    flash(f"Took {order.number} ({order.customer.business_name}) out of the run; "
+          "it is approved and free again.")
+    return back_to(run, "orders")
+
+
+@bp.post("/production/<int:run_id>/merge")
+def production_merge(run_id: int):
+    run = run_or_404(run_id)
+    form = MergeForm()
+    if not form.validate():
+        return run_page(run, form_message(form), 400)
+    keep_id = form.keep_id.data[0]
+    try:
+        kept = production.merge_orders(run, keep_id, form.order_ids.data, actor())
+    except ServiceError as error:
+        return refused(run, error)
+    merged = len(set(form.order_ids.data) - {keep_id})
+    customer = kept.customer.business_name
+    flash(f"Merged {merged} order{'s' if merged != 1 else ''} of {customer} into {kept.number}.")
+    return back_to(run, "orders")
+
+
+@bp.post("/production/<int:run_id>/close")
+def production_close(run_id: int):
+    run = run_or_404(run_id)
+    try:
+        count = production.close_run(run, actor())
+    except ServiceError as error:
+        return refused(run, error)
+    flash(f"Run closed: {count} order{'s are' if count != 1 else ' is'} in production.")
+    return back_to(run)
+
+
+@bp.post("/production/<int:run_id>/done")
+def production_done(run_id: int):
+    run = run_or_404(run_id)
+    try:
+        count = production.finish_run(run, actor())
+    except ServiceError as error:
+        return refused(run, error)
+    flash(f"Run done: {count} order{'s are' if count != 1 else ' is'} fulfilled.")
+    return back_to(run)
+
+
+# --- Printing and export --------------------------------------------------------------------------------
+
+
+@bp.get("/production/<int:run_id>/roast-sheet")
+def production_roast_sheet(run_id: int):
+    run = run_or_404(run_id)
+    return render_template(
+        "admin/production_roast_sheet.html",
+        run=run, plan=roast_plan(run), rounding_rule=ROUNDING_RULE, run_labels=RUN_LABELS,
+    )
+
+
+@bp.get("/production/<int:run_id>/packing-lists")
+def production_packing_lists(run_id: int):
+    run = run_or_404(run_id)
+    orders = run_orders(run, with_lines=True)
+    return render_template("admin/production_packing_lists.html", run=run, orders=orders)
+
+
+@bp.get("/production/<int:run_id>/lines.csv")
+def production_csv(run_id: int):
+    run = run_or_404(run_id)
+    out = io.StringIO()
+    out.write("\ufeff")  # so spreadsheet programs read the file as UTF-8 (café names)
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for order in run_orders(run, with_lines=True):
+        for line in order.lines:
+            variant = line.variant
+            writer.writerow(
+                spreadsheet_safe(cell)
+                for cell in (order.number, order.customer.business_name, order.channel, variant.product.name,
+                             variant.name, line.quantity, line.quantity * variant.net_weight_g)
+            )
+    filename = f"production-run-{run.id}-{run.roast_date.isoformat()}.csv"  # digits and dashes only
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+def spreadsheet_safe(cell):
+    """A text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets an apostrophe."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell
+

@@ -1,0 +1,94 @@
+"""Forms of the production pages: a roast date, and lists of order ids ticked in a table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import DateField, Field
+from wtforms.validators import InputRequired, ValidationError
+
+# Ids past a 32-bit integer cannot exist, and PostgreSQL refuses to even compare with them.
+MAX_ID = 2**31 - 1
+PLANNING_HORIZON = timedelta(days=366)
+
+
+def roastery_today() -> date:
+    return datetime.now(ZoneInfo(current_app.config["ROASTERY_TIMEZONE"])).date()
+
+
+class RoastDateField(DateField):
+    """A calendar date as YYYY-MM-DD (what a date picker sends); 2026-02-30 is refused with a message."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = datetime.strptime(valuelist[0].strip(), "%Y-%m-%d").date()
+        except ValueError:
+            self.data = None
+            raise ValueError(
+                "That is not a date on the calendar. Enter it as YYYY-MM-DD, e.g. 2026-03-02."
+            ) from None
+
+    def pre_validate(self, form):
+        if self.data is not None and abs(self.data - roastery_today()) > PLANNING_HORIZON:
+            raise ValidationError("Choose a roast date within a year of today.")
+
+
+class OrderIdsField(Field):
+    """The ids of the orders ticked in a table (one ``order_ids`` value per ticked box)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.data = []
+
+    def process_formdata(self, valuelist):
+        self.data = []
+        for raw in valuelist:
+            raw = raw.strip()
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and 0 < int(raw) <= MAX_ID):
+                self.data = []
+                raise ValueError(
+                    "That list of orders was not valid. Please reload the page and choose again."
+                )
+            self.data.append(int(raw))
+        self.data = list(dict.fromkeys(self.data))
+
+
+class RoastDateForm(FlaskForm):
+    """The date picker of a new run: a GET form, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    roast_date = RoastDateField("Roast date", validators=[InputRequired("Choose a roast date.")])
+
+
+class NewRunForm(FlaskForm):
+    roast_date = RoastDateField("Roast date", validators=[InputRequired("Choose a roast date.")])
+    order_ids = OrderIdsField("Orders")
+
+
+class AddOrdersForm(FlaskForm):
+    order_ids = OrderIdsField("Orders")
+
+    def validate_order_ids(self, field):
+        if not field.data:
+            raise ValidationError("Tick at least one order to add.")
+
+
+class MergeForm(FlaskForm):
+    keep_id = OrderIdsField("Keep")
+    order_ids = OrderIdsField("Orders")
+
+    def validate_keep_id(self, field):
+        if len(field.data) != 1:
+            raise ValidationError("Choose the one order to keep.")
+
+    def validate_order_ids(self, field):
+        if len(set(field.data) | set(self.keep_id.data)) < 2:
+            raise ValidationError("Choose at least two orders of one customer to merge.")

@@ -1,0 +1,132 @@
+"""Staff decide on orders: approve one (from its invoice), approve several (from the Pending tab), cancel one.
+
+Each use case is one transaction that changes the order, writes its history and queues the customer's email
+(the outbox), then delivers the email after the commit. Staff approve what they reviewed: the page sends the
+order's version, and an order changed since (by the customer, say) is refused, not approved unseen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import Order, OrderLine, Variant, utcnow
+from .errors import ServiceError
+from .history import Actor, record
+from .order_editing import OrderLocked, ensure_current, refused_if_stale
+from .order_notices import deliver_all, queue_approved, queue_cancelled
+
+REASON_MAX = 500
+NOT_APPROVED = "it was not approved. This is the order as it is now: review it again before approving"
+NOT_CANCELLED = "it was not cancelled. This is the order as it is now"
+
+
+def _staff_only(actor: Actor) -> None:
+    if not actor.is_staff:
+        raise ServiceError("Only the roastery can approve or cancel orders.")
+
+
+def _approvable(order: Order) -> None:
+    if order.status != "pending":
+        raise OrderLocked(
+            f"Order {order.number} is {order.status.replace('_', ' ')}, not pending; nothing was changed."
+        )
+    if not order.lines:
+        raise ServiceError(f"Order {order.number} has no items. Add one, or cancel the order.")
+
+
+def _mark_approved(order: Order, actor: Actor) -> None:
+    order.status = "approved"
+    order.approved_at = utcnow()
+    order.approved_by_staff_id = actor.staff_id
+    record(order, actor, "approved", {"status": ("pending", "approved")})
+
+
+def approve_order(order: Order, actor: Actor, seen_version: int) -> Order:
+    """Approve a pending order as reviewed at ``seen_version``: it becomes available to production, who
+    and when are recorded, and the customer is emailed."""
+    _staff_only(actor)
+    _approvable(order)
+    ensure_current(order, seen_version, actor, NOT_APPROVED)
+    with refused_if_stale(order, actor, NOT_APPROVED):
+        _mark_approved(order, actor)
+        email = queue_approved(order)
+        db.session.commit()
+    deliver_all(email)
+    return order
+
+
+@dataclass
+class BulkApproval:
+    approved: list[Order] = field(default_factory=list)
+    # (order number, why it was left pending)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def approve_orders(selected: Sequence[tuple[int, int]], actor: Actor) -> BulkApproval:
+    """Approve each selected (order id, version seen) pair that is still pending and unchanged, in one
+    transaction; the others are left as they are and listed with the reason."""
+    _staff_only(actor)
+    wanted = dict(selected)
+    orders = db.session.scalars(
+        select(Order)
+        .where(Order.id.in_(list(wanted)))
+        .options(selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product))
+        .order_by(Order.id)
+    ).all()
+    result = BulkApproval()
+    try:
+        for order in orders:
+            if order.status != "pending":
+                result.skipped.append((order.number, f"it is {order.status.replace('_', ' ')} now"))
+            elif order.version != wanted[order.id]:
+                result.skipped.append(
+                    (order.number, "it was changed since the list was shown; review it again")
+                )
+            elif not order.lines:
+                result.skipped.append((order.number, "it has no items"))
+            else:
+                _mark_approved(order, actor)
+                result.approved.append(order)
+        emails = [queue_approved(order) for order in result.approved]
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ServiceError(
+            "Some of these orders changed at this very moment; nothing was approved. Try again."
+        ) from None
+    deliver_all(*emails)
+    return result
+
+
+def cancel_order(order: Order, actor: Actor, reason: str, seen_version: int) -> Order:
+    """Cancel a pending or approved order (not one in production) with a reason the customer is emailed."""
+    _staff_only(actor)
+    if order.status not in ("pending", "approved"):
+        raise OrderLocked(
+            f"Order {order.number} is {order.status.replace('_', ' ')} and cannot be cancelled."
+        )
+    if order.production_run_id is not None:
+        raise OrderLocked(
+            f"Order {order.number} is in a production run. Take it out of the run to cancel it."
+        )
+    ensure_current(order, seen_version, actor, NOT_CANCELLED)
+    reason = (reason or "").replace("\x00", "").strip()
+    if not reason:
+        raise ServiceError("Give the reason for cancelling; the customer is emailed it.", "reason")
+    if len(reason) > REASON_MAX:
+        raise ServiceError(f"Keep the reason under {REASON_MAX} characters.", "reason")
+    with refused_if_stale(order, actor, NOT_CANCELLED):
+        record(order, actor, "cancelled", {"status": (order.status, "cancelled"), "reason": (None, reason)})
+        order.status = "cancelled"
+        order.cancelled_at = utcnow()
+        order.cancel_reason = reason
+        email = queue_cancelled(order)
+        db.session.commit()
+    deliver_all(email)
+    return order

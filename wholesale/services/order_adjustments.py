@@ -1,0 +1,165 @@
+"""What only staff change on an order: a line's price (with a reason), shipping and its fee, the discount,
+the roast date, the requested delivery date and the notes.
+
+Each function is one use case in one transaction, with the same guarantees as ``order_editing``: the order
+must still be editable by staff and be the version the page showed, totals are recomputed on the server,
+every change is written to the history (from → to), and a refusal saves nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from ..extensions import db
+from ..models import Order, OrderLine, ShippingOption
+from ..models.types import to_money
+from . import pricing
+from .errors import ServiceError
+from .history import Actor
+from .order_editing import ensure_changeable, finish_edit
+
+PRICE_MAX = Decimal("100000")
+REASON_MAX = 200
+NOTES_MAX = 2000
+# Roast and delivery dates further than this from today are typing mistakes, not plans.
+DATE_WINDOW = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class OrderAdjustments:
+    """The order's details as staff set them on the editor."""
+
+    shipping_option_id: int | None
+    # None: the chosen option's own fee.
+    shipping_fee: Decimal | None
+    discount_percent: Decimal
+    discount_amount: Decimal
+    roast_date: date | None
+    requested_delivery_date: date | None
+    notes: str
+
+
+def _staff_only(actor: Actor) -> None:
+    if not actor.is_staff:
+        raise ServiceError("Only the roastery can change prices, fees and discounts.")
+
+
+def _clean(text: str | None) -> str:
+    # PostgreSQL refuses NUL in text; nothing a person types needs it.
+    return (text or "").replace("\x00", "").strip()
+
+
+def standard_price(order: Order, line: OrderLine) -> Decimal:
+    """What the line would cost without an override: the customer's negotiated price, else the list price."""
+    return pricing.unit_price(line.variant, pricing.customer_prices(order.customer, [line.variant_id]))
+
+
+def set_line_price(
+    order: Order, line: OrderLine, price: Decimal, reason: str, actor: Actor, seen_version: int | None
+) -> OrderLine:
+    """Override a line's unit price. A price other than the standard one needs a reason, kept on the line
+    and in the history; setting the standard price again clears the override."""
+    _staff_only(actor)
+    ensure_changeable(order, actor, seen_version)
+    if not price.is_finite() or not Decimal("0") <= price <= PRICE_MAX:
+        raise ServiceError(f"Enter a price from 0 to {PRICE_MAX:,}.", "unit_price")
+    price = to_money(price)
+    reason = _clean(reason)
+    if len(reason) > REASON_MAX:
+        raise ServiceError(f"Keep the reason under {REASON_MAX} characters.", "price_override_reason")
+    if price == line.unit_price and reason == (line.price_override_reason or ""):
+        return line
+    overridden = price != standard_price(order, line)
+    if overridden and not reason:
+        raise ServiceError(
+            "Give a reason for the changed price; it is kept with the order.", "price_override_reason"
+        )
+    new_reason = reason if overridden else None
+    label = line.variant.label
+    changes = {}
+    if price != line.unit_price:
+        changes[f"{label}: unit price"] = (line.unit_price, price)
+    if new_reason != line.price_override_reason:
+        changes[f"{label}: price reason"] = (line.price_override_reason, new_reason)
+    line.unit_price, line.price_override_reason = price, new_reason
+    finish_edit(order, actor, "price changed", changes)
+    return line
+
+
+def adjust_order(order: Order, adjustments: OrderAdjustments, actor: Actor, seen_version: int | None) -> dict:
+    """Set shipping, fee, discount, dates and notes as staff entered them; returns what changed."""
+    _staff_only(actor)
+    ensure_changeable(order, actor, seen_version)
+    _check(adjustments)
+    subtotal = pricing.order_totals(order).subtotal
+    amount = adjustments.discount_amount
+    if amount is not None and amount != order.discount_amount and amount > subtotal:
+        raise ServiceError(
+            f"The discount cannot be more than the items cost ({subtotal:,.2f}).", "discount_amount"
+        )
+    changes = _apply(order, adjustments)
+    finish_edit(order, actor, "details changed", changes)
+    return changes
+
+
+def _check(a: OrderAdjustments) -> None:
+    for value, field, high in (
+        (a.discount_percent, "discount_percent", Decimal("100")),
+        (a.discount_amount, "discount_amount", PRICE_MAX),
+        (a.shipping_fee, "shipping_fee", PRICE_MAX),
+    ):
+        if value is not None and (not value.is_finite() or not Decimal("0") <= value <= high):
+            raise ServiceError(f"Enter a value from 0 to {high:,}.", field)
+    today = date.today()
+    for value, field in (
+        (a.roast_date, "roast_date"),
+        (a.requested_delivery_date, "requested_delivery_date"),
+    ):
+        if value is not None and not today - DATE_WINDOW <= value <= today + DATE_WINDOW:
+            raise ServiceError("Enter a date within a year of today.", field)
+    if a.roast_date and a.requested_delivery_date and a.requested_delivery_date < a.roast_date:
+        raise ServiceError("The delivery date cannot be before the roast date.", "requested_delivery_date")
+    if len(_clean(a.notes)) > NOTES_MAX:
+        raise ServiceError(f"Keep the notes under {NOTES_MAX:,} characters.", "notes")
+
+
+def _shipping_option(order: Order, option_id: int | None) -> ShippingOption | None:
+    if not option_id:
+        return None
+    option = db.session.get(ShippingOption, option_id) if option_id < 2**31 else None
+    # A retired option may stay on the order that already has it; it cannot be chosen anew.
+    if option is None or (not option.active and option.id != order.shipping_option_id):
+        raise ServiceError("Choose one of the shipping options listed.", "shipping_option_id")
+    return option
+
+
+def _apply(order: Order, a: OrderAdjustments) -> dict:
+    changes: dict = {}
+
+    def change(field: str, attribute: str, new) -> None:
+        old = getattr(order, attribute)
+        if old != new:
+            changes[field] = (old, new)
+            setattr(order, attribute, new)
+
+    option = _shipping_option(order, a.shipping_option_id)
+    option_changed = (option.id if option else None) != order.shipping_option_id
+    fee = a.shipping_fee
+    # A new option brings its own fee, unless staff typed a different fee in the same step.
+    if fee is None or (option_changed and fee == order.shipping_fee):
+        fee = option.fee if option else pricing.ZERO
+    if option_changed:
+        changes["shipping"] = (
+            order.shipping_option.name if order.shipping_option else None,
+            option.name if option else None,
+        )
+        order.shipping_option = option
+    change("shipping fee", "shipping_fee", to_money(fee))
+    change("discount %", "discount_percent", to_money(a.discount_percent))
+    change("discount amount", "discount_amount", to_money(a.discount_amount))
+    change("roast date", "roast_date", a.roast_date)
+    change("requested delivery", "requested_delivery_date", a.requested_delivery_date)
+    change("notes", "notes", _clean(a.notes))
+    return changes

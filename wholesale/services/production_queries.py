@@ -1,0 +1,158 @@
+"""Read-only views of production runs for the staff pages.
+
+Each view costs a fixed number of queries however many orders a run holds: rows are loaded in sets
+(joined or ``selectin`` loading) and weights and bag counts are summed by the database, never order by order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import Customer, Order, OrderLine, Product, ProductionRun, Variant
+from .production import IN_RUN_STATUSES, MAX_ORDERS_PER_REQUEST, by_customer_name
+from .roast_plan import PlanRow, RoastPlan, plan_from_rows
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run: ProductionRun
+    orders: int
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A customer with more than one order in the run; the earliest placed is proposed as the one to keep."""
+
+    customer: Customer
+    orders: list[Order]
+
+    @property
+    def keep(self) -> Order:
+        return self.orders[0]
+
+
+@dataclass(frozen=True)
+class RunOrder:
+    order: Order
+    bags: int
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class RunOverview:
+    run: ProductionRun
+    orders: list[RunOrder]
+    duplicates: list[Duplicate]
+    plan: RoastPlan
+    for_this_date: list[Order]  # approved, in no run, roast date this day or unset
+    for_other_dates: list[Order]  # approved, in no run, another roast date
+
+
+def recent_runs(limit: int = 60) -> list[RunSummary]:
+    """Open runs first, then closed, then done; latest roast date first within each."""
+    counted = and_(Order.production_run_id == ProductionRun.id, Order.status.in_(IN_RUN_STATUSES))
+    stage = case({"open": 0, "closed": 1}, value=ProductionRun.status, else_=2)
+    query = (
+        select(ProductionRun, func.count(Order.id))
+        .outerjoin(Order, counted)
+        .group_by(ProductionRun.id)
+        .order_by(stage, ProductionRun.roast_date.desc(), ProductionRun.id.desc())
+        .limit(limit)
+    )
+    return [RunSummary(run, count) for run, count in db.session.execute(query).tuples()]
+
+
+def run_orders(run: ProductionRun, *, with_lines: bool = False) -> list[Order]:
+    """The run's orders with their customers (and lines), by customer name."""
+    options = [joinedload(Order.customer, innerjoin=True), joinedload(Order.shipping_option)]
+    if with_lines:
+        options.append(selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product))
+    query = (
+        select(Order)
+        .where(Order.production_run_id == run.id, Order.status.in_(IN_RUN_STATUSES))
+        .options(*options)
+    )
+    return by_customer_name(db.session.scalars(query))
+
+
+def roast_plan(run: ProductionRun) -> RoastPlan:
+    """Bags per coffee and size over the run, summed in one query; other items are not roasted."""
+    query = (
+        select(
+            Product.id, Product.name, Product.roast_loss_percent,
+            Variant.id, Variant.name, Variant.net_weight_g, func.sum(OrderLine.quantity),
+        )
+        .select_from(OrderLine)
+        .join(Order, OrderLine.order_id == Order.id)
+        .join(Variant, OrderLine.variant_id == Variant.id)
+        .join(Product, Variant.product_id == Product.id)
+        .where(
+            Order.production_run_id == run.id,
+            Order.status.in_(IN_RUN_STATUSES),
+            Product.kind == "coffee",
+        )
+        .group_by(
+            Product.id, Product.name, Product.roast_loss_percent,
+            Variant.id, Variant.name, Variant.net_weight_g,
+        )
+    )
+    return plan_from_rows(PlanRow(*row) for row in db.session.execute(query).tuples())
+
+
+def duplicates_among(orders: list[Order]) -> list[Duplicate]:
+    """Customers with more than one of ``orders``, by name; each customer's orders earliest first."""
+    by_customer: dict[int, list[Order]] = {}
+    for order in orders:
+        by_customer.setdefault(order.customer_id, []).append(order)
+    groups = [
+        Duplicate(group[0].customer, sorted(group, key=lambda o: (o.placed_at or o.created_at, o.id)))
+        for group in by_customer.values()
+        if len(group) > 1
+    ]
+    return sorted(groups, key=lambda d: d.customer.business_name.lower())
+
+
+def run_overview(run: ProductionRun) -> RunOverview:
+    orders = run_orders(run)
+    duplicates = duplicates_among(orders)
+    flagged = {order.id for group in duplicates for order in group.orders}
+    bags = dict(
+        db.session.execute(
+            select(OrderLine.order_id, func.sum(OrderLine.quantity))
+            .join(Order, OrderLine.order_id == Order.id)
+            .where(Order.production_run_id == run.id, Order.status.in_(IN_RUN_STATUSES))
+            .group_by(OrderLine.order_id)
+        ).tuples().all()
+    )
+    rows = [RunOrder(order, bags.get(order.id, 0), order.id in flagged) for order in orders]
+    this_date, other_dates = addable_orders(run.roast_date) if run.status == "open" else ([], [])
+    return RunOverview(run, rows, duplicates, roast_plan(run), this_date, other_dates)
+
+
+def next_roast_date(today: date) -> date | None:
+    """The earliest roast date from ``today`` on that approved orders in no run are waiting for."""
+    return db.session.scalar(
+        select(func.min(Order.roast_date)).where(
+            Order.status == "approved", Order.production_run_id.is_(None), Order.roast_date >= today
+        )
+    )
+
+
+def addable_orders(roast_date: date) -> tuple[list[Order], list[Order]]:
+    """Approved orders in no run: those for ``roast_date`` (or without a date), then those for other days."""
+    query = (
+        select(Order)
+        .where(Order.status == "approved", Order.production_run_id.is_(None))
+        .options(joinedload(Order.customer, innerjoin=True))
+        .order_by(Order.roast_date, Order.id)
+        .limit(MAX_ORDERS_PER_REQUEST)
+    )
+    this_date, other_dates = [], []
+    for order in db.session.scalars(query):
+        (this_date if order.roast_date in (None, roast_date) else other_dates).append(order)
+    return by_customer_name(this_date), other_dates

@@ -1,0 +1,86 @@
+"""Staff enter an order for a customer (taken by phone or email): it starts approved, with channel staff.
+
+The new order is then changed in the same editor as any other order. It never passes through the portal's
+draft (that one belongs to the customer's contacts), and it is approved at once: staff took it themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Customer, Order, utcnow
+from . import drafts, pricing
+from .errors import ServiceError
+from .history import Actor, record
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@dataclass
+class EnteredOrder:
+    order: Order
+    # Lines of the copied order left out because their product or size was retired.
+    left_out: list[str] = field(default_factory=list)
+
+
+def _order_with_key(customer_id: int, key: str) -> Order | None:
+    return db.session.scalar(
+        select(Order).where(Order.customer_id == customer_id, Order.idempotency_key == key)
+    )
+
+
+def enter_order(
+    customer_id: int, actor: Actor, idempotency_key: str, copy_last_order: bool = True
+) -> EnteredOrder:
+    """Make an approved staff-channel order for the customer, in one transaction.
+
+    It starts from the customer's last order at today's prices (or empty), their discount and default
+    shipping. Idempotent: a double click or a retried request with the same key returns the same order.
+    """
+    if not actor.is_staff:
+        raise ServiceError("Only the roastery can enter orders for customers.")
+    if not KEY_PATTERN.match(idempotency_key or ""):
+        raise ServiceError("This page is out of date. Please reload it and try again.")
+    customer = db.session.get(Customer, customer_id) if 0 < customer_id < 2**31 else None
+    if customer is None:
+        raise ServiceError("Choose a customer from the list.", "customer_id")
+    already = _order_with_key(customer.id, idempotency_key)
+    if already is not None:
+        return EnteredOrder(already)
+    if not customer.active:
+        raise ServiceError(f"{customer.business_name} is inactive. Make it active first.", "customer_id")
+    now = utcnow()
+    order = Order(
+        customer=customer,
+        channel="staff",
+        status="approved",
+        entered_by_staff_id=actor.staff_id,
+        approved_by_staff_id=actor.staff_id,
+        placed_at=now,
+        approved_at=now,
+        discount_percent=customer.discount_percent,
+        idempotency_key=idempotency_key,
+    )
+    option = customer.default_shipping_option
+    if option is not None and option.active:
+        order.shipping_option, order.shipping_fee = option, option.fee
+    source = drafts.last_order(customer) if copy_last_order else None
+    left_out = drafts.copy_lines(source, order, customer) if source else []
+    pricing.apply_totals(order)
+    db.session.add(order)
+    record(order, actor, "entered by staff", {"status": (None, "approved")})
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same request twice at once: the key is unique per customer, so answer with the first order.
+        db.session.rollback()
+        already = _order_with_key(customer.id, idempotency_key)
+        if already is None:
+            raise
+        return EnteredOrder(already)
+    return EnteredOrder(order, left_out)

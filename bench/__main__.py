@@ -205,6 +205,8 @@ def run(args) -> dict:
                 **result.as_dict(),
                 "title": page.title,
                 "target_share": page.target_share,
+                # The workers' peak memory so far: which page raises it shows where a peak comes from.
+                "worker_peak_mb_after": round(max(srv.worker_peak_rss_mb(), default=0), 1),
             }
         others = watch.others_cores()
         ping_rps = sum(ping_runs) / len(ping_runs)

@@ -678,10 +678,12 @@ def forget_cache(database: str) -> None:
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            for scale in (FULL, SMALL):
-                name = f"{DATABASE_PREFIX}_{scale.name}"
-                for db_name in (name, f"{name}_tpl"):
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+            names = conn.execute(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
+                {"prefix": DATABASE_PREFIX + "\\_%"},
+            ).scalars().all()
+            for db_name in names:  # every scale's working copy and template
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
     finally:
         admin.dispose()
 

@@ -204,7 +204,9 @@ def describe(results: dict, markdown: bool = False) -> str:
         lines.append(
             "Peak RSS (VmHWM) of the web workers after the load: "
             + " and ".join(f"{v:.0f}" for v in memory["web_worker_peak_mb"])
-            + " MB."
+            + " MB"
+            + _peaks_by_page(results)
+            + "."
         )
     if memory.get("rq_worker_peak_mb"):
         lines.append(f"Peak RSS of the RQ worker after the fan-out: {memory['rq_worker_peak_mb']:.0f} MB.")
@@ -244,6 +246,14 @@ def describe(results: dict, markdown: bool = False) -> str:
         lines.append(f"  our functions (inclusive): {ours}")
     lines.append(f"\nWhole run: {results['seconds']:.0f} s.")
     return "\n".join(lines)
+
+
+def _peaks_by_page(results: dict) -> str:
+    rows = [(row["title"], row["worker_peak_mb_after"]) for key, row in results.get("web", {}).items()
+            if key != "ping" and row.get("worker_peak_mb_after")]
+    if not rows:
+        return ""
+    return " (the higher one after each page: " + ", ".join(f"{t} {v:.0f}" for t, v in rows) + ")"
 
 
 def write(results: dict, path: Path = RESULTS) -> None:

@@ -1,7 +1,8 @@
 """Periodic jobs, registered with rq-scheduler under fixed ids, so a restart replaces them instead of adding.
 
 ``python -m jobs.schedule`` registers them with the app's ``REDIS_URL`` and ``RQ_QUEUE`` and exits; the
-Procfile runs it just before ``rqscheduler``, which then enqueues each job on its interval. All timing is a
+Procfile's scheduler (``python -m jobs.scheduler``) registers them at start and again whenever Redis lost
+them, then enqueues each job on its interval. All timing is a
 plain UTC interval: calendar logic (reminder days, time zones) lives in the jobs, not in cron strings.
 """
 

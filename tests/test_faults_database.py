@@ -47,7 +47,9 @@ def web(proxy, database_uri):
             "PUBLIC_BASE_URL": "http://portal.test",
             "ORDER_NOTIFY_ROASTERY": False,
             # A safety net for the test itself: should a cut connection ever keep its locks, fail, never hang.
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"options": "-c lock_timeout=10000"}},
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_pre_ping": True, "connect_args": {"options": "-c lock_timeout=10000"}
+            },
         }
     )
     yield app
@@ -75,7 +77,9 @@ def everything() -> tuple:
     """What the database holds about orders, their history and emails."""
     db.session.expire_all()
     return (
-        db.session.execute(select(Order.id, Order.status, Order.version, Order.total).order_by(Order.id)).all(),
+        db.session.execute(
+            select(Order.id, Order.status, Order.version, Order.total).order_by(Order.id)
+        ).all(),
         db.session.scalar(select(func.count()).select_from(OrderEvent)),
         db.session.scalar(select(func.count()).select_from(Email)),
     )
@@ -124,7 +128,9 @@ def test_when_the_database_returns_the_app_recovers_by_itself(proxy, on_the_orde
     assert everything()[0][-1][1] == "pending"
 
 
-def test_the_connection_lost_in_the_middle_of_placing_leaves_the_draft_as_it_was(proxy, web, on_the_order_page):
+def test_the_connection_lost_in_the_middle_of_placing_leaves_the_draft_as_it_was(
+    proxy, web, on_the_order_page
+):
     phone, form = on_the_order_page
     before = everything()
 

@@ -49,7 +49,7 @@ def load_seconds(database_uri: str) -> float:
     return float(os.environ.get("LOAD_SECONDS", default))
 
 
-def test_fifty_customers_reordering_for_a_minute_get_no_error_and_each_order_is_stored_once_with_one_confirmation(
+def test_fifty_customers_reordering_at_once_get_no_error_and_each_order_is_stored_once_with_one_confirmation(
     app, app_ctx, app_env, database_uri, processes, smtp_sink, tmp_path, capsys
 ):
     links = regular_customers(CUSTOMERS)
@@ -110,12 +110,13 @@ def test_fifty_customers_reordering_for_a_minute_get_no_error_and_each_order_is_
     assert "Traceback" not in web.log(), web.log()[-3000:]
 
     sent_during_load = tally(smtp_sink)
+    p95 = sorted(durations)[int(len(durations) * 0.95)]
     with capsys.disabled():
         print(
-            f"\n[load on {db.engine.dialect.name}: {CUSTOMERS} customers for {seconds:.0f} s: {len(placed)} orders "
-            f"placed ({len(placed) / seconds:.1f}/s), {len(errors)} errors; journey median "
-            f"{statistics.median(durations):.2f} s, p95 {sorted(durations)[int(len(durations) * 0.95)]:.2f} s; "
-            f"{sent_during_load.delivered} of {sent_during_load.rows} emails sent by one worker meanwhile, "
+            f"\n[load on {db.engine.dialect.name}: {CUSTOMERS} customers for {seconds:.0f} s: "
+            f"{len(placed)} orders placed ({len(placed) / seconds:.1f}/s), {len(errors)} errors; journey "
+            f"median {statistics.median(durations):.2f} s, p95 {p95:.2f} s; {sent_during_load.delivered} "
+            f"of {sent_during_load.rows} emails sent by one worker meanwhile, "
             f"{sent_during_load.duplicates} duplicates]"
         )
     assert sent_during_load.duplicates == 0

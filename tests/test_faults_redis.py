@@ -80,7 +80,9 @@ def test_orders_placed_while_redis_is_down_are_kept_and_each_email_arrives_once(
     assert len(set(orders)) == 3 * PER_PHASE
     assert db.session.scalar(select(func.count()).where(Order.status == "pending")) == 3 * PER_PHASE
     per_order = db.session.execute(
-        select(Email.order_id, func.count()).where(Email.kind == "order_confirmation").group_by(Email.order_id)
+        select(Email.order_id, func.count())
+        .where(Email.kind == "order_confirmation")
+        .group_by(Email.order_id)
     ).all()
     assert sorted(per_order) == sorted((order_id, 1) for order_id in orders)
     outcome = tally(smtp_sink)

@@ -42,8 +42,10 @@ def emails_of(order_ids: list[int]) -> list[Email]:
 def cells(html: str) -> list[list[str]]:
     """The emails table as text, row by row."""
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
-    table = [[re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-             for row in rows]
+    table = [
+        [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in rows
+    ]
     return [row for row in table if row]  # not the heading
 
 
@@ -65,7 +67,8 @@ def test_a_refusing_then_hanging_mail_server_delays_every_email_and_loses_or_dou
     # Staff see every email waiting, how many attempts it had and why the last one failed.
     page = staff_client.get("/admin/emails?status=queued").get_data(as_text=True)
     rows = cells(page)
-    assert len(rows) == 8 and {row[4] for row in rows} == {"Queued"} and {row[5] for row in rows} <= {"1", "2"}
+    assert len(rows) == 8 and {row[4] for row in rows} == {"Queued"}
+    assert {row[5] for row in rows} <= {"1", "2"}  # attempts: one, or two if a retry came while it hung
     errors = {row[6] for row in rows}
     assert any("SMTPRecipientsRefused" in error and "451" in error for error in errors)
     assert any("timed out" in error or "SMTPServerDisconnected" in error for error in errors), errors

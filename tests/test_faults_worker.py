@@ -78,8 +78,8 @@ def test_a_worker_killed_mid_batch_while_sending_loses_no_email_and_doubles_none
     assert outcome.missing == [] and outcome.statuses == {"sent": 12}
     assert outcome.duplicates == 0
     with capsys.disabled():
-        print(f"\n[worker SIGKILLed mid-batch while sending: {outcome.rows} emails, {outcome.delivered} delivered, "
-              f"{outcome.duplicates} duplicates]")
+        print(f"\n[worker SIGKILLed mid-batch while sending: {outcome.rows} emails, "
+              f"{outcome.delivered} delivered, {outcome.duplicates} duplicates]")
 
 
 def test_a_worker_killed_between_the_servers_250_and_its_commit_makes_one_duplicate_with_one_message_id(
@@ -99,7 +99,7 @@ def test_a_worker_killed_between_the_servers_250_and_its_commit_makes_one_duplic
 
     outcome = tally(smtp_sink)
     assert outcome.missing == [] and outcome.statuses == {"sent": 2}
-    assert outcome.delivered == 3 and outcome.duplicates == 1  # the bound: one per worker killed in the window
+    assert outcome.delivered == 3 and outcome.duplicates == 1  # the bound: one per worker killed in it
     with capsys.disabled():
         print(f"\n[worker SIGKILLed after the server's 250, before its commit: {outcome.rows} emails, "
               f"{outcome.delivered} delivered, {outcome.duplicates} duplicate]")

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from wholesale.extensions import db
 from wholesale.models import Customer, Email, ReminderSend
@@ -77,6 +77,20 @@ def test_a_reminder_whose_time_has_come_shows_as_due_now(app, client, staff, for
             tick(utc(2026, 3, 8, 10, 2))
         reminder = section(client.get(f"/admin/customers/{customer_id}").get_data(as_text=True), "reminder")
         assert "Next reminder: Their time Sun 15 Mar 2026, 02:00 PDT" in reminder
+
+
+def test_a_customer_whose_time_zone_is_unknown_shows_why_nothing_is_sent(app, staff_client):
+    with app.app_context():
+        customer_id = remind("Odd Zone Café").id
+        db.session.execute(update(Customer).where(Customer.id == customer_id).values(reminder_timezone="Mars/Base"))
+        db.session.commit()
+
+    page = staff_client.get(f"/admin/customers/{customer_id}")
+
+    assert page.status_code == 200
+    assert "“Mars/Base” is not a time zone we know, so no reminder goes out" in section(
+        page.get_data(as_text=True), "reminder"
+    )
 
 
 # --- Switching reminders on ------------------------------------------------------------------------------

@@ -51,7 +51,9 @@ def is_disconnect(error: Exception) -> bool:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, "Your session expired or the form was stale. Please reload the page and try again.")
+        return render_error(
+            400, "Your session expired or the form was stale. Please reload the page and try again."
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -33,7 +33,10 @@ class NextSend:
 
 
 def next_send(customer: Customer, now: datetime | None = None) -> NextSend | None:
-    """When the customer's next reminder goes out; None while reminders are off (or the customer inactive)."""
+    """When the customer's next reminder goes out; None while reminders are off (or the customer inactive).
+
+    Raises ``KeyError`` for a time zone zoneinfo does not know (the staff form refuses them; old data).
+    """
     if not (customer.reminders_enabled and customer.active):
         return None
     now = now or utcnow()
@@ -55,7 +58,7 @@ def _answered(latest: dict[int, datetime]) -> set[int]:
 
 
 def _next_send(customer: Customer, now: datetime, latest: datetime, answered: bool) -> NextSend:
-    due_now = not answered and now - latest < catch_up_window()
+    due_now = not answered and now - latest < catch_up_window() and bool(receiving_contacts(customer))
     at = latest if due_now else next_occurrence(schedule_of(customer), now)
     return NextSend(
         at=at,
@@ -73,6 +76,8 @@ class ReminderOverview:
     receiving: list[Contact]
     last: ReminderSend | None
     roastery_timezone: str
+    # Reminders are on but the zone is not one zoneinfo knows: nothing goes out until staff fix it.
+    unknown_zone: bool = False
 
 
 def reminder_overview(customer: Customer, now: datetime | None = None) -> ReminderOverview:
@@ -82,11 +87,16 @@ def reminder_overview(customer: Customer, now: datetime | None = None) -> Remind
         .order_by(ReminderSend.occurrence_at.desc(), ReminderSend.id.desc())
         .limit(1)
     )
+    try:
+        upcoming, unknown_zone = next_send(customer, now), False
+    except (KeyError, ValueError):
+        upcoming, unknown_zone = None, True
     return ReminderOverview(
-        next=next_send(customer, now),
+        next=upcoming,
         receiving=receiving_contacts(customer),
         last=last,
         roastery_timezone=current_app.config["ROASTERY_TIMEZONE"],
+        unknown_zone=unknown_zone,
     )
 
 

@@ -1,0 +1,217 @@
+"""Who may reach what: every route of the app, portal and staff, for every kind of visitor, in one table.
+
+    route                      no session        customer (own ids)   customer, another's ids   staff
+    public (links, sign-in…)   answers           answers              answers                   answers
+    portal, by order id        start page        allowed              404 ¹                     start page
+    portal, no id (/order…)    start page        allowed              sees only their own       start page
+    staff (/admin/…)           staff sign-in ²   staff sign-in        staff sign-in             allowed
+
+The routes come from the app's URL map: a new route falls into its row without editing this file (and a
+route this table cannot place fails loudly). Every request carries a valid CSRF token for its session, so
+what answers is the authorization, not the CSRF check; POSTs go plain and as htmx fragments; a refused
+request changes nothing in the database. Every answer also carries the security headers and no inline code
+(test_security_headers.py).
+
+¹ proven in test_portal_access.py (three order states, with and without htmx); ² in test_staff_auth.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+import pytest
+
+from wholesale.extensions import db, limiter
+from wholesale.models import CustomerPrice, ReminderSend
+from wholesale.services import links, reminders
+from wholesale.services.history import Actor
+from wholesale.services.outbox import queue_email
+from wholesale.services.production import create_run
+
+from .conftest import Forms
+from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
+from .link_helpers import every_row
+from .routes import fill, routes
+from .test_portal_access import PUBLIC as PUBLIC_PORTAL
+from .test_security_headers import assert_no_inline_code, assert_safe_headers
+
+PUBLIC = PUBLIC_PORTAL | {"/healthz", "/ping", "/admin/sign-in", "/admin/sign-out"}
+ROUTES = routes("")
+
+
+def kind_of(rule: str, arguments: tuple[str, ...]) -> str:
+    if rule in PUBLIC:
+        return "public"
+    if rule.startswith("/admin/"):
+        return "staff"
+    if "order_id" in arguments:
+        return "portal by id"
+    assert not arguments, f"{rule}: a portal route with ids this table cannot place"
+    return "portal, own data"
+
+
+# What each visitor gets, per kind of route; None: proven in another file (see the docstring).
+MATRIX = {
+    "public": {"anonymous": "answers", "customer": "answers", "another's ids": None, "staff": "answers"},
+    "portal by id": {"anonymous": "start page", "customer": "allowed", "another's ids": None,
+                     "staff": "start page"},
+    "portal, own data": {"anonymous": "start page", "customer": "allowed", "another's ids": "own data only",
+                         "staff": "start page"},
+    "staff": {"anonymous": None, "customer": "staff sign-in", "another's ids": "staff sign-in",
+              "staff": "allowed"},
+}
+REFUSALS = ("start page", "staff sign-in")
+# A form body with every field a POST here might read; authorization comes before any of it.
+PAYLOAD = {"quantity": "2", "variant_id": "1", "idempotency_key": "k" * 32, "notes": "matrix", "email":
+           "ana@bluedoor.example", "name": "Matrix", "reason": "matrix", "kind": "coffee", "price": "1.00",
+           "unit_price": "1.00", "order_ids": "1", "keep_id": "1", "roast_date": "2030-01-01"}
+
+
+@dataclass
+class World:
+    own: dict[str, object]  # Blue Door's ids, for its own contact
+    rivals: dict[str, object]  # Rival Roasters' ids
+    rival_numbers: list[str]  # what must never appear on Blue Door's pages
+
+
+@pytest.fixture
+def world(app, staff) -> World:
+    with app.app_context():
+        variants = make_catalog(coffees=2)
+        option = make_shipping()
+        blue = make_customer("Blue Door Café", reminders_enabled=True)
+        make_order(blue, [(variants[0], 3)])
+        blue_pending = make_order(blue, [(variants[1], 2)], status="pending")
+        rival = make_customer("Rival Roasters", contacts=2)
+        rival_pending = make_order(rival, [(variants[2], 5)], status="pending")
+        rival_approved = make_order(rival, [(variants[3], 1)], status="approved",
+                                    roast_date=date.today() + timedelta(days=3))
+        price = CustomerPrice(customer=rival, variant=variants[0], price=variants[0].price - 1)
+        an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+        send = ReminderSend(customer_id=blue.id, occurrence_at=an_hour_ago, outcome="sent", skip_reason="")
+        db.session.add_all([price, send])
+        email = queue_email(kind="staff-test", dedupe_key="matrix", to_address="c0@rivalroasters.example",
+                            subject="For Rival", template="staff_test", context={"name": "Rival"},
+                            customer_id=rival.id)
+        db.session.commit()
+        run = create_run(rival_approved.roast_date, [rival_approved.id], Actor(staff_id=staff))
+        contact = blue.contacts[0]
+        week = datetime.now(timezone.utc) + timedelta(days=7)
+        common = {  # ids every visitor uses alike: the catalog, links, the staff-only records
+            "token": urlsplit(links.login_url(contact, "reminder")).path.rsplit("/", 1)[1],
+            "no-order token": links.make_token(contact, reminders.no_order_purpose(send.id), week),
+            "reminder_id": send.id,
+            "filename": "app.css",
+            "product_id": variants[0].product_id,
+            "variant_id": variants[0].id,
+            "option_id": option.id,
+            "price_id": price.id,
+            "email_id": email.id,
+            "run_id": run.id,
+            "run order_id": rival_approved.id,
+        }
+        own = {**common, "order_id": blue_pending.id, "line_id": blue_pending.lines[0].id,
+               "customer_id": blue.id, "contact_id": contact.id}
+        rivals = {**common, "order_id": rival_pending.id, "line_id": rival_pending.lines[0].id,
+                  "customer_id": rival.id, "contact_id": rival.contacts[1].id}
+        return World(own, rivals, [rival_pending.number, rival_approved.number])
+
+
+def path_for(rule: str, arguments: tuple[str, ...], ids: dict) -> str:
+    values = {name: ids[name] for name in arguments}
+    if "/production/" in rule and "order_id" in arguments:
+        values["order_id"] = ids["run order_id"]  # an order of that run
+    if "/no-order/" in rule:
+        values["token"] = ids["no-order token"]
+    return fill(rule.replace("<path:", "<"), **values)
+
+
+@dataclass
+class Visitor:
+    name: str
+    client: object
+    ids: dict
+
+    def send(self, method: str, path: str, htmx: bool = False):
+        headers = {"HX-Request": "true"} if htmx else {}
+        data = None
+        if method == "POST":
+            token = Forms(self.client).token("/link/request")
+            data = {**PAYLOAD, "csrf_token": token}
+            headers["X-CSRFToken"] = token
+        response = self.client.open(path, method=method, data=data, headers=headers)
+        response.get_data()  # read it all, and let go of a streamed static file
+        response.close()
+        assert_safe_headers(response, path)
+        assert_no_inline_code(response, path)
+        return response
+
+
+def visitors(app, world: World, staff_id: int) -> dict[str, Visitor]:
+    customer = app.test_client()
+    with app.app_context():
+        from wholesale.models import Contact
+
+        sign_in_contact(customer, db.session.get(Contact, world.own["contact_id"]))
+    staff = app.test_client()
+    with staff.session_transaction() as session:
+        session["staff_id"] = staff_id
+    return {
+        "anonymous": Visitor("anonymous", app.test_client(), world.own),
+        "customer": Visitor("customer", customer, world.own),
+        "another's ids": Visitor("another's ids", customer, world.rivals),
+        "staff": Visitor("staff", staff, world.rivals),
+    }
+
+
+def outcome(response) -> str:
+    """What the visitor got, in the table's words."""
+    location = response.headers.get("Location", "")
+    if response.status_code in (301, 302, 303) and location.startswith("/admin/sign-in"):
+        return "staff sign-in"
+    if response.status_code in (301, 302, 303) and location == "/":
+        return "start page"
+    if response.status_code == 404:
+        return "404"
+    if response.status_code >= 500 or response.status_code in (401, 403, 405):
+        return f"error {response.status_code}"
+    return "allowed"
+
+
+def test_every_route_has_a_row():
+    kinds = {kind_of(rule, arguments) for _, rule, arguments in ROUTES}
+    assert kinds == set(MATRIX) and len(ROUTES) >= 80
+
+
+@pytest.mark.parametrize(("method", "rule", "arguments"), ROUTES, ids=[f"{m} {r}" for m, r, _ in ROUTES])
+def test_the_matrix(app, world, staff, method, rule, arguments):
+    row = MATRIX[kind_of(rule, arguments)]
+    people = visitors(app, world, staff)
+    before = every_row(app)
+
+    refusals = [(who, expected) for who, expected in row.items() if expected in REFUSALS]
+    for who, expected in refusals:
+        visitor = people[who]
+        path = path_for(rule, arguments, visitor.ids)
+        for htmx in (False, True):
+            response = visitor.send(method, path, htmx)
+            assert outcome(response) == expected, (who, method, path, htmx, response.status_code)
+    assert every_row(app) == before, "a refused request changed the database"
+
+    for who, expected in row.items():
+        if expected in REFUSALS or expected is None:
+            continue
+        visitor = people[who]
+        path = path_for(rule, arguments, visitor.ids)
+        limiter.reset()  # three visitors asking for a link is not what this test is about
+        response = visitor.send(method, path)
+        if expected == "answers":
+            assert response.status_code < 500 and response.status_code != 403, (who, method, path)
+        else:
+            assert outcome(response) == "allowed", (who, method, path, response.status_code,
+                                                    response.headers.get("Location"))
+        if expected == "own data only":
+            page = response.get_data(as_text=True)
+            assert not [number for number in world.rival_numbers if number in page], (who, path)

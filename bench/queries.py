@@ -152,3 +152,32 @@ def _every_page(app, engine, customer, staff) -> dict[str, dict]:
             results[page.key] = _send(app, app.test_client(), page, Visit(cookie=""), context)
         results[page.key].update({k: v for k, v in context.items() if k != "run_id"})
     return results
+
+
+def count_in_subprocess(database_url: str, redis_url: str | None, staff_email: str, lines: int | None):
+    """``count_statements`` in a process of its own: the bench goes on (and says so) if that process dies."""
+    import json
+    import subprocess
+    import sys
+
+    from .data import ROOT
+
+    command = [sys.executable, "-X", "faulthandler", "-m", "bench.queries", database_url,
+               redis_url or "", staff_email, str(lines or "")]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"counting SQL statements failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(line[len("BENCH_JSON "):])
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    from .server import in_process_app
+
+    url, redis, staff, wanted = sys.argv[1:5]
+    counted = count_statements(in_process_app(url, redis or None, "http://127.0.0.1"), staff,
+                               int(wanted) if wanted else None)
+    print("BENCH_JSON " + json.dumps(counted), flush=True)

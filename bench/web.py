@@ -208,7 +208,7 @@ def _result(page: Page, tool: str, data: dict) -> LoadResult:
     else:
         count = data["requests"]
         p50, p99 = data["p50_us"] / 1000, data["p99_us"] / 1000
-    if count == 0 and not errors:  # nothing answered before the run ended: each connection waited throughout
+    if data["requests"] == 0 and not errors:  # nothing answered before the run ended: all waited throughout
         errors = {"unanswered": CONNECTIONS}
     # A request that timed out has no latency in wrk's histogram: with any, p99 is unknown but worse.
     p50_ms = round(p50, 1) if count else None

@@ -50,7 +50,7 @@ def cells(html: str) -> list[list[str]]:
 
 
 def test_a_refusing_then_hanging_mail_server_delays_every_email_and_loses_or_doubles_none(
-    app, app_ctx, app_env, processes, portal_on_our_redis, smtp_sink, staff_client, tmp_path
+    app, app_ctx, app_env, processes, portal_on_our_redis, smtp_sink, staff_client, tmp_path, capsys
 ):
     links = regular_customers(4)
     processes(worker({**app_env, "MAIL_TIMEOUT": "1"}, "wholesale", tmp_path))
@@ -87,6 +87,10 @@ def test_a_refusing_then_hanging_mail_server_delays_every_email_and_loses_or_dou
     assert {row[4] for row in rows} == {"Sent"} and all(int(row[5]) >= 2 for row in rows)
     customer_copies = [rcpt for rcpt, message in smtp_sink.messages if "received" in message["Subject"]]
     assert sorted(r[0] for r in customer_copies) == sorted(f"c0@caf{n:03d}.example" for n in range(4))
+    attempts = sum(e.attempts for e in emails_of(refused + stalled))
+    with capsys.disabled():
+        print(f"\n[SMTP refusing (451), then hanging, then back: {outcome.rows} emails, {attempts} attempts, "
+              f"{outcome.delivered} delivered, {outcome.duplicates} duplicates]")
 
 
 @pytest.fixture

@@ -155,3 +155,9 @@ def test_production_refuses_the_development_secret_key_and_a_missing_public_url(
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://orders.hillside.example")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["PUBLIC_BASE_URL"] == "https://orders.hillside.example"
+
+
+def test_ping_answers_ok_without_touching_the_database():
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    response = app.test_client().get("/ping")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "ok"

@@ -153,8 +153,8 @@ PERIODIC_IDS = {job.id for job in PERIODIC_JOBS}
 def test_after_a_long_redis_outage_the_restarted_scheduler_registers_the_schedule_again(
     app_env, due_now, processes, redis_server, smtp_sink, tmp_path
 ):
-    """rqscheduler exits once Redis stays away; the platform restarts the Procfile line, which registers the
-    periodic jobs again in the Redis that came back empty."""
+    """The scheduler exits once Redis stays away (rq-scheduler's loop does not retry); the platform restarts
+    the Procfile line, which registers the periodic jobs again in the Redis that came back empty."""
     processes(worker(app_env, "wholesale", tmp_path)).supervise(restart_delay=1, max_restarts=30)
     beat = processes(scheduler(app_env, tmp_path)).supervise(restart_delay=1, max_restarts=30)
     wait_until(lambda: all_reminders_delivered(smtp_sink), 60, "every reminder delivered")

@@ -1,8 +1,13 @@
-"""Putting jobs on RQ. A failure to reach Redis is logged, never raised: the outbox sweep catches up."""
+"""Putting jobs on RQ. A failure to reach Redis is logged, never raised: the outbox sweep catches up.
+
+A Redis that does not answer (a partition, a stuck server) costs a request one timeout, not one per email:
+after a failure, this process leaves sends to that Redis to the sweep for ``UNREACHABLE_BACKOFF`` seconds.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -21,10 +26,19 @@ SEND_RETRY = Retry(max=MAX_ATTEMPTS - 1, interval=list(RETRY_INTERVALS))
 SEND_TIMEOUT = 120
 
 
+# Enqueueing is a few small commands: a Redis that has not answered in this many seconds is not going to.
+REDIS_TIMEOUT = 2
+# After a failure, sends to that Redis are left to the sweep for this many seconds (per process).
+UNREACHABLE_BACKOFF = 10
+_unreachable_until: dict[str, float] = {}
+
+
 @contextmanager
 def open_queue() -> Iterator[Queue]:
     """The app's queue on a connection of its own, closed afterwards."""
-    connection = Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+    connection = Redis.from_url(
+        current_app.config["REDIS_URL"], socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+    )
     try:
         yield Queue(current_app.config["RQ_QUEUE"], connection=connection)
     finally:
@@ -38,6 +52,10 @@ def enqueue_send(email_id: int) -> bool:
 
 def enqueue_sends(email_ids: Iterable[int]) -> int:
     """Enqueue a send per email over one connection; returns how many made it onto the queue."""
+    url = current_app.config["REDIS_URL"]
+    if time.monotonic() < _unreachable_until.get(url, 0):
+        log.warning("Redis did not answer a moment ago; leaving these sends to the sweep")
+        return 0
     enqueued = 0
     try:
         with open_queue() as queue:
@@ -51,5 +69,6 @@ def enqueue_sends(email_ids: Iterable[int]) -> int:
                 )
                 enqueued += 1
     except Exception as error:  # Redis down or misconfigured: the rows wait for the sweep
+        _unreachable_until[url] = time.monotonic() + UNREACHABLE_BACKOFF
         log.warning("could not enqueue email sends (the sweep will): %s", error)
     return enqueued

@@ -11,6 +11,7 @@ shared by every web process, and still enforced (in memory) while Redis is away.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -134,3 +135,30 @@ def test_rate_limits_are_counted_in_redis_shared_by_every_web_process_and_kept_w
     assert fallback == [400] * 10 + [429]
     assert link_request(two.base_url, "bo@bluedoor.example") == 303
     assert "Traceback" not in one.log() + two.log()
+
+
+def test_a_redis_that_stops_answering_slows_a_request_by_seconds_and_never_hangs_it(
+    app, app_ctx, app_env, processes, redis_server, staff, tmp_path
+):
+    """A hung Redis (a network partition, a stuck server) accepts connections and never answers: every
+    request that talks to it (placing enqueues two emails; sign-in and link requests count their limits)
+    gives up after a short timeout, once per request, and carries on without it."""
+    [link] = regular_customers(1)
+    web = processes(Gunicorn(app_env, tmp_path, workers=1))
+    redis_server.freeze()
+    try:
+        timings = {}
+        for step, action in [
+            ("place an order", lambda: reorder_journey(Visitor(web.base_url, timeout=60), link)),
+            ("a staff sign-in", lambda: sign_in_guess(web.base_url, 1)),
+            ("a link request", lambda: link_request(web.base_url, "ana@bluedoor.example")),
+        ]:
+            started = time.monotonic()
+            outcome = action()
+            timings[step] = time.monotonic() - started
+            assert outcome in (400, 303) or hasattr(outcome, "order_id"), (step, outcome)
+    finally:
+        redis_server.thaw()
+    assert all(seconds < 6 for seconds in timings.values()), timings
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).where(Order.status == "pending")) == 1

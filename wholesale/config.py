@@ -84,6 +84,9 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         # How many proxies (a PaaS router) stand in front of the app; their X-Forwarded-* are trusted.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # Rate limits are counted in Redis when it is configured: a Redis that does not answer within a second
+        # is given up on for the request (the limits are then counted in memory), never waited for.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         # Requests above this are refused with a friendly 413 page before any form code runs.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
     }

@@ -1,6 +1,8 @@
 """What the RQ worker runs and what the scheduler registers. Jobs take ids and open their own app context.
 
-- ``jobs.emails``: send one outbox email; sweep the outbox for anything left waiting.
+- ``jobs.emails``: send a batch of outbox emails over one SMTP connection; sweep the outbox for anything left
+  waiting.
+- ``jobs.reminders``: the weekly reminder tick.
 - ``jobs.queue``: enqueueing (never raises when Redis is down: the sweep catches up).
 - ``jobs.schedule``: the periodic jobs, registered under fixed ids (``python -m jobs.schedule``).
 - ``jobs.worker``: the worker class the Procfile runs, which builds the app once before forking.

@@ -1,16 +1,21 @@
-"""Email jobs: send one email, and sweep the outbox for anything not yet sent."""
+"""Email jobs: send a batch of emails over one SMTP connection, and sweep the outbox for anything not yet sent."""
 
 from __future__ import annotations
 
 from .context import app_context
 
 
-def send_email(email_id: int) -> bool:
-    """Send one outbox email once; raising makes RQ retry it with backoff."""
+def send_emails(email_ids: list[int]) -> int:
+    """Send these outbox emails, each once, over one SMTP connection; raising makes RQ retry the rest."""
     from wholesale.services import outbox
 
     with app_context():
-        return outbox.send_email(email_id)
+        return outbox.send_emails(email_ids)
+
+
+def send_email(email_id: int) -> bool:
+    """One email (jobs enqueued before batches existed may still name this one)."""
+    return send_emails([email_id]) == 1
 
 
 def sweep_outbox() -> int:
@@ -29,6 +34,5 @@ def sweep_outbox() -> int:
         ids = outbox.unsent_email_ids()
         if current_app.config["REDIS_URL"]:
             return enqueue_sends(ids)
-        for email_id in ids:
-            outbox.deliver(email_id)
+        outbox.deliver_all(ids)
         return len(ids)

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 
 from flask import current_app
 from redis import Redis
@@ -22,8 +23,11 @@ log = logging.getLogger(__name__)
 # One job runs up to MAX_ATTEMPTS times, waiting 10 s, 30 s, 2 min, 10 min, 30 min in between. RQ only
 # brings a retry back when a worker runs `--with-scheduler`; without one, the sweep does it.
 SEND_RETRY = Retry(max=MAX_ATTEMPTS - 1, interval=list(RETRY_INTERVALS))
-# Flask-Mail sets no socket timeout: RQ kills a hung send after this, well before its claim goes stale.
-SEND_TIMEOUT = 120
+# Emails per send job: one fork of the worker and one SMTP connection serve this many messages.
+SEND_BATCH = 50
+# A job that has not finished after this is killed by RQ, well before the claim of the email it was sending
+# goes stale (outbox.CLAIM_TIMEOUT), so nobody else takes that email while it may still be on its way.
+SEND_TIMEOUT = 300
 
 
 # Enqueueing is a few small commands: a Redis that has not answered in this many seconds is not going to.
@@ -51,7 +55,7 @@ def enqueue_send(email_id: int) -> bool:
 
 
 def enqueue_sends(email_ids: Iterable[int]) -> int:
-    """Enqueue a send per email over one connection; returns how many made it onto the queue."""
+    """Enqueue send jobs of ``SEND_BATCH`` emails over one connection; returns how many emails made it."""
     url = current_app.config["REDIS_URL"]
     if time.monotonic() < _unreachable_until.get(url, 0):
         log.warning("Redis did not answer a moment ago; leaving these sends to the sweep")
@@ -59,16 +63,26 @@ def enqueue_sends(email_ids: Iterable[int]) -> int:
     enqueued = 0
     try:
         with open_queue() as queue:
-            for email_id in email_ids:
+            for batch in batched(email_ids, SEND_BATCH):
                 queue.enqueue(
-                    "jobs.emails.send_email",
-                    email_id,
+                    "jobs.emails.send_emails",
+                    list(batch),
                     retry=SEND_RETRY,
                     job_timeout=SEND_TIMEOUT,
-                    description=f"send email {email_id}",
+                    description=f"send {_emails(batch)}",
                 )
-                enqueued += 1
+                enqueued += len(batch)
     except Exception as error:  # Redis down or misconfigured: the rows wait for the sweep
         _unreachable_until[url] = time.monotonic() + UNREACHABLE_BACKOFF
         log.warning("could not enqueue email sends (the sweep will): %s", error)
     return enqueued
+
+
+def batched(items: Iterable[int], size: int) -> Iterator[tuple[int, ...]]:
+    iterator = iter(items)
+    while batch := tuple(islice(iterator, size)):
+        yield batch
+
+
+def _emails(ids: tuple[int, ...]) -> str:
+    return f"email {ids[0]}" if len(ids) == 1 else f"{len(ids)} emails ({ids[0]}…{ids[-1]})"

@@ -95,8 +95,10 @@ class PickyServer:
     def __init__(self):
         self.refused = {BOUNCING}
         self.messages = []
+        self.connections = set()  # the client's (address, port) of every connection that named a recipient
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.connections.add(session.peer)
         if address in self.refused:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)

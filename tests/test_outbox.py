@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 import wholesale.admin.emails  # noqa: F401  (the staff email pages; wholesale.admin imports them too)
 from jobs.emails import sweep_outbox
+from wholesale.smtp import TimedConnection
 from wholesale.extensions import db, mail
 from wholesale.models import Customer, Email, utcnow
 from wholesale.services.outbox import (
@@ -58,10 +59,10 @@ def email_count() -> int:
 def smtp_down(monkeypatch):
     """The mail server hangs up on every message."""
 
-    def refuse(message):
+    def refuse(connection, message):
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
-    monkeypatch.setattr(mail, "send", refuse)
+    monkeypatch.setattr(TimedConnection, "send", refuse)
 
 
 # --- Writing and sending ---------------------------------------------------------------------------------

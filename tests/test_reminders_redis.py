@@ -70,7 +70,7 @@ def test_the_tick_job_sends_through_the_worker_and_the_link_that_arrives_signs_t
         assert "Blue Door Café" in client.get("/order").get_data(as_text=True)
         finished = [Job.fetch(job_id, connection=queue.connection).func_name
                     for job_id in queue.finished_job_registry.get_job_ids()]
-        assert sorted(finished) == ["jobs.emails.send_email", "jobs.reminders.dispatch_due_reminders"]
+        assert sorted(finished) == ["jobs.emails.send_emails", "jobs.reminders.dispatch_due_reminders"]
 
     [email] = reminder_emails()
     assert (email.status, email.attempts) == ("sent", 1)

@@ -11,10 +11,9 @@ import uuid
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Order, OrderLine, Variant
+from ..models import Order, OrderLine
 from ..services import drafts, order_editing, placing, pricing
 from ..services.errors import ServiceError
 from ..services.history import Actor
@@ -37,12 +36,7 @@ def actor() -> Actor:
 def customer_order_or_404(order_id: int, *, with_lines: bool = True) -> Order:
     """An order of the signed-in customer, or 404: another customer's ids look exactly like unknown ones."""
     query = select(Order).where(Order.id == order_id, Order.customer_id == g.customer.id)
-    if with_lines:
-        query = query.options(
-            selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product),
-            joinedload(Order.shipping_option),
-        )
-    order = db.session.scalar(query)
+    order = drafts.one_order(drafts.as_shown(query) if with_lines else query)
     if order is None:
         abort(404)
     return order
@@ -135,8 +129,7 @@ def order():
     draft = drafts.open_draft(g.customer, g.contact)
     if draft.left_out:
         flash(f"Left out because no longer offered: {', '.join(draft.left_out)}.")
-    order = customer_order_or_404(draft.order.id)
-    return editor_page(order)
+    return editor_page(draft.order)
 
 
 @bp.get("/orders/<int:order_id>/edit")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import g, redirect, session, url_for
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Contact
@@ -39,7 +40,7 @@ def load_signed_in_contact() -> Contact | None:
     contact_id = session.get(CONTACT_KEY)
     if contact_id is None:
         return None
-    contact = db.session.get(Contact, contact_id)
+    contact = db.session.get(Contact, contact_id, options=[joinedload(Contact.customer)])
     if (
         contact is None
         or not contact.customer.active

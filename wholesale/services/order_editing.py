@@ -115,7 +115,19 @@ def finish_edit(order: Order, actor: Actor, action: str, changes: dict) -> None:
             order.updated_at = utcnow()
             if order.status != "draft":
                 record(order, actor, action, changes)
-        db.session.commit()
+        commit_keeping_loaded()
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring the session's objects: the answer to an edit is rendered from them, and they
+    hold exactly what was just written, so reading the order, its lines and products back would only cost a
+    statement each on every +/− tap. Version columns and anything the database computes are still refreshed."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 @contextmanager

@@ -67,7 +67,5 @@ def queue_roastery_notice(order: Order, contact: Contact) -> Email | None:
 
 
 def deliver_all(*emails: Email | None) -> None:
-    """After the commit: hand each email written in the transaction to the outbox."""
-    for email in emails:
-        if email is not None:
-            outbox.deliver(email.id)
+    """After the commit: hand the emails written in the transaction to the outbox, as one send job."""
+    outbox.deliver_all([email.id for email in emails if email is not None])

@@ -4,8 +4,8 @@
 calls ``deliver(email.id)``: with Redis the send is enqueued on RQ, without it the send runs in-process.
 If enqueueing fails (Redis down) the row simply waits: the periodic sweep enqueues every unsent email.
 
-``send_email`` claims the row before sending (one conditional UPDATE), so a duplicated or retried job sends
-it once. A failed attempt is written on the row and the row goes back to ``queued``; the next attempt is due
+``send_emails`` sends a batch over one SMTP connection and claims each row before sending it (one
+conditional UPDATE), so a duplicated or retried job sends it once. A failed attempt is written on the row and the row goes back to ``queued``; the next attempt is due
 after ``RETRY_INTERVALS`` (RQ's retry brings it back then; the sweep catches any retry RQ lost), and a claim
 made before that is refused, so duplicate jobs cannot burn through the attempts. After ``MAX_ATTEMPTS`` the
 row is ``failed`` until staff send it again (``retry_email``).
@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import smtplib
+from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -94,20 +97,28 @@ def queue_email(
 
 
 def deliver(email_id: int) -> None:
-    """After commit: hand the email to the worker, or send it now when there is no Redis. Never raises.
+    """After commit: hand the email to the worker, or send it now when there is no Redis. Never raises."""
+    deliver_all([email_id])
+
+
+def deliver_all(email_ids: list[int]) -> None:
+    """After commit: enqueue the sends (batches over one Redis connection), or send them now over one SMTP
+    connection when there is no Redis. Never raises: a failure is on the email's row for staff to see.
 
     In-process sending uses the caller's session, so call it only once the caller has committed.
     """
+    if not email_ids:
+        return
     if current_app.config["REDIS_URL"]:
-        from jobs.queue import enqueue_send
+        from jobs.queue import enqueue_sends
 
-        enqueue_send(email_id)
+        enqueue_sends(email_ids)
         return
     try:
-        send_email(email_id)
+        send_emails(email_ids)
     except Exception:  # recorded on the row; staff can send it again from the emails page
         db.session.rollback()
-        log.exception("sending email %s failed", email_id)
+        log.exception("sending emails %s failed", email_ids)
 
 
 def _retry_due(now: datetime, grace: timedelta = timedelta(0)) -> ColumnElement[bool]:
@@ -145,34 +156,71 @@ def claim(email_id: int) -> Email | None:
     return db.session.get(Email, email_id) if claimed else None
 
 
-def send_email(email_id: int) -> bool:
-    """Send one email if it is ours to send; True when this call sent it.
+class SendFailed(Exception):
+    """Some emails of a run were refused by the server (each refusal is on its row): raised at the end of the
+    run, after every other email was sent, so the RQ job is retried with backoff and the retry tries them again."""
 
-    A failure is written on the row (attempts, last error; ``failed`` after the last attempt) and then
-    re-raised, so an RQ job fails and RQ schedules its retry.
+
+# What the server answers about one message (a refused recipient, a refused body): the connection is fine and
+# the run goes on. Every other error (refused connection, timeout, hang-up) ends the run.
+MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
+def send_email(email_id: int) -> bool:
+    """Send one email if it is ours to send; True when this call sent it. See ``send_emails``."""
+    return send_emails([email_id]) == 1
+
+
+def send_emails(email_ids: Iterable[int]) -> int:
+    """Send each email that is ours to send, in order, over one SMTP connection; returns how many were sent.
+
+    Each email is claimed just before it is sent and marked sent just after, each in its own commit, so a
+    worker dying mid-run leaves at most the one message it was sending. A failure is written on the email's
+    row (attempts, last error; ``failed`` after the last attempt). A message the server refuses does not stop
+    the others; ``SendFailed`` is raised once they are sent. A failing connection (refused, timed out, hung up)
+    is re-raised at once and the rest stay unclaimed. Either way the RQ job fails and RQ retries it with
+    backoff: emails already sent are refused by their claim, so a retry sends only what is left.
     """
-    email = claim(email_id)
-    if email is None:
-        return False
-    claimed_at = email.claimed_at
-    try:
-        message = Message(
-            subject=email.subject,
-            recipients=[email.to_address],
-            body=email.text_body,
-            html=email.html_body,
-            sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        )
-        message.msgId = message_id(email)
-        mail.send(message)
-    except Exception as error:
-        _record_failure(email_id, claimed_at, error)
-        raise
-    email.status = "sent"
-    email.sent_at = utcnow()
-    email.last_error = ""
-    db.session.commit()
-    return True
+    sent = 0
+    refused: list[int] = []
+    with ExitStack() as stack:
+        connection = None
+        for email_id in email_ids:
+            email = claim(email_id)
+            if email is None:
+                continue
+            claimed_at = email.claimed_at
+            try:
+                if connection is None:
+                    connection = stack.enter_context(mail.connect())
+                connection.send(_message(email))
+            except MESSAGE_REFUSED as error:
+                _record_failure(email_id, claimed_at, error)
+                refused.append(email_id)
+                continue
+            except Exception as error:
+                _record_failure(email_id, claimed_at, error)
+                raise
+            email.status = "sent"
+            email.sent_at = utcnow()
+            email.last_error = ""
+            db.session.commit()
+            sent += 1
+    if refused:
+        raise SendFailed(f"the mail server refused {len(refused)} of these emails: {refused}")
+    return sent
+
+
+def _message(email: Email) -> Message:
+    message = Message(
+        subject=email.subject,
+        recipients=[email.to_address],
+        body=email.text_body,
+        html=email.html_body,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+    )
+    message.msgId = message_id(email)
+    return message
 
 
 def message_id(email: Email) -> str:

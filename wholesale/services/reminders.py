@@ -35,7 +35,7 @@ from ..models import Contact, Customer, Email, Order, OrderLine, ReminderSend, V
 from . import links
 from .drafts import last_order
 from .errors import ServiceError
-from .outbox import deliver, queue_email
+from .outbox import deliver_all, queue_email
 from .reminder_calendar import Schedule, describe_delay, latest_occurrence, next_occurrence, wall_clock
 
 log = logging.getLogger(__name__)
@@ -197,7 +197,7 @@ def _claim_and_write_each(claims: list[_Claim], now: datetime, report: TickRepor
         report.sent += sent
         report.skipped += len(skipped)
         report.email_ids.extend(email_ids)
-        _deliver_all(email_ids)  # committed: the outbox may send them now, while the next page is written
+        deliver_all(email_ids)  # committed: the outbox may send them now, while the next page is written
 
 
 def _claim_and_write(claims: list[_Claim], now: datetime) -> tuple[int, list[_Claim], list[int]]:
@@ -304,19 +304,6 @@ def write_reminder_emails(
     ]
 
 
-def _deliver_all(email_ids: list[int]) -> None:
-    """After commit: enqueue every send over one Redis connection, or send them here without Redis."""
-    if not email_ids:
-        return
-    if current_app.config["REDIS_URL"]:
-        from jobs.queue import enqueue_sends
-
-        enqueue_sends(email_ids)
-        return
-    for email_id in email_ids:
-        deliver(email_id)
-
-
 # --- Staff: send now, and switch reminders on -------------------------------------------------------------
 
 
@@ -355,8 +342,7 @@ def send_reminder_now(customer: Customer, now: datetime | None = None) -> list[E
         ) from None
     emails = write_reminder_emails(send.id, customer, contacts, last_order(customer), now)
     db.session.commit()
-    for email in emails:
-        deliver(email.id)
+    deliver_all([email.id for email in emails])
     return emails
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
-from jinja2_fragments.flask import render_block
-from sqlalchemy import select
+from jinja2_fragments.flask import render_block, render_blocks
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Order, OrderLine
@@ -33,10 +33,15 @@ def actor() -> Actor:
     return Actor(contact_id=g.contact.id)
 
 
+# Built once: every edit runs one of these (see drafts.DRAFT).
+CUSTOMER_ORDER = select(Order).where(Order.id == bindparam("order_id"), Order.customer_id == bindparam("customer_id"))
+CUSTOMER_ORDER_AS_SHOWN = drafts.as_shown(CUSTOMER_ORDER)
+
+
 def customer_order_or_404(order_id: int, *, with_lines: bool = True) -> Order:
     """An order of the signed-in customer, or 404: another customer's ids look exactly like unknown ones."""
-    query = select(Order).where(Order.id == order_id, Order.customer_id == g.customer.id)
-    order = drafts.one_order(drafts.as_shown(query) if with_lines else query)
+    query = CUSTOMER_ORDER_AS_SHOWN if with_lines else CUSTOMER_ORDER
+    order = drafts.one_order(query, order_id=order_id, customer_id=g.customer.id)
     if order is None:
         abort(404)
     return order
@@ -75,10 +80,8 @@ def editor_page(order: Order, status: int = 200, line_errors: dict | None = None
 def fragment(order: Order, *blocks: str, status: int = 200, **context):
     """The named blocks of the order page; the totals always come along, out of band."""
     context.setdefault("line_errors", {})
-    html = "".join(
-        render_block(TEMPLATE, block, order=order, totals=pricing.order_totals(order), oob=True, **context)
-        for block in (*blocks, "totals", "version")
-    )
+    blocks = [*blocks, "totals", "version"]
+    html = render_blocks(TEMPLATE, blocks, order=order, totals=pricing.order_totals(order), oob=True, **context)
     return make_response(html, status)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -40,13 +40,17 @@ def as_shown(query):
     )
 
 
-def one_order(query) -> Order | None:
+def one_order(query, **params) -> Order | None:
     """The one order ``query`` (made with ``as_shown``) finds, or None."""
-    return db.session.scalars(query).unique().one_or_none()
+    return db.session.scalars(query, params).unique().one_or_none()
+
+
+# Built once (every order page runs it): SQLAlchemy reuses the compiled statement without hashing it again.
+DRAFT = as_shown(select(Order).where(Order.customer_id == bindparam("customer_id"), Order.status == "draft"))
 
 
 def find_draft(customer: Customer) -> Order | None:
-    return one_order(as_shown(select(Order).where(Order.customer_id == customer.id, Order.status == "draft")))
+    return one_order(DRAFT, customer_id=customer.id)
 
 
 def last_order(customer: Customer) -> Order | None:

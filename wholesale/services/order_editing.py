@@ -197,13 +197,13 @@ def add_line(
     return line
 
 
+ACTIVE_SHIPPING_OPTIONS = (
+    select(ShippingOption).where(ShippingOption.active).order_by(ShippingOption.position, ShippingOption.name)
+)
+
+
 def active_shipping_options() -> list[ShippingOption]:
-    query = (
-        select(ShippingOption)
-        .where(ShippingOption.active)
-        .order_by(ShippingOption.position, ShippingOption.name)
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(ACTIVE_SHIPPING_OPTIONS))
 
 
 def set_details(

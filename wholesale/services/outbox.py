@@ -178,14 +178,16 @@ def send_emails(email_ids: Iterable[int]) -> int:
     worker dying mid-run leaves at most the one message it was sending. A failure is written on the email's
     row (attempts, last error; ``failed`` after the last attempt). A message the server refuses does not stop
     the others; ``SendFailed`` is raised once they are sent. A failing connection (refused, timed out, hung up)
-    is re-raised at once and the rest stay unclaimed. Either way the RQ job fails and RQ retries it with
+    ends the run at once: the attempt is written on every email not yet sent, as the error says the server,
+    not the message, failed, and the error is re-raised. Either way the RQ job fails and RQ retries it with
     backoff: emails already sent are refused by their claim, so a retry sends only what is left.
     """
     sent = 0
     refused: list[int] = []
+    email_ids = list(email_ids)
     with ExitStack() as stack:
         connection = None
-        for email_id in email_ids:
+        for position, email_id in enumerate(email_ids):
             email = claim(email_id)
             if email is None:
                 continue
@@ -200,6 +202,10 @@ def send_emails(email_ids: Iterable[int]) -> int:
                 continue
             except Exception as error:
                 _record_failure(email_id, claimed_at, error)
+                for waiting_id in email_ids[position + 1 :]:
+                    waiting = claim(waiting_id)
+                    if waiting is not None:
+                        _record_failure(waiting_id, waiting.claimed_at, error)
                 raise
             email.status = "sent"
             email.sent_at = utcnow()

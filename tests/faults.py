@@ -375,16 +375,21 @@ class _Handler:
         message = message_from_bytes(envelope.content)
         with self.sink.lock:  # accepted from here on, as a real server has queued it when it says 250
             self.sink.messages.append((list(envelope.rcpt_tos), message))
+        if self.sink.mode == "hold-reply":
+            # Queued here, but the client has not heard so yet: its "250" is held until the test lets go.
+            await self._hold()
         return "250 Message accepted for delivery"
+
+    async def _hold(self) -> None:
+        self.sink.holding.set()
+        for _ in range(600):  # bounded: 30 s
+            if self.sink.released.is_set():
+                break
+            await asyncio.sleep(0.05)
 
     async def handle_QUIT(self, server, session, envelope):
         if self.sink.mode == "hold-quit":
-            # The message is accepted; the goodbye is held until the test lets go (bounded).
-            self.sink.holding.set()
-            for _ in range(600):
-                if self.sink.released.is_set():
-                    break
-                await asyncio.sleep(0.05)
+            await self._hold()  # the message is accepted; the goodbye is held until the test lets go
         return "221 Bye"
 
 
@@ -392,7 +397,8 @@ class SmtpSink:
     """An SMTP server on a port of its own, behind a ``TcpProxy``; apps are pointed at ``port``.
 
     ``mode``: ``accept``; ``refuse`` (451 to every recipient); ``hold-quit`` (accept the message, then hold
-    the reply to QUIT until ``release()``); ``stall`` (connections accepted, never answered); ``down``
+    the reply to QUIT until ``release()``); ``hold-reply`` (queue the message, then hold its "250" until
+    ``release()``: the client cannot know it was accepted); ``stall`` (connections accepted, never answered); ``down``
     (connections reset). ``accept_delay`` slows every acceptance down, to make a batch last a while.
     """
 
@@ -416,7 +422,7 @@ class SmtpSink:
 
     @mode.setter
     def mode(self, mode: str) -> None:
-        assert mode in ("accept", "refuse", "hold-quit", "stall", "down"), mode
+        assert mode in ("accept", "refuse", "hold-quit", "hold-reply", "stall", "down"), mode
         self._mode = mode
         if mode == "stall":
             self.proxy.blackhole()

@@ -86,9 +86,9 @@ def test_a_worker_killed_between_the_servers_250_and_its_commit_makes_one_duplic
     app, app_ctx, app_env, portal_on_our_redis, processes, smtp_sink, tmp_path, capsys
 ):
     place_orders(app, 1)
-    smtp_sink.mode = "hold-quit"  # accepts the first message, then holds its goodbye: the worker waits
+    smtp_sink.mode = "hold-reply"  # queues the first message, then holds its "250": the worker waits
     first = processes(worker(app_env, "wholesale", tmp_path, name="first"))
-    wait_until(smtp_sink.holding.is_set, 60, "the server to accept a message and hold the goodbye")
+    wait_until(smtp_sink.holding.is_set, 60, "the server to queue a message and hold its reply")
 
     first.kill()
     smtp_sink.mode = "accept"

@@ -94,3 +94,23 @@ def test_the_order_pages_first_load_is_under_40_kb_gzipped(app, client, lines):
         total += len(gzip.compress(response.data))
         response.close()
     assert total < 40 * 1024, total
+
+
+def test_postgresql_finds_the_draft_through_the_one_draft_index_even_with_a_generic_plan(app):
+    """Drivers prepare a statement they run often, and PostgreSQL then may plan it once for any parameters.
+    Such a plan can use the partial index ``WHERE status = 'draft'`` only if 'draft' is in the SQL itself;
+    sent as a parameter, the lookup would read every order of the customer (50 a year) on every page."""
+    from sqlalchemy import text
+
+    from wholesale.services.drafts import DRAFT
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL planner question")
+        sql = str(DRAFT.compile(dialect=db.engine.dialect)).replace("%(customer_id)s", "$1")
+        with db.engine.connect() as connection:
+            connection.execute(text("SET plan_cache_mode = force_generic_plan"))
+            connection.exec_driver_sql(f"PREPARE find_draft(integer) AS {sql}")
+            plan = "\n".join(connection.exec_driver_sql("EXPLAIN EXECUTE find_draft(1)").scalars())
+            connection.rollback()
+    assert "uq_order_one_draft_per_customer" in plan, plan

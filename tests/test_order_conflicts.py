@@ -14,9 +14,8 @@ from decimal import Decimal
 
 import pytest
 
-from wholesale.services import pricing
-
 from .conftest import csrf_from
+from .factories import sign_in_contact
 from .order_fixtures import (  # noqa: F401  (fixtures)
     HX,
     customer_client,
@@ -224,22 +223,17 @@ def test_the_customers_draft_is_not_version_checked(app, customer_client, shop):
 
 
 def test_staff_and_customer_saving_at_the_same_moment_one_wins_the_other_is_told(
-    app, staff_client, staff_post, customer_client, shop, monkeypatch
+    app, staff_client, staff_post, customer_client, shop
 ):
-    """Both read version N and pass the check; both then write. The version column lets exactly one win."""
+    """Both saw version N and press at once. The edits take turns on the order's row (PostgreSQL locks it; SQLite
+    writes one at a time and the version column catches the second): the first wins, the second is told."""
     _, token, seen = customer_page(customer_client, shop)
     staff_token = staff_post.token
-    barrier = threading.Barrier(2, timeout=20)
-    real_apply_totals = pricing.apply_totals
-
-    def apply_totals_together(order):
-        barrier.wait()  # both requests have loaded the order and passed the version check
-        return real_apply_totals(order)
-
-    monkeypatch.setattr(pricing, "apply_totals", apply_totals_together)
+    start = threading.Barrier(2, timeout=20)
     responses = {}
 
     def staff_saves():
+        start.wait()
         responses["staff"] = staff_client.post(
             f"/admin/orders/{shop.order_id}/lines/{shop.line_ids[0]}",
             data={"quantity": "7", "version": seen},
@@ -247,6 +241,7 @@ def test_staff_and_customer_saving_at_the_same_moment_one_wins_the_other_is_told
         )
 
     def customer_saves():
+        start.wait()
         responses["customer"] = customer_client.post(
             customer_line_url(shop), data={"csrf_token": token, "quantity": "9", "version": seen}, headers=HX
         )
@@ -256,7 +251,6 @@ def test_staff_and_customer_saving_at_the_same_moment_one_wins_the_other_is_told
         thread.start()
     for thread in threads:
         thread.join(30)
-    monkeypatch.setattr(pricing, "apply_totals", real_apply_totals)
 
     codes = sorted(response.status_code for response in responses.values())
     assert codes == [200, 409], {who: r.get_data(as_text=True)[:300] for who, r in responses.items()}
@@ -276,3 +270,49 @@ def test_staff_and_customer_saving_at_the_same_moment_one_wins_the_other_is_told
     page = text(client.get(target))
     assert "so your change was not saved" in page
     assert quantity_shown(page, shop.line_ids[0]) == str(state["lines"][0][1])
+
+
+def test_two_quick_taps_on_different_lines_of_the_draft_both_count(app, customer_client, shop):
+    """A customer taps + on one line and − on another before the first answer is back: two edits of one order
+    at once. They take turns on the order's row, so neither is refused and the total counts both.
+    (PostgreSQL's row lock; SQLite, the development default, writes one request at a time.)"""
+    from sqlalchemy import text as sql
+
+    from wholesale.extensions import db
+    from wholesale.models import Contact
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("row locks are PostgreSQL's")
+    html = customer_client.get("/order").get_data(as_text=True)  # this week's draft, from the placed order
+    token = csrf_from(html)
+    urls = re.findall(r'<form class="line" id="line-\d+" method="post"\s+action="([^"]+)"', html)
+    draft_id = int(re.search(r"/orders/(\d+)/lines/", urls[0]).group(1))
+    second = app.test_client()
+    with app.app_context():
+        sign_in_contact(second, db.session.get(Contact, shop.contact_ids[0]))
+    tokens = {customer_client: token, second: csrf_from(second.get("/order").get_data(as_text=True))}
+    responses = {}
+
+    def tap(client, url, quantity):
+        responses[url] = client.post(url, data={"csrf_token": tokens[client], "quantity": quantity}, headers=HX)
+
+    with app.app_context(), db.engine.connect() as holder:  # another request is still writing the order
+        holder.execute(sql('SELECT id FROM "order" WHERE id = :id FOR UPDATE'), {"id": draft_id})
+        threads = [
+            threading.Thread(target=tap, args=(customer_client, urls[0], 5)),
+            threading.Thread(target=tap, args=(second, urls[1], 1)),
+        ]
+        for thread in threads:
+            thread.start()
+        threading.Event().wait(0.5)  # both are waiting for the row now
+        holder.rollback()
+    for thread in threads:
+        thread.join(30)
+
+    assert [r.status_code for r in responses.values()] == [200, 200], [
+        r.get_data(as_text=True)[:300] for r in responses.values()
+    ]
+    state = order_state(app, draft_id)
+    assert [line[1] for line in state["lines"]] == [5, 1, 1]
+    assert state["total"] == Decimal("5") * Decimal("14.50") + Decimal("14.50") + Decimal("82.00")

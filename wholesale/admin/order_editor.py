@@ -123,7 +123,7 @@ def order_edit(order_id: int):
 
 @bp.post("/orders/<int:order_id>/lines/<int:line_id>")
 def order_line_update(order_id: int, line_id: int):
-    order = order_or_404(order_id)
+    order = order_or_404(order_id, for_edit=True)
     line = line_or_404(order, line_id)
     form = LineForm()
     try:
@@ -148,7 +148,7 @@ def order_line_update(order_id: int, line_id: int):
 
 @bp.post("/orders/<int:order_id>/lines/<int:line_id>/price")
 def order_line_price(order_id: int, line_id: int):
-    order = order_or_404(order_id)
+    order = order_or_404(order_id, for_edit=True)
     line = line_or_404(order, line_id)
     form = LinePriceForm()
     try:
@@ -182,7 +182,7 @@ def line_refused(order_id: int, line_id: int, error: ServiceError):
 
 @bp.post("/orders/<int:order_id>/lines")
 def order_line_add(order_id: int):
-    order = order_or_404(order_id)
+    order = order_or_404(order_id, for_edit=True)
     form = AddLineForm()
     known = {line.variant_id for line in order.lines}
     try:
@@ -210,7 +210,7 @@ def order_line_add(order_id: int):
 
 @bp.post("/orders/<int:order_id>/details")
 def order_details(order_id: int):
-    order = order_or_404(order_id)
+    order = order_or_404(order_id, for_edit=True)
     form = DetailsForm()
     try:
         if not form.validate():

@@ -39,8 +39,8 @@ def staff_actor() -> Actor:
     return Actor(staff_id=g.staff.id)
 
 
-def order_or_404(order_id: int) -> Order:
-    order = order_queries.order_for_staff(order_id)
+def order_or_404(order_id: int, *, for_edit: bool = False) -> Order:
+    order = order_queries.order_for_staff(order_id, for_edit=for_edit)
     if order is None:
         abort(404)
     return order

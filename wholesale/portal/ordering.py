@@ -36,11 +36,14 @@ def actor() -> Actor:
 # Built once: every edit runs one of these (see drafts.DRAFT).
 CUSTOMER_ORDER = select(Order).where(Order.id == bindparam("order_id"), Order.customer_id == bindparam("customer_id"))
 CUSTOMER_ORDER_AS_SHOWN = drafts.as_shown(CUSTOMER_ORDER)
+CUSTOMER_ORDER_FOR_EDIT = drafts.for_edit(CUSTOMER_ORDER)
 
 
-def customer_order_or_404(order_id: int, *, with_lines: bool = True) -> Order:
-    """An order of the signed-in customer, or 404: another customer's ids look exactly like unknown ones."""
-    query = CUSTOMER_ORDER_AS_SHOWN if with_lines else CUSTOMER_ORDER
+def customer_order_or_404(order_id: int, *, with_lines: bool = True, for_edit: bool = False) -> Order:
+    """An order of the signed-in customer, or 404: another customer's ids look exactly like unknown ones.
+
+    ``for_edit``: the order row is locked until the edit commits (see ``drafts.for_edit``)."""
+    query = CUSTOMER_ORDER_FOR_EDIT if for_edit else CUSTOMER_ORDER_AS_SHOWN if with_lines else CUSTOMER_ORDER
     order = drafts.one_order(query, order_id=order_id, customer_id=g.customer.id)
     if order is None:
         abort(404)
@@ -151,7 +154,7 @@ def order_edit(order_id: int):
 @bp.post("/orders/<int:order_id>/lines/<int:line_id>")
 @customer_required
 def line_update(order_id: int, line_id: int):
-    order = customer_order_or_404(order_id)
+    order = customer_order_or_404(order_id, for_edit=True)
     line = line_or_404(order, line_id)
     form = LineForm()
     try:
@@ -184,7 +187,7 @@ def line_update(order_id: int, line_id: int):
 @bp.post("/orders/<int:order_id>/lines")
 @customer_required
 def line_add(order_id: int):
-    order = customer_order_or_404(order_id)
+    order = customer_order_or_404(order_id, for_edit=True)
     form = AddLineForm()
     known_ids = {line.variant_id for line in order.lines}
     try:
@@ -229,7 +232,7 @@ def order_catalog(order_id: int):
 @bp.post("/orders/<int:order_id>/details")
 @customer_required
 def details(order_id: int):
-    order = customer_order_or_404(order_id)
+    order = customer_order_or_404(order_id, for_edit=True)
     form = DetailsForm()
     try:
         if not form.validate():

@@ -40,6 +40,19 @@ def as_shown(query):
     )
 
 
+def for_edit(query):
+    """Load an order to change it: its row locked until the edit commits, then its lines and products.
+
+    Two edits of one order at once (two quick taps on different lines, a customer and the roastery) take
+    turns: the second waits for the first to commit and then reads what it wrote, so totals are summed from
+    every line as it is and neither edit is refused as out of date. The lines come in a second statement, read
+    after the lock is granted (one statement would read them as they were before the wait)."""
+    return query.with_for_update(of=Order).options(
+        selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product),
+        joinedload(Order.shipping_option),
+    )
+
+
 def one_order(query, **params) -> Order | None:
     """The one order ``query`` (made with ``as_shown``) finds, or None."""
     return db.session.scalars(query, params).unique().one_or_none()

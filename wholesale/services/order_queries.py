@@ -50,8 +50,11 @@ def orders_with_status(status: str, page: int = 1, per_page: int = 50) -> OrderP
     return OrderPage(orders[:per_page], page, len(orders) > per_page)
 
 
-def order_for_staff(order_id: int) -> Order | None:
-    """A placed order (any status but the customer's draft) with everything its invoice shows."""
+def order_for_staff(order_id: int, *, for_edit: bool = False) -> Order | None:
+    """A placed order (any status but the customer's draft) with everything its invoice shows.
+
+    ``for_edit``: the order row is locked until the edit commits, so two edits at once take turns (see
+    ``drafts.for_edit``); the lines are read after the lock is granted."""
     if not 0 < order_id <= MAX_ID:
         return None
     query = (
@@ -64,6 +67,8 @@ def order_for_staff(order_id: int) -> Order | None:
             joinedload(Order.placed_by_contact),
         )
     )
+    if for_edit:
+        query = query.with_for_update(of=Order)
     return db.session.scalar(query)
 
 

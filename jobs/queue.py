@@ -49,11 +49,6 @@ def open_queue() -> Iterator[Queue]:
         connection.close()
 
 
-def enqueue_send(email_id: int) -> bool:
-    """Enqueue one send; False (logged) when Redis cannot be reached."""
-    return enqueue_sends([email_id]) == 1
-
-
 def enqueue_sends(email_ids: Iterable[int]) -> int:
     """Enqueue send jobs of ``SEND_BATCH`` emails over one connection; returns how many emails made it."""
     url = current_app.config["REDIS_URL"]

@@ -14,7 +14,7 @@ from rq.job import Job
 
 from jobs import schedule
 from jobs.emails import sweep_outbox
-from jobs.queue import enqueue_send
+from jobs.queue import enqueue_sends
 from wholesale.extensions import db
 from wholesale.models import Email, utcnow
 from wholesale.services.outbox import deliver, queue_email
@@ -48,7 +48,7 @@ def test_the_worker_sends_a_queued_email_once_even_when_it_is_enqueued_twice(
     email_id = write_email()
     deliver(email_id)
     assert queue.count == 1 and row(email_id).status == "queued"  # enqueued, not sent in the request
-    assert enqueue_send(email_id)  # a duplicate job: the sweep, or a retried request
+    assert enqueue_sends([email_id]) == 1  # a duplicate job: the sweep, or a retried request
 
     run_worker()
 

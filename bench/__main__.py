@@ -42,6 +42,10 @@ def parse(argv):
         default="missed",
         help="profile pages that miss a target (default), every page, or none",
     )
+    parser.add_argument(
+        "--pages",
+        help="measure only these pages (keys, comma-separated, e.g. order_page,quantity_change); /ping always",
+    )
     parser.add_argument("--no-phone", action="store_true", help="skip the phone reorder")
     parser.add_argument("--no-fanout", action="store_true", help="skip the reminder fan-out")
     parser.add_argument("--keep", action="store_true", help="keep this run's databases (to look at them)")
@@ -50,6 +54,11 @@ def parse(argv):
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.warmup = 4, 1
+    if args.pages:
+        known = {page.key for page in pages.PAGES}
+        unknown = set(args.pages.split(",")) - known
+        if unknown:
+            parser.error(f"unknown page {', '.join(sorted(unknown))}; pages: {', '.join(sorted(known))}")
     return args
 
 
@@ -184,6 +193,8 @@ def run(args) -> dict:
 
         contexts = {page.key: page.discover(app) for page in pages.PAGES}
         plan = [p for p in pages.PAGES if p.key != "ping" and contexts[p.key] is not None]
+        if args.pages:
+            plan = [p for p in plan if p.key in args.pages.split(",")]
         missing = [p.title for p in pages.PAGES if contexts[p.key] is None]
         if missing:
             log(f"  not in this checkout, so not measured: {', '.join(missing)}")

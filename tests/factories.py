@@ -82,3 +82,4 @@ def sign_in_contact(client, contact: Contact) -> None:
         session["contact_id"] = contact.id
         session["token_version"] = contact.customer.token_version
         session["contact_email"] = contact.email
+        session.permanent = True

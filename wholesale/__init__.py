@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import config
+from . import config, session_cookie, transactions
 from .extensions import csrf, db, limiter, mail, migrate
 from .logging_redaction import redact_werkzeug_log
 
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     register_security_headers(app)
+    session_cookie.register(app)
     return app
 
 
@@ -55,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(portal_bp)
+    transactions.register(app, "portal", "admin")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Contact, Customer, Order, OrderLine, Variant
+from ..transactions import begin_writing
 from . import pricing
 
 
@@ -102,6 +103,7 @@ def open_draft(customer: Customer, contact: Contact) -> Draft:
     existing = find_draft(customer)
     if existing is not None:
         return Draft(existing)
+    begin_writing()
     source = last_order(customer)
     draft = Order(
         customer=customer,

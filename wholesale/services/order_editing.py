@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..transactions import commit_keeping_loaded
 from ..formatting import local_time
 from ..models import Contact, Order, OrderEvent, OrderLine, ShippingOption, StaffUser, Variant, utcnow
 from . import pricing
@@ -116,18 +117,6 @@ def finish_edit(order: Order, actor: Actor, action: str, changes: dict) -> None:
             if order.status != "draft":
                 record(order, actor, action, changes)
         commit_keeping_loaded()
-
-
-def commit_keeping_loaded() -> None:
-    """Commit without expiring the session's objects: the answer to an edit is rendered from them, and they
-    hold exactly what was just written, so reading the order, its lines and products back would only cost a
-    statement each on every +/− tap. Version columns and anything the database computes are still refreshed."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
 
 
 @contextmanager

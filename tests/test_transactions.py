@@ -1,0 +1,149 @@
+"""Pages that only read run without a transaction; writes always run in one (wholesale/transactions.py)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func, select, update
+
+from wholesale import transactions
+from wholesale.extensions import db
+from wholesale.models import Customer, Order
+from wholesale.services import pricing
+
+from .conftest import csrf_from
+from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
+
+HX = {"HX-Request": "true"}
+
+
+def postgresql_only(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("autocommit reads are PostgreSQL's (SQLite reads never opened a transaction)")
+
+
+@pytest.fixture
+def customer_client(app, client):
+    """A signed-in customer whose last order had two lines."""
+    with app.app_context():
+        variants = make_catalog(coffees=2)
+        make_shipping()
+        customer = make_customer("Corner Café")
+        make_order(customer, [(variants[0], 2), (variants[1], 1)])
+        db.session.commit()
+        sign_in_contact(client, customer.contacts[0])
+    return client
+
+
+def autocommit_per_statement(app):
+    """Watches the engine: for each statement sent, whether its connection was in autocommit mode."""
+    seen: list[tuple[bool, str]] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((conn.connection.dbapi_connection.autocommit, statement.split()[0]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", record)
+
+
+def test_the_order_page_reads_without_a_transaction_and_an_edit_writes_in_one(app, customer_client):
+    postgresql_only(app)
+    customer_client.get("/order")  # the week's first visit makes the draft
+    seen, stop = autocommit_per_statement(app)
+    try:
+        html = customer_client.get("/order").get_data(as_text=True)
+        reads = list(seen)
+        seen.clear()
+        line_url = html.split('<form class="line" id="line-', 1)[1].split('action="', 1)[1].split('"', 1)[0]
+        response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "5"}, headers=HX)
+        assert response.status_code == 200
+        writes = list(seen)
+    finally:
+        stop()
+    assert reads and all(autocommit for autocommit, _ in reads), reads
+    assert {"UPDATE"} <= {verb for _, verb in writes}
+    assert not any(autocommit for autocommit, _ in writes), writes
+
+
+def test_the_weeks_first_visit_makes_the_draft_in_one_transaction(app, customer_client, monkeypatch):
+    """The draft and its lines are written together or not at all, although the page began by only reading."""
+    postgresql_only(app)
+    seen, stop = autocommit_per_statement(app)
+    try:
+        assert customer_client.get("/order").status_code == 200
+    finally:
+        stop()
+    inserts = [autocommit for autocommit, verb in seen if verb == "INSERT"]
+    assert inserts and not any(inserts), seen
+
+
+def test_a_first_visit_that_fails_halfway_leaves_no_draft_behind(app, customer_client, monkeypatch):
+    def fail(order):
+        db.session.flush()  # the order and its lines are sent to the database first
+        raise RuntimeError("the totals could not be worked out")
+
+    monkeypatch.setattr(pricing, "apply_totals", fail)
+    assert customer_client.get("/order").status_code == 500
+    monkeypatch.undo()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(Order.status == "draft")) == 0
+    html = customer_client.get("/order").get_data(as_text=True)  # and the next visit makes it whole
+    assert html.count('<form class="line"') == 2
+
+
+def test_writing_while_reading_without_a_transaction_is_refused(app):
+    """A GET that writes must say so first (begin_writing); the ORM and bulk statements are both caught."""
+    with app.app_context():
+        make_customer("Harbour Deli")
+        db.session.commit()
+    with app.test_request_context("/order"):
+        transactions.read_without_transaction()
+        customer = db.session.scalar(select(Customer))
+        customer.notes = "written from a page that only reads"
+        with pytest.raises(transactions.WriteWithoutTransaction, match="begin_writing"):
+            db.session.flush()
+        db.session.rollback()
+        transactions.read_without_transaction()
+        with pytest.raises(transactions.WriteWithoutTransaction):
+            db.session.execute(update(Customer).values(notes="bulk"))
+        db.session.rollback()
+        transactions.read_without_transaction()
+        customer = db.session.scalar(select(Customer))
+        transactions.begin_writing()
+        customer.notes = "written after begin_writing"
+        db.session.commit()
+        db.session.remove()
+    with app.app_context():
+        assert db.session.scalar(select(Customer.notes)) == "written after begin_writing"
+
+
+def test_begin_writing_keeps_what_was_read_loaded(app):
+    with app.app_context():
+        make_customer("Mill Street Bakery")
+        db.session.commit()
+    with app.test_request_context("/order"):
+        transactions.read_without_transaction()
+        customer = db.session.scalar(select(Customer))
+        transactions.begin_writing()
+        assert "business_name" in customer.__dict__  # not expired: no statement to read it again
+        db.session.remove()
+
+
+def test_a_post_is_never_read_without_a_transaction(app, customer_client):
+    with app.app_context():
+        seen = []
+
+        def record(session, transaction, connection):
+            seen.append(session.info.get(transactions.READING))
+
+        event.listen(transactions.Session, "after_begin", record)
+    try:
+        html = customer_client.get("/order").get_data(as_text=True)
+        seen.clear()
+        line_url = html.split('<form class="line" id="line-', 1)[1].split('action="', 1)[1].split('"', 1)[0]
+        customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "4"})
+    finally:
+        event.remove(transactions.Session, "after_begin", record)
+    assert seen and not any(seen)

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
-from wholesale import create_app
+from wholesale import create_app, extensions
 from wholesale.extensions import db
 from wholesale.models import Email, Order, OrderEvent
 
@@ -47,9 +47,7 @@ def web(proxy, database_uri):
             "PUBLIC_BASE_URL": "http://portal.test",
             "ORDER_NOTIFY_ROASTERY": False,
             # A safety net for the test itself: should a cut connection ever keep its locks, fail, never hang.
-            "SQLALCHEMY_ENGINE_OPTIONS": {
-                "pool_pre_ping": True, "connect_args": {"options": "-c lock_timeout=10000"}
-            },
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-c lock_timeout=10000"}},
         }
     )
     yield app
@@ -119,13 +117,28 @@ def test_when_the_database_returns_the_app_recovers_by_itself(proxy, on_the_orde
     assert phone.get("/order").status == 503
     assert place(phone, form).status == 503
 
-    proxy.restore()  # no restart, no intervention: the pool's pre-ping drops the dead connections
+    proxy.restore()  # no restart, no intervention: the pool replaces the connections that failed
 
     page = phone.get("/order")
     assert page.status == 200 and "Place order" in page.text
     placed = place(phone, form)
     assert placed.status == 303 and "placed=1" in placed.location
     assert everything()[0][-1][1] == "pending"
+
+
+def test_a_database_restarted_while_the_app_sat_idle_costs_the_next_customer_nothing(proxy, on_the_order_page):
+    """The pooled connection died while nobody used it (a restart, a failover, a proxy closing idle
+    connections): the first request afterwards finds out before using it and gets a new one."""
+    phone, form = on_the_order_page
+    proxy.cut()  # every open connection is reset, and none of the app's requests sees it happen
+    proxy.restore()
+    time.sleep(extensions.PING_AFTER_IDLE_SECONDS + 0.2)
+
+    page = phone.get("/order")
+    assert page.status == 200 and "Place order" in page.text
+    edit = phone.post(f"/orders/{form['order_id']}/lines/{form['line_id']}",
+                      {"csrf_token": form["csrf_token"], "quantity": "7"}, htmx=True)
+    assert edit.status == 200
 
 
 def test_the_connection_lost_in_the_middle_of_placing_leaves_the_draft_as_it_was(

@@ -45,7 +45,8 @@ def from_environment(instance_path: str) -> dict:
         # Earlier keys, comma-separated, still accepted while rotating (sessions and sign-in links).
         "SECRET_KEY_FALLBACKS": [key for key in env("SECRET_KEY_FALLBACKS", "").split(",") if key],
         "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Connections idle for a second or more are checked before use (extensions.PING_AFTER_IDLE_SECONDS).
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": env("REDIS_URL") or None,
         "RQ_QUEUE": env("RQ_QUEUE", "wholesale"),
         # Public base URL that links in emails are built from (never the request's Host header).

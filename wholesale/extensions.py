@@ -1,6 +1,7 @@
 """Bare extension objects; ``create_app`` binds them to an app."""
 
 import sqlite3
+import time
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,6 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 
 from .smtp import Mail
@@ -64,3 +66,35 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+
+# A pooled connection unused for longer than this is checked with a round trip before a request gets it; one
+# used within the last second is known to be alive. After a quiet spell (a database restarted or failed over,
+# a connection closed by the server or a proxy while idle) the first request still gets a working
+# connection, and under load no request pays for the check (SQLAlchemy's pool_pre_ping checks every time:
+# one round trip in seven of a quantity change). A connection that dies while in use is a 503 for the
+# requests using it, and SQLAlchemy then replaces every connection of the pool.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def ping_connections_after_idle(engine: Engine) -> None:
+    """Check a connection that sat idle before handing it out (not for SQLite: a file does not go away)."""
+    if engine.dialect.name == "sqlite":
+        return
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def note_last_use(_dbapi_connection, record):
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return  # just made, or in use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)  # as pool_pre_ping does: outside any transaction
+        except Exception as error:  # the server or the network let it go: the pool makes a new one
+            raise DisconnectionError(f"connection unusable after {time.monotonic() - idle_since:.0f} s idle") from error

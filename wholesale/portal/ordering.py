@@ -151,12 +151,36 @@ def order_edit(order_id: int):
     return editor_page(order)
 
 
+def edit_order(order_id: int, edit):
+    """``edit(order)`` on the signed-in customer's order, and its answer.
+
+    The draft is read with its lines in one statement and no lock: the version check at commit notices if
+    another edit of it committed first (two quick taps on different lines), and the edit is then made once
+    more on the draft as it is now, locked this time (``for_edit``), so both count. A placed order, which the
+    roastery may be editing, is locked from the start: a change made since the customer's page was shown
+    is theirs to see, not to overwrite."""
+    order = customer_order_or_404(order_id)
+    if order.status == "draft":
+        try:
+            return edit(order)
+        except order_editing.StaleOrder:  # already rolled back
+            pass
+    return edit(customer_order_or_404(order_id, for_edit=True))
+
+
 @bp.post("/orders/<int:order_id>/lines/<int:line_id>")
 @customer_required
 def line_update(order_id: int, line_id: int):
-    order = customer_order_or_404(order_id, for_edit=True)
-    line = line_or_404(order, line_id)
     form = LineForm()
+    try:
+        return edit_order(order_id, lambda order: change_line(order, line_id, form))
+    except order_editing.StaleOrder as error:
+        return stale(order_id, error)
+
+
+def change_line(order: Order, line_id: int, form: LineForm):
+    order_id = order.id
+    line = line_or_404(order, line_id)
     try:
         if form.remove_line.data:
             order_editing.remove_line(order, line, actor(), seen_version(order))
@@ -169,8 +193,8 @@ def line_update(order_id: int, line_id: int):
         kept = order_editing.set_quantity(order, line, quantity, actor(), seen_version(order))
     except order_editing.OrderLocked as error:
         return locked(order, error)
-    except order_editing.StaleOrder as error:
-        return stale(order_id, error)
+    except order_editing.StaleOrder:
+        raise
     except ServiceError as error:
         db.session.rollback()
         order = customer_order_or_404(order_id)

@@ -48,7 +48,8 @@ def for_edit(query):
     turns: the second waits for the first to commit and then reads what it wrote, so totals are summed from
     every line as it is and neither edit is refused as out of date. The lines come in a second statement, read
     after the lock is granted (one statement would read them as they were before the wait)."""
-    return _with_lines(query.with_for_update(of=Order)).options(joinedload(Order.shipping_option))
+    locked = query.with_for_update(of=Order).execution_options(populate_existing=True)  # fresh, if read before
+    return _with_lines(locked).options(joinedload(Order.shipping_option))
 
 
 def one_order(query, **params) -> Order | None:

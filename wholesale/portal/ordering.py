@@ -211,8 +211,15 @@ def change_line(order: Order, line_id: int, form: LineForm):
 @bp.post("/orders/<int:order_id>/lines")
 @customer_required
 def line_add(order_id: int):
-    order = customer_order_or_404(order_id, for_edit=True)
     form = AddLineForm()
+    try:
+        return edit_order(order_id, lambda order: add_line(order, form))
+    except order_editing.StaleOrder as error:
+        return stale(order_id, error)
+
+
+def add_line(order: Order, form: AddLineForm):
+    order_id = order.id
     known_ids = {line.variant_id for line in order.lines}
     try:
         if not form.validate():
@@ -222,8 +229,8 @@ def line_add(order_id: int):
         )
     except order_editing.OrderLocked as error:
         return locked(order, error)
-    except order_editing.StaleOrder as error:
-        return stale(order_id, error)
+    except order_editing.StaleOrder:
+        raise
     except ServiceError as error:
         db.session.rollback()
         if is_htmx():
@@ -256,8 +263,15 @@ def order_catalog(order_id: int):
 @bp.post("/orders/<int:order_id>/details")
 @customer_required
 def details(order_id: int):
-    order = customer_order_or_404(order_id, for_edit=True)
     form = DetailsForm()
+    try:
+        return edit_order(order_id, lambda order: change_details(order, form))
+    except order_editing.StaleOrder as error:
+        return stale(order_id, error)
+
+
+def change_details(order: Order, form: DetailsForm):
+    order_id = order.id
     try:
         if not form.validate():
             raise ServiceError(form_message(form))
@@ -266,8 +280,8 @@ def details(order_id: int):
         )
     except order_editing.OrderLocked as error:
         return locked(order, error)
-    except order_editing.StaleOrder as error:
-        return stale(order_id, error)
+    except order_editing.StaleOrder:
+        raise
     except ServiceError as error:
         db.session.rollback()
         order = customer_order_or_404(order_id)

@@ -32,6 +32,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db, mail
+from ..transactions import commit_keeping_loaded
 from ..models import Email, utcnow
 from ..models.outbox import EMAIL_STATUSES
 
@@ -142,7 +143,9 @@ def claim(email_id: int) -> Email | None:
     The claim is one conditional UPDATE, so of two workers racing for a row exactly one wins.
     """
     now = utcnow()
-    claimed = db.session.execute(
+    # The claimed row comes back from the UPDATE itself (RETURNING) and stays loaded after the commit: no
+    # statement to read it again before sending.
+    email = db.session.scalar(
         update(Email)
         .where(
             Email.id == email_id,
@@ -150,10 +153,11 @@ def claim(email_id: int) -> Email | None:
             or_(_retry_due(now), _stale_claim(now)),
         )
         .values(status="sending", claimed_at=now, attempts=Email.attempts + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return db.session.get(Email, email_id) if claimed else None
+        .returning(Email)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    commit_keeping_loaded()
+    return email
 
 
 class SendFailed(Exception):

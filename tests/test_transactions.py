@@ -147,3 +147,40 @@ def test_a_post_is_never_read_without_a_transaction(app, customer_client):
     finally:
         event.remove(transactions.Session, "after_begin", record)
     assert seen and not any(seen)
+
+
+def test_a_draft_placed_from_another_tab_during_an_edit_is_not_edited_afterwards(app, customer_client, monkeypatch):
+    """The edit loses the version check because the draft was placed meanwhile: it is not made on the placed
+    order (whose confirmation went out without it); the customer is shown the order as it now is."""
+    from sqlalchemy import create_engine, text
+
+    from wholesale.models import OrderLine
+    from wholesale.services import order_editing
+
+    html = customer_client.get("/order").get_data(as_text=True)
+    line_url = html.split('<form class="line" id="line-', 1)[1].split('action="', 1)[1].split('"', 1)[0]
+    with app.app_context():
+        order_id = db.session.scalar(select(Order.id).where(Order.status == "draft"))
+        quantities = sorted(db.session.scalars(select(OrderLine.quantity).where(OrderLine.order_id == order_id)))
+        url = db.engine.url
+    other_tab = create_engine(url)
+    real_finish = order_editing.finish_edit
+
+    def placed_meanwhile(*args, **kwargs):
+        monkeypatch.setattr(order_editing, "finish_edit", real_finish)
+        with other_tab.begin() as conn:  # another tab places the draft before this edit commits
+            conn.execute(text('UPDATE "order" SET status = \'pending\', version = version + 1 WHERE id = :id'),
+                         {"id": order_id})
+        return real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(order_editing, "finish_edit", placed_meanwhile)
+    try:
+        response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "9"}, headers=HX)
+    finally:
+        other_tab.dispose()
+    assert response.status_code == 409
+    assert response.headers["HX-Redirect"] == f"/orders/{order_id}/edit"
+    with app.app_context():
+        assert db.session.scalar(select(Order.status).where(Order.id == order_id)) == "pending"
+        after = sorted(db.session.scalars(select(OrderLine.quantity).where(OrderLine.order_id == order_id)))
+    assert after == quantities

@@ -68,7 +68,6 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
-
 # A pooled connection unused for longer than this is checked with a round trip before a request gets it; one
 # used within the last second is known to be alive. After a quiet spell (a database restarted or failed over,
 # a connection closed by the server or a proxy while idle) the first request still gets a working

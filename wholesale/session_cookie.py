@@ -22,8 +22,10 @@ def today() -> int:
 class DailyRefreshedSessionInterface(SecureCookieSessionInterface):
     def open_session(self, app, request):
         session = super().open_session(app, request)
-        if session is not None and session.permanent and session.get(REFRESHED_ON) != today():
-            session[REFRESHED_ON] = today()  # a change: this response sends the cookie with a new expiry
+        if session is not None and session.permanent:
+            day = today()
+            if session.get(REFRESHED_ON) != day:
+                session[REFRESHED_ON] = day  # a change: this response sends the cookie with a new expiry
         return session
 
 

@@ -157,25 +157,30 @@ def edit_order(order_id: int, edit):
     The draft is read with its lines in one statement and no lock: the version check at commit notices if
     another edit of it committed first (two quick taps on different lines), and the edit is then made once
     more on the draft as it is now, locked this time (``for_edit``), so both count. A placed order, which the
-    roastery may be editing, is locked from the start: a change made since the customer's page was shown
-    is theirs to see, not to overwrite."""
+    roastery may be editing, is edited only locked: a change made since the customer's page was shown is
+    theirs to see, not to overwrite (``StaleOrder``: the customer is shown the order as it is now)."""
     order = customer_order_or_404(order_id)
     if order.status == "draft":
         try:
             return edit(order)
         except order_editing.StaleOrder:  # already rolled back
             pass
-    return edit(customer_order_or_404(order_id, for_edit=True))
+        order = customer_order_or_404(order_id, for_edit=True)
+        if order.status != "draft":  # placed (from another tab) meanwhile: the edit was made for the draft
+            return stale(order_id, order_editing.StaleOrder.for_order(order, actor()))
+    else:
+        order = customer_order_or_404(order_id, for_edit=True)  # read again, locked: one statement more
+    try:
+        return edit(order)
+    except order_editing.StaleOrder as error:
+        return stale(order_id, error)
 
 
 @bp.post("/orders/<int:order_id>/lines/<int:line_id>")
 @customer_required
 def line_update(order_id: int, line_id: int):
     form = LineForm()
-    try:
-        return edit_order(order_id, lambda order: change_line(order, line_id, form))
-    except order_editing.StaleOrder as error:
-        return stale(order_id, error)
+    return edit_order(order_id, lambda order: change_line(order, line_id, form))
 
 
 def change_line(order: Order, line_id: int, form: LineForm):
@@ -193,7 +198,7 @@ def change_line(order: Order, line_id: int, form: LineForm):
         kept = order_editing.set_quantity(order, line, quantity, actor(), seen_version(order))
     except order_editing.OrderLocked as error:
         return locked(order, error)
-    except order_editing.StaleOrder:
+    except order_editing.StaleOrder:  # a ServiceError too, but edit_order's to answer (or retry)
         raise
     except ServiceError as error:
         db.session.rollback()
@@ -212,10 +217,7 @@ def change_line(order: Order, line_id: int, form: LineForm):
 @customer_required
 def line_add(order_id: int):
     form = AddLineForm()
-    try:
-        return edit_order(order_id, lambda order: add_line(order, form))
-    except order_editing.StaleOrder as error:
-        return stale(order_id, error)
+    return edit_order(order_id, lambda order: add_line(order, form))
 
 
 def add_line(order: Order, form: AddLineForm):
@@ -229,7 +231,7 @@ def add_line(order: Order, form: AddLineForm):
         )
     except order_editing.OrderLocked as error:
         return locked(order, error)
-    except order_editing.StaleOrder:
+    except order_editing.StaleOrder:  # a ServiceError too, but edit_order's to answer (or retry)
         raise
     except ServiceError as error:
         db.session.rollback()
@@ -264,10 +266,7 @@ def order_catalog(order_id: int):
 @customer_required
 def details(order_id: int):
     form = DetailsForm()
-    try:
-        return edit_order(order_id, lambda order: change_details(order, form))
-    except order_editing.StaleOrder as error:
-        return stale(order_id, error)
+    return edit_order(order_id, lambda order: change_details(order, form))
 
 
 def change_details(order: Order, form: DetailsForm):
@@ -280,7 +279,7 @@ def change_details(order: Order, form: DetailsForm):
         )
     except order_editing.OrderLocked as error:
         return locked(order, error)
-    except order_editing.StaleOrder:
+    except order_editing.StaleOrder:  # a ServiceError too, but edit_order's to answer (or retry)
         raise
     except ServiceError as error:
         db.session.rollback()

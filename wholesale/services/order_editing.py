@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..transactions import commit_keeping_loaded
 from ..formatting import local_time
 from ..models import Contact, Order, OrderEvent, OrderLine, ShippingOption, StaffUser, Variant, utcnow
+from ..transactions import commit_keeping_loaded
 from . import pricing
 from .errors import ServiceError
 from .history import Actor, record

@@ -131,6 +131,16 @@ def csrf_from(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
+LINE_FORM_RE = re.compile(r'<form class="line" id="line-\d+" method="post"\s+action="([^"]+)"')
+
+
+def first_line_url(html: str) -> str:
+    """Where the order page's first line posts its quantity (the +/− buttons and the number)."""
+    match = LINE_FORM_RE.search(html)
+    assert match, "page has no order line"
+    return match.group(1)
+
+
 class Forms:
     """Posts forms the way a browser does: read the CSRF token from a page, then submit."""
 

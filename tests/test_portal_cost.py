@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 from wholesale.extensions import db
 from wholesale.models import ShippingOption, Variant
 
-from .conftest import csrf_from
+from .conftest import csrf_from, first_line_url
 from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
 
 HX = {"HX-Request": "true"}
@@ -54,7 +54,7 @@ def costs(app, lines: int) -> dict[str, int]:
     client.get("/order")  # the first visit makes the draft (one INSERT per line on SQLite)
     with count_queries(engine) as page:
         html = client.get("/order").get_data(as_text=True)
-    line_url = re.search(r'<form class="line" id="line-\d+" method="post"\s+action="([^"]+)"', html).group(1)
+    line_url = first_line_url(html)
     with count_queries(engine) as change:
         response = client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "3"}, headers=HX)
     assert response.status_code == 200
@@ -76,7 +76,7 @@ def test_a_quantity_change_answers_in_under_2_kb(app, client):
     customer_with_last_order(app, client, 12)
     with app.app_context():
         html = client.get("/order").get_data(as_text=True)
-        line_url = re.search(r'<form class="line" id="line-\d+" method="post"\s+action="([^"]+)"', html).group(1)
+        line_url = first_line_url(html)
         response = client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "3", "step": "1"}, headers=HX)
     assert response.status_code == 200
     assert len(response.data) < 2048, len(response.data)

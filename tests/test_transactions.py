@@ -10,7 +10,7 @@ from wholesale.extensions import db
 from wholesale.models import Customer, Order
 from wholesale.services import pricing
 
-from .conftest import csrf_from
+from .conftest import csrf_from, first_line_url
 from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
 
 HX = {"HX-Request": "true"}
@@ -56,7 +56,7 @@ def test_the_order_page_reads_without_a_transaction_and_an_edit_writes_in_one(ap
         html = customer_client.get("/order").get_data(as_text=True)
         reads = list(seen)
         seen.clear()
-        line_url = html.split('<form class="line" id="line-', 1)[1].split('action="', 1)[1].split('"', 1)[0]
+        line_url = first_line_url(html)
         response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "5"}, headers=HX)
         assert response.status_code == 200
         writes = list(seen)
@@ -142,7 +142,7 @@ def test_a_post_is_never_read_without_a_transaction(app, customer_client):
     try:
         html = customer_client.get("/order").get_data(as_text=True)
         seen.clear()
-        line_url = html.split('<form class="line" id="line-', 1)[1].split('action="', 1)[1].split('"', 1)[0]
+        line_url = first_line_url(html)
         customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "4"})
     finally:
         event.remove(transactions.Session, "after_begin", record)
@@ -158,7 +158,7 @@ def test_a_draft_placed_from_another_tab_during_an_edit_is_not_edited_afterwards
     from wholesale.services import order_editing
 
     html = customer_client.get("/order").get_data(as_text=True)
-    line_url = html.split('<form class="line" id="line-', 1)[1].split('action="', 1)[1].split('"', 1)[0]
+    line_url = first_line_url(html)
     with app.app_context():
         order_id = db.session.scalar(select(Order.id).where(Order.status == "draft"))
         quantities = sorted(db.session.scalars(select(OrderLine.quantity).where(OrderLine.order_id == order_id)))

@@ -155,7 +155,7 @@ def test_a_draft_placed_from_another_tab_during_an_edit_is_not_edited_afterwards
     from sqlalchemy import create_engine, text
 
     from wholesale.models import OrderLine
-    from wholesale.services import order_editing
+    from wholesale.services import pricing
 
     html = customer_client.get("/order").get_data(as_text=True)
     line_url = first_line_url(html)
@@ -164,16 +164,16 @@ def test_a_draft_placed_from_another_tab_during_an_edit_is_not_edited_afterwards
         quantities = sorted(db.session.scalars(select(OrderLine.quantity).where(OrderLine.order_id == order_id)))
         url = db.engine.url
     other_tab = create_engine(url)
-    real_finish = order_editing.finish_edit
+    real_totals = pricing.storable_totals  # every edit works out its totals just before it writes
 
     def placed_meanwhile(*args, **kwargs):
-        monkeypatch.setattr(order_editing, "finish_edit", real_finish)
+        monkeypatch.setattr(pricing, "storable_totals", real_totals)
         with other_tab.begin() as conn:  # another tab places the draft before this edit commits
             conn.execute(text('UPDATE "order" SET status = \'pending\', version = version + 1 WHERE id = :id'),
                          {"id": order_id})
-        return real_finish(*args, **kwargs)
+        return real_totals(*args, **kwargs)
 
-    monkeypatch.setattr(order_editing, "finish_edit", placed_meanwhile)
+    monkeypatch.setattr(pricing, "storable_totals", placed_meanwhile)
     try:
         response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "9"}, headers=HX)
     finally:
@@ -184,3 +184,53 @@ def test_a_draft_placed_from_another_tab_during_an_edit_is_not_edited_afterwards
         assert db.session.scalar(select(Order.status).where(Order.id == order_id)) == "pending"
         after = sorted(db.session.scalars(select(OrderLine.quantity).where(OrderLine.order_id == order_id)))
     assert after == quantities
+
+
+def test_a_draft_edit_that_loses_the_version_check_to_another_edit_is_made_again_and_both_count(
+    app, customer_client, monkeypatch
+):
+    """Another tap of the same customer commits between this edit's read and its write: the version check
+    refuses the write, nothing of it is kept, and the edit is made again on the draft as it now is."""
+    from sqlalchemy import create_engine, text
+
+    from wholesale.models import OrderLine
+    from wholesale.services import pricing
+
+    html = customer_client.get("/order").get_data(as_text=True)
+    line_url = first_line_url(html)
+    with app.app_context():
+        order_id, version = db.session.execute(
+            select(Order.id, Order.version).where(Order.status == "draft")
+        ).one()
+        lines = list(db.session.execute(
+            select(OrderLine.id, OrderLine.quantity, OrderLine.unit_price)
+            .where(OrderLine.order_id == order_id).order_by(OrderLine.id)
+        ))
+        url = db.engine.url
+    first, other = lines[0], lines[-1]
+    assert first.id != other.id and f"/lines/{first.id}" in line_url
+    other_tab = create_engine(url)
+    real_totals = pricing.storable_totals
+    calls = []
+
+    def another_tap_meanwhile(*args, **kwargs):
+        calls.append(1)
+        monkeypatch.setattr(pricing, "storable_totals", real_totals)
+        with other_tab.begin() as conn:  # the other line's +, committed first
+            conn.execute(text("UPDATE order_line SET quantity = quantity + 1 WHERE id = :id"), {"id": other.id})
+            conn.execute(text('UPDATE "order" SET version = version + 1 WHERE id = :id'), {"id": order_id})
+        return real_totals(*args, **kwargs)
+
+    monkeypatch.setattr(pricing, "storable_totals", another_tap_meanwhile)
+    try:
+        response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "9"}, headers=HX)
+    finally:
+        other_tab.dispose()
+    assert response.status_code == 200 and calls == [1]
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        quantities = {line.id: line.quantity for line in order.lines}
+        assert quantities[first.id] == 9 and quantities[other.id] == other.quantity + 1
+        assert order.version == version + 2  # the other tap's, then this one's
+        assert order.subtotal == sum(line.unit_price * line.quantity for line in order.lines)
+    assert 'value="9"' in response.get_data(as_text=True)

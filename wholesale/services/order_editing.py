@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -139,12 +140,61 @@ def set_quantity(
     if quantity == 0:
         remove_line(order, line, actor, seen_version)
         return None
+    if order.status == "draft":
+        change_draft_quantity(order, line, quantity, actor)
+        return line
     old = line.quantity
     line.quantity = quantity
     finish_edit(
         order, actor, "line changed", {line.variant.label: (old, quantity)} if old != quantity else {}
     )
     return line
+
+
+# A draft's quantity change is the edit made most: every +/− tap. It writes its two rows with these two
+# statements, built once, instead of through the unit of work, which costs about a millisecond more of the
+# server's time per tap (bench/README.md). The version check is the same: the order's row is only
+# changed if it is still the version that was read.
+_LINE, _ORDER = OrderLine.__table__, Order.__table__
+_BUMP_DRAFT = (
+    update(_ORDER)
+    .where(_ORDER.c.id == bindparam("order_id"), _ORDER.c.version == bindparam("read_version"))
+    .values(
+        version=bindparam("new_version", type_=_ORDER.c.version.type),
+        subtotal=bindparam("new_subtotal", type_=_ORDER.c.subtotal.type),
+        total=bindparam("new_total", type_=_ORDER.c.total.type),
+        updated_at=bindparam("now", type_=_ORDER.c.updated_at.type),
+    )
+)
+_SET_LINE_QUANTITY = (
+    update(_LINE)
+    .where(_LINE.c.id == bindparam("line_id"), _LINE.c.order_id == bindparam("of_order"))
+    .values(quantity=bindparam("new_quantity", type_=_LINE.c.quantity.type))
+)
+
+
+def change_draft_quantity(order: Order, line: OrderLine, quantity: int, actor: Actor) -> None:
+    """``set_quantity`` on a draft (nobody's history to write): the order's new version and totals, then the
+    line, in one transaction; ``StaleOrder`` (rolled back) when another edit committed since it was read."""
+    if quantity == line.quantity:
+        return
+    set_committed_value(line, "quantity", quantity)  # what the totals and the answer are made from
+    totals = pricing.storable_totals(order)
+    now = utcnow()
+    session = db.session
+    bumped = session.execute(
+        _BUMP_DRAFT,
+        {"order_id": order.id, "read_version": order.version, "new_version": order.version + 1,
+         "new_subtotal": totals.subtotal, "new_total": totals.total, "now": now},
+    )
+    if bumped.rowcount != 1:
+        session.rollback()  # also forgets the quantity set above: the order is read again
+        raise StaleOrder.for_order(order, actor)
+    session.execute(_SET_LINE_QUANTITY, {"line_id": line.id, "of_order": order.id, "new_quantity": quantity})
+    commit_keeping_loaded()
+    for name, value in (("version", order.version + 1), ("subtotal", totals.subtotal), ("total", totals.total),
+                        ("updated_at", now)):
+        set_committed_value(order, name, value)
 
 
 def remove_line(order: Order, line: OrderLine, actor: Actor, seen_version: int | None = None) -> None:

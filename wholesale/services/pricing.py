@@ -56,13 +56,19 @@ def order_totals(order: Order) -> Totals:
     )
 
 
-def apply_totals(order: Order) -> Totals:
-    """Store the order's subtotal and total (kept on the row so lists never sum lines)."""
+def storable_totals(order: Order) -> Totals:
+    """The order's totals, refused with a message when they are more than its row can hold."""
     totals = order_totals(order)
     if max(totals.subtotal, totals.total) > MAX_ORDER_AMOUNT:
         raise ServiceError(
             f"An order cannot come to more than ${MAX_ORDER_AMOUNT:,.2f}. Please lower a quantity or price."
         )
+    return totals
+
+
+def apply_totals(order: Order) -> Totals:
+    """Store the order's subtotal and total (kept on the row so lists never sum lines)."""
+    totals = storable_totals(order)
     order.subtotal = totals.subtotal
     order.total = totals.total
     return totals

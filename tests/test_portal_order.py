@@ -172,6 +172,43 @@ def test_a_quantity_change_answers_with_the_line_and_the_totals_out_of_band(app,
         assert lines_of(draft.id)[0][1] == 5
 
 
+def test_a_quantity_change_stores_the_line_the_totals_and_a_new_version_and_nothing_when_unchanged(
+    app, customer_client, shop
+):
+    with app.app_context():
+        html, draft = open_order_page(customer_client)
+        draft_id, version, changed_at = draft.id, draft.version, draft.updated_at
+        url, token = line_urls(html)[1], csrf_from(html)
+        assert customer_client.post(url, data={"csrf_token": token, "quantity": "3"}, headers=HX).status_code == 200
+        db.session.expire_all()
+        draft = db.session.get(Order, draft_id)
+        assert lines_of(draft_id)[1][1] == 3
+        # Blue Door's 4 × 13.00 and one 82.00 bag as before; discount 10 %, courier 12.00.
+        assert draft.subtotal == Decimal("52.00") + 3 * lines_of(draft_id)[1][2] + Decimal("82.00")
+        assert draft.total == draft.subtotal - (draft.subtotal / 10).quantize(Decimal("0.01")) + Decimal("12.00")
+        assert draft.version == version + 1 and draft.updated_at >= changed_at
+        # The same quantity again (a repeated request) writes nothing.
+        assert customer_client.post(url, data={"csrf_token": token, "quantity": "3"}, headers=HX).status_code == 200
+        db.session.expire_all()
+        assert db.session.get(Order, draft_id).version == version + 1
+
+
+def test_a_quantity_that_would_take_the_order_past_its_largest_total_is_refused(app, customer_client, shop):
+    with app.app_context():
+        html, draft = open_order_page(customer_client)
+        draft.lines[0].unit_price = Decimal("20000.00")  # as a staff price override could make it
+        db.session.commit()
+        before = lines_of(draft.id), draft.total, draft.version
+        response = customer_client.post(
+            line_urls(html)[0], data={"csrf_token": csrf_from(html), "quantity": "999"}, headers=HX
+        )
+        assert response.status_code == 422
+        assert "An order cannot come to more than $10,000,000.00" in response.get_data(as_text=True)
+        db.session.expire_all()
+        order = db.session.get(Order, draft.id)
+        assert (lines_of(draft.id), order.total, order.version) == before
+
+
 def test_minus_typing_remove_and_add_work_with_htmx(app, customer_client, shop):
     with app.app_context():
         html, draft = open_order_page(customer_client)

@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-sqlite test-postgres bench check-python clean
+.PHONY: run test test-sqlite test-postgres bench static check-python clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -54,6 +54,11 @@ $(VENV)/.installed-bench: bench/requirements.txt $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The gzipped copies of the static files (wholesale/static_files.py) are committed, since a PaaS runs no build
+# step of ours: after changing a file in wholesale/static, run this. A test fails when a copy is out of date.
+static: $(VENV)/.installed
+	$(BIN)/python -c 'from wholesale.static_files import compress_all; [print("wrote", p) for p in compress_all("wholesale/static")]'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

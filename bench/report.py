@@ -194,10 +194,11 @@ def describe(results: dict, markdown: bool = False) -> str:
     lines.append("")
     weight = results.get("first_load")
     if weight:
-        parts = ", ".join(f"{name} {p['gzip'] / 1024:.1f}" for name, p in weight["files"].items())
+        parts = ", ".join(f"{name} {p.get('sent', p['gzip']) / 1024:.1f}" for name, p in weight["files"].items())
+        sent = f"{weight['sent'] / 1024:.1f} kB as sent to a browser" if "sent" in weight else "not measured as sent"
         lines.append(
-            f"Order page's first load ({weight['lines']} lines): {weight['gzip'] / 1024:.1f} kB gzipped "
-            f"({parts} kB), {weight['bytes'] / 1024:.1f} kB uncompressed."
+            f"Order page's first load ({weight['lines']} lines): {sent} ({parts} kB); "
+            f"{weight['gzip'] / 1024:.1f} kB if all gzipped, {weight['bytes'] / 1024:.1f} kB uncompressed."
         )
     memory = results.get("memory", {})
     if memory.get("web_worker_peak_mb"):

@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import config, session_cookie, transactions
+from . import config, session_cookie, static_files, transactions
 from .extensions import csrf, db, limiter, mail, migrate, ping_connections_after_idle
 from .logging_redaction import redact_werkzeug_log
 
@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     session_cookie.register(app)
+    static_files.register(app)
     return app
 
 

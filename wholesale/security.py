@@ -1,4 +1,4 @@
-"""Response headers that every page carries."""
+"""Response headers that every answer carries: the app's pages and its static files alike."""
 
 from flask import Flask
 
@@ -9,17 +9,25 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def security_headers(production: bool) -> dict[str, str]:
+    headers = {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        # same-origin, not no-referrer: Flask-WTF checks the Referer of POSTs on HTTPS.
+        "Referrer-Policy": "same-origin",
+    }
+    if production:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
 def register(app: Flask) -> None:
-    production = app.config["ENV_NAME"] == "production"
+    every_answer = security_headers(app.config["ENV_NAME"] == "production")
 
     @app.after_request
     def add_security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        # same-origin, not no-referrer: Flask-WTF checks the Referer of POSTs on HTTPS.
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if production:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        for name, value in every_answer.items():
+            headers.setdefault(name, value)
         return response

@@ -66,10 +66,12 @@ def test_queries_do_not_grow_with_the_number_of_lines(app):
     small, large = costs(app, 5), costs(app, 60)
     assert small == large, (small, large)
     # The page: who is signed in (contact and customer), the draft with its lines, the delivery options.
-    # A change: who, the draft with its lines (no lock: the version check at commit guards it), the line's
-    # UPDATE, the order's (totals, version). Nothing is read back after the commit: the answer is rendered
-    # from what was written.
-    assert small == {"order page": 3, "quantity change": 4}, small
+    # A change: who, the draft with its lines (no lock: the version check in the write guards it), and the
+    # write: on PostgreSQL one statement for the order (totals, version) and the line, on SQLite one each.
+    # Nothing is read back afterwards: the answer is rendered from what was written.
+    with app.app_context():
+        writes = 1 if db.engine.dialect.name == "postgresql" else 2
+    assert small == {"order page": 3, "quantity change": 2 + writes}, small
 
 
 def test_a_quantity_change_answers_in_under_2_kb(app, client):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import request
 from sqlalchemy import event, func, select, update
 
 from wholesale import transactions
@@ -48,7 +49,9 @@ def autocommit_per_statement(app):
     return seen, lambda: event.remove(engine, "before_cursor_execute", record)
 
 
-def test_the_order_page_reads_without_a_transaction_and_an_edit_writes_in_one(app, customer_client):
+def test_the_order_page_reads_without_a_transaction_and_a_tap_writes_in_one_statement(app, customer_client):
+    """A +/− tap: who is signed in, the draft, and one statement writing the order and the line, atomic by
+    itself: no BEGIN, no COMMIT. A change of the delivery details writes in a transaction."""
     postgresql_only(app)
     customer_client.get("/order")  # the week's first visit makes the draft
     seen, stop = autocommit_per_statement(app)
@@ -58,13 +61,25 @@ def test_the_order_page_reads_without_a_transaction_and_an_edit_writes_in_one(ap
         seen.clear()
         line_url = first_line_url(html)
         response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "5"}, headers=HX)
+        assert response.status_code == 200 and 'value="5"' in response.get_data(as_text=True)
+        tap = list(seen)
+        seen.clear()
+        order_id = int(line_url.split("/")[2])
+        response = customer_client.post(
+            f"/orders/{order_id}/details", data={"csrf_token": csrf_from(html), "notes": "Back door"}, headers=HX
+        )
         assert response.status_code == 200
-        writes = list(seen)
+        details = list(seen)
     finally:
         stop()
     assert reads and all(autocommit for autocommit, _ in reads), reads
-    assert {"UPDATE"} <= {verb for _, verb in writes}
-    assert not any(autocommit for autocommit, _ in writes), writes
+    assert len(tap) == 3 and all(autocommit for autocommit, _ in tap), tap
+    assert [verb for _, verb in tap] == ["SELECT", "SELECT", "WITH"], tap
+    assert {"UPDATE"} <= {verb for _, verb in details} and not any(autocommit for autocommit, _ in details), details
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.notes == "Back door" and order.version == 3  # the tap's version, then the details'
+        assert sorted(line.quantity for line in order.lines) == [1, 5]
 
 
 def test_the_weeks_first_visit_makes_the_draft_in_one_transaction(app, customer_client, monkeypatch):
@@ -119,6 +134,26 @@ def test_writing_while_reading_without_a_transaction_is_refused(app):
         assert db.session.scalar(select(Customer.notes)) == "written after begin_writing"
 
 
+def test_a_locking_read_or_a_change_made_before_begin_writing_is_refused_while_reading(app):
+    with app.app_context():
+        make_customer("Quay Kiosk")
+        db.session.commit()
+    with app.test_request_context("/order"):
+        transactions.read_without_transaction()
+        with pytest.raises(transactions.WriteWithoutTransaction):  # its lock would end with the statement
+            db.session.scalar(select(Customer).with_for_update())
+        db.session.rollback()
+        transactions.read_without_transaction()
+        customer = db.session.scalar(select(Customer))
+        customer.notes = "changed first"
+        with pytest.raises(transactions.WriteWithoutTransaction, match="before changing anything"):
+            transactions.begin_writing()
+        db.session.rollback()
+        db.session.remove()
+    with app.app_context():
+        assert db.session.scalar(select(Customer.notes)) == ""
+
+
 def test_begin_writing_keeps_what_was_read_loaded(app):
     with app.app_context():
         make_customer("Mill Street Bakery")
@@ -131,22 +166,43 @@ def test_begin_writing_keeps_what_was_read_loaded(app):
         db.session.remove()
 
 
-def test_a_post_is_never_read_without_a_transaction(app, customer_client):
+def test_a_post_reads_without_a_transaction_only_where_its_view_says_so(app, customer_client):
     with app.app_context():
         seen = []
 
         def record(session, transaction, connection):
-            seen.append(session.info.get(transactions.READING))
+            seen.append((request.endpoint, bool(session.info.get(transactions.READING))))
 
         event.listen(transactions.Session, "after_begin", record)
     try:
         html = customer_client.get("/order").get_data(as_text=True)
         seen.clear()
         line_url = first_line_url(html)
+        order_id = int(line_url.split("/")[2])
+        customer_client.post(f"/orders/{order_id}/details", data={"csrf_token": csrf_from(html), "notes": "x"})
         customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "4"})
     finally:
         event.remove(transactions.Session, "after_begin", record)
-    assert seen and not any(seen)
+    assert {endpoint for endpoint, _ in seen} == {"portal.details", "portal.line_update"}
+    assert not any(reading for endpoint, reading in seen if endpoint == "portal.details")
+    # It begins by reading; on SQLite, which has no one-statement write, its writes then run in a transaction.
+    assert [reading for endpoint, reading in seen if endpoint == "portal.line_update"][0]
+
+
+def test_removing_a_line_from_a_page_that_read_first_writes_in_a_transaction(app, customer_client):
+    postgresql_only(app)
+    html = customer_client.get("/order").get_data(as_text=True)
+    line_url = first_line_url(html)
+    seen, stop = autocommit_per_statement(app)
+    try:
+        response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "remove_line": "1"}, headers=HX)
+    finally:
+        stop()
+    assert response.status_code == 200
+    writes = [autocommit for autocommit, verb in seen if verb in ("UPDATE", "DELETE")]
+    assert writes and not any(writes), seen
+    with app.app_context():
+        assert len(db.session.scalar(select(Order).where(Order.status == "draft")).lines) == 1
 
 
 def test_a_draft_placed_from_another_tab_during_an_edit_is_not_edited_afterwards(app, customer_client, monkeypatch):

@@ -17,6 +17,7 @@ from ..models import Order, OrderLine
 from ..services import drafts, order_editing, placing, pricing
 from ..services.errors import ServiceError
 from ..services.history import Actor
+from ..transactions import begin_writing, reads_first
 from . import bp
 from .catalog import catalog_for
 from .forms import AddLineForm, DetailsForm, LineForm, PlaceForm
@@ -163,12 +164,14 @@ def edit_order(order_id: int, edit):
     if order.status == "draft":
         try:
             return edit(order)
-        except order_editing.StaleOrder:  # already rolled back
+        except order_editing.StaleOrder:  # nothing was written
             pass
+        begin_writing()  # the locked read and the edit run in one transaction
         order = customer_order_or_404(order_id, for_edit=True)
         if order.status != "draft":  # placed (from another tab) meanwhile: the edit was made for the draft
             return stale(order_id, order_editing.StaleOrder.for_order(order, actor()))
     else:
+        begin_writing()
         order = customer_order_or_404(order_id, for_edit=True)  # read again, locked: one statement more
     try:
         return edit(order)
@@ -177,6 +180,7 @@ def edit_order(order_id: int, edit):
 
 
 @bp.post("/orders/<int:order_id>/lines/<int:line_id>")
+@reads_first  # a +/− tap on the draft is one statement (order_editing.change_draft_quantity)
 @customer_required
 def line_update(order_id: int, line_id: int):
     form = LineForm()

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Contact, Customer, Order, OrderLine, Variant
+from ..models import Contact, Customer, Order, OrderLine, Variant, utcnow
 from ..transactions import begin_writing
 from . import pricing
 
@@ -139,9 +139,11 @@ def _apply_default_shipping(draft: Order, customer: Customer, source: Order | No
 def refill_draft(customer: Customer, contact: Contact, source: Order) -> Draft:
     """"Order these again": the draft's lines become ``source``'s, at today's prices. One transaction."""
     draft = open_draft(customer, contact).order
+    begin_writing()
     draft.lines.clear()
     db.session.flush()
     left_out = copy_lines(source, draft, customer)
     pricing.apply_totals(draft)
+    draft.updated_at = utcnow()  # a new version even when the totals come out the same (see order_editing)
     db.session.commit()
     return Draft(draft, left_out, source)

@@ -290,3 +290,41 @@ def test_a_draft_edit_that_loses_the_version_check_to_another_edit_is_made_again
         assert order.version == version + 2  # the other tap's, then this one's
         assert order.subtotal == sum(line.unit_price * line.quantity for line in order.lines)
     assert 'value="9"' in response.get_data(as_text=True)
+
+
+def test_a_tap_on_a_line_that_is_gone_writes_nothing_even_when_the_version_did_not_change(
+    app, customer_client, monkeypatch
+):
+    """Every change to a draft's lines makes a new version, so this cannot happen through the app; the write
+    checks it anyway, because on PostgreSQL it cannot be rolled back: it is one statement without a
+    transaction, and the order's new version and totals must not be written for a line that is not there."""
+    from sqlalchemy import create_engine, text
+
+    from wholesale.models import OrderLine
+
+    html = customer_client.get("/order").get_data(as_text=True)
+    line_url = first_line_url(html)
+    line_id = int(line_url.rsplit("/", 1)[1])
+    with app.app_context():
+        order = db.session.scalar(select(Order).where(Order.status == "draft"))
+        before = order.id, order.version, order.subtotal, order.total, order.updated_at
+        url = db.engine.url
+    other = create_engine(url)
+    real_totals = pricing.storable_totals
+
+    def line_deleted_meanwhile(*args, **kwargs):
+        monkeypatch.setattr(pricing, "storable_totals", real_totals)
+        with other.begin() as conn:  # behind the version's back
+            conn.execute(text("DELETE FROM order_line WHERE id = :id"), {"id": line_id})
+        return real_totals(*args, **kwargs)
+
+    monkeypatch.setattr(pricing, "storable_totals", line_deleted_meanwhile)
+    try:
+        response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "7"}, headers=HX)
+    finally:
+        other.dispose()
+    assert response.status_code == 404  # made again on the draft as it is: that line is not on it
+    with app.app_context():
+        order = db.session.get(Order, before[0])
+        assert (order.id, order.version, order.subtotal, order.total, order.updated_at) == before
+        assert db.session.get(OrderLine, line_id) is None

@@ -14,6 +14,7 @@ import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from flask import Flask
 from whitenoise import WhiteNoise
@@ -31,25 +32,59 @@ def register(app: Flask) -> None:
         for name, value in every_answer.items():
             headers[name] = value
 
-    app.wsgi_app = WhiteNoise(
+    served = WhiteNoise(
         app.wsgi_app,
         root=folder,
         prefix=app.static_url_path,
-        immutable_file_test=lambda _path, _url: True,  # every link names the content (?v=)
+        immutable_file_test=lambda _path, _url: True,  # every link names the content (?v=)…
         allow_all_origins=False,
         autorefresh=app.debug,
         add_headers_function=add_headers,
     )
+    app.wsgi_app = _immutable_only_as_named(served, app.static_url_path + "/", lambda: app.static_folder)
 
     @app.url_defaults
     def version_static_links(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "v" not in values:
-            path = os.path.join(app.static_folder, values["filename"])
-            try:
-                stat = os.stat(path)
-            except OSError:
-                return  # not a file of ours: the link is made as asked, and answers 404
-            values["v"] = content_hash(path, stat.st_mtime_ns, stat.st_size)
+            version = current_version(os.path.join(app.static_folder, values["filename"]))
+            if version:  # else not a file of ours: the link is made as asked, and answers 404
+                values["v"] = version
+
+
+def _immutable_only_as_named(wsgi_app, prefix: str, folder):
+    """…but WhiteNoise does not read the query string: a request whose ``v`` is not the file's content now (an
+    old link, or, during a deploy, a new link answered by an instance still running the old release) is
+    answered with ``no-cache`` instead, so no cache keeps the wrong content under a name for good."""
+
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(prefix):
+            return wsgi_app(environ, start_response)
+        asked = parse_qs(environ.get("QUERY_STRING", "")).get("v", [None])[0]
+        root = os.path.abspath(folder())
+        file = os.path.normpath(os.path.join(root, path[len(prefix):].lstrip("/")))
+        inside = file.startswith(root + os.sep)  # never look at a file outside the folder ("/static/../…")
+        if asked is not None and inside and asked == current_version(file):
+            return wsgi_app(environ, start_response)
+
+        def revalidate(status, headers, exc_info=None):
+            headers = [(name, value) for name, value in headers if name.lower() != "cache-control"]
+            return start_response(status, [*headers, ("Cache-Control", "no-cache")], exc_info)
+
+        return wsgi_app(environ, revalidate)
+
+    return app
+
+
+def current_version(path: str) -> str | None:
+    """The file's content hash as links carry it, or None when there is no such file."""
+    try:
+        stat = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not os.path.isfile(path):
+        return None
+    return content_hash(path, stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=64)

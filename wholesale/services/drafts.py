@@ -137,9 +137,12 @@ def _apply_default_shipping(draft: Order, customer: Customer, source: Order | No
 
 
 def refill_draft(customer: Customer, contact: Contact, source: Order) -> Draft:
-    """"Order these again": the draft's lines become ``source``'s, at today's prices. One transaction."""
-    draft = open_draft(customer, contact).order
+    """"Order these again": the draft's lines become ``source``'s, at today's prices. One transaction, with the
+    draft's row locked from the start: a +/− tap arriving meanwhile waits, then finds a new version and its
+    line gone (and says so) instead of the two writing past each other."""
     begin_writing()
+    draft_id = open_draft(customer, contact).order.id
+    draft = one_order(for_edit(select(Order).where(Order.id == draft_id)))
     draft.lines.clear()
     db.session.flush()
     left_out = copy_lines(source, draft, customer)

@@ -191,6 +191,7 @@ def change_draft_quantity(order: Order, line: OrderLine, quantity: int, actor: A
     """``set_quantity`` on a draft (nobody's history to write); ``StaleOrder``, with nothing written, when
     another edit committed since the draft was read."""
     if quantity == line.quantity:
+        commit_keeping_loaded()  # nothing to write; ends a locked retry's transaction (sends nothing otherwise)
         return
     set_committed_value(line, "quantity", quantity)  # what the totals and the answer are made from
     totals = pricing.storable_totals(order)

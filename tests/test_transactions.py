@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from flask import request
-from sqlalchemy import event, func, select, update
+from sqlalchemy import create_engine, event, func, select, text, update
 
 from wholesale import transactions
 from wholesale.extensions import db
@@ -205,35 +207,44 @@ def test_removing_a_line_from_a_page_that_read_first_writes_in_a_transaction(app
         assert len(db.session.scalar(select(Order).where(Order.status == "draft")).lines) == 1
 
 
+@contextmanager
+def committed_meanwhile(app, monkeypatch, *statements: tuple[str, dict]):
+    """While the edit inside runs, another connection commits ``statements`` once, just after the edit has read
+    the order and before it writes (every edit works out its totals just then). Yields how often it ran."""
+    with app.app_context():
+        other = create_engine(db.engine.url)
+    real_totals = pricing.storable_totals
+    ran = []
+
+    def meanwhile(*args, **kwargs):
+        ran.append(1)
+        monkeypatch.setattr(pricing, "storable_totals", real_totals)
+        with other.begin() as conn:
+            for sql, params in statements:
+                conn.execute(text(sql), params)
+        return real_totals(*args, **kwargs)
+
+    monkeypatch.setattr(pricing, "storable_totals", meanwhile)
+    try:
+        yield ran
+    finally:
+        monkeypatch.setattr(pricing, "storable_totals", real_totals)
+        other.dispose()
+
+
 def test_a_draft_placed_from_another_tab_during_an_edit_is_not_edited_afterwards(app, customer_client, monkeypatch):
     """The edit loses the version check because the draft was placed meanwhile: it is not made on the placed
     order (whose confirmation went out without it); the customer is shown the order as it now is."""
-    from sqlalchemy import create_engine, text
-
     from wholesale.models import OrderLine
-    from wholesale.services import pricing
 
     html = customer_client.get("/order").get_data(as_text=True)
     line_url = first_line_url(html)
     with app.app_context():
         order_id = db.session.scalar(select(Order.id).where(Order.status == "draft"))
         quantities = sorted(db.session.scalars(select(OrderLine.quantity).where(OrderLine.order_id == order_id)))
-        url = db.engine.url
-    other_tab = create_engine(url)
-    real_totals = pricing.storable_totals  # every edit works out its totals just before it writes
-
-    def placed_meanwhile(*args, **kwargs):
-        monkeypatch.setattr(pricing, "storable_totals", real_totals)
-        with other_tab.begin() as conn:  # another tab places the draft before this edit commits
-            conn.execute(text('UPDATE "order" SET status = \'pending\', version = version + 1 WHERE id = :id'),
-                         {"id": order_id})
-        return real_totals(*args, **kwargs)
-
-    monkeypatch.setattr(pricing, "storable_totals", placed_meanwhile)
-    try:
+    placed = ('UPDATE "order" SET status = \'pending\', version = version + 1 WHERE id = :id', {"id": order_id})
+    with committed_meanwhile(app, monkeypatch, placed):  # another tab places the draft
         response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "9"}, headers=HX)
-    finally:
-        other_tab.dispose()
     assert response.status_code == 409
     assert response.headers["HX-Redirect"] == f"/orders/{order_id}/edit"
     with app.app_context():
@@ -247,10 +258,7 @@ def test_a_draft_edit_that_loses_the_version_check_to_another_edit_is_made_again
 ):
     """Another tap of the same customer commits between this edit's read and its write: the version check
     refuses the write, nothing of it is kept, and the edit is made again on the draft as it now is."""
-    from sqlalchemy import create_engine, text
-
     from wholesale.models import OrderLine
-    from wholesale.services import pricing
 
     html = customer_client.get("/order").get_data(as_text=True)
     line_url = first_line_url(html)
@@ -262,26 +270,14 @@ def test_a_draft_edit_that_loses_the_version_check_to_another_edit_is_made_again
             select(OrderLine.id, OrderLine.quantity, OrderLine.unit_price)
             .where(OrderLine.order_id == order_id).order_by(OrderLine.id)
         ))
-        url = db.engine.url
     first, other = lines[0], lines[-1]
     assert first.id != other.id and f"/lines/{first.id}" in line_url
-    other_tab = create_engine(url)
-    real_totals = pricing.storable_totals
-    calls = []
-
-    def another_tap_meanwhile(*args, **kwargs):
-        calls.append(1)
-        monkeypatch.setattr(pricing, "storable_totals", real_totals)
-        with other_tab.begin() as conn:  # the other line's +, committed first
-            conn.execute(text("UPDATE order_line SET quantity = quantity + 1 WHERE id = :id"), {"id": other.id})
-            conn.execute(text('UPDATE "order" SET version = version + 1 WHERE id = :id'), {"id": order_id})
-        return real_totals(*args, **kwargs)
-
-    monkeypatch.setattr(pricing, "storable_totals", another_tap_meanwhile)
-    try:
+    other_tap = [  # the other line's +, committed first
+        ("UPDATE order_line SET quantity = quantity + 1 WHERE id = :id", {"id": other.id}),
+        ('UPDATE "order" SET version = version + 1 WHERE id = :id', {"id": order_id}),
+    ]
+    with committed_meanwhile(app, monkeypatch, *other_tap) as calls:
         response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "9"}, headers=HX)
-    finally:
-        other_tab.dispose()
     assert response.status_code == 200 and calls == [1]
     with app.app_context():
         order = db.session.get(Order, order_id)
@@ -298,8 +294,6 @@ def test_a_tap_on_a_line_that_is_gone_writes_nothing_even_when_the_version_did_n
     """Every change to a draft's lines makes a new version, so this cannot happen through the app; the write
     checks it anyway, because on PostgreSQL it cannot be rolled back: it is one statement without a
     transaction, and the order's new version and totals must not be written for a line that is not there."""
-    from sqlalchemy import create_engine, text
-
     from wholesale.models import OrderLine
 
     html = customer_client.get("/order").get_data(as_text=True)
@@ -308,21 +302,9 @@ def test_a_tap_on_a_line_that_is_gone_writes_nothing_even_when_the_version_did_n
     with app.app_context():
         order = db.session.scalar(select(Order).where(Order.status == "draft"))
         before = order.id, order.version, order.subtotal, order.total, order.updated_at
-        url = db.engine.url
-    other = create_engine(url)
-    real_totals = pricing.storable_totals
-
-    def line_deleted_meanwhile(*args, **kwargs):
-        monkeypatch.setattr(pricing, "storable_totals", real_totals)
-        with other.begin() as conn:  # behind the version's back
-            conn.execute(text("DELETE FROM order_line WHERE id = :id"), {"id": line_id})
-        return real_totals(*args, **kwargs)
-
-    monkeypatch.setattr(pricing, "storable_totals", line_deleted_meanwhile)
-    try:
+    gone = ("DELETE FROM order_line WHERE id = :id", {"id": line_id})  # behind the version's back
+    with committed_meanwhile(app, monkeypatch, gone):
         response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "7"}, headers=HX)
-    finally:
-        other.dispose()
     assert response.status_code == 404  # made again on the draft as it is: that line is not on it
     with app.app_context():
         order = db.session.get(Order, before[0])

@@ -1,7 +1,7 @@
 """Static files: served by WhiteNoise before the app sees the request, gzipped for browsers that accept it,
-and kept by browsers for good (WhiteNoise's "immutable": ten years). Every link to one carries a hash of its content (``?v=…``, added to each
-``url_for('static', …)``), so a changed file is a new address and a phone that reorders every week
-downloads the stylesheet and scripts once, not on each visit.
+and kept by browsers for good (WhiteNoise's "immutable": ten years). Every link to one carries a hash of its
+content (``?v=…``, added to each ``url_for('static', …)``), so a changed file is a new address and a phone
+that reorders every week downloads the stylesheet and scripts once, not on each visit.
 
 The gzipped copies (``*.gz`` beside each file) are in the repository, because a PaaS runs no build step of
 ours: ``make static`` writes them, and a test fails when one no longer matches its file.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -79,12 +80,12 @@ def _immutable_only_as_named(wsgi_app, prefix: str, folder):
 def current_version(path: str) -> str | None:
     """The file's content hash as links carry it, or None when there is no such file."""
     try:
-        stat = os.stat(path)
+        found = os.stat(path)
     except (OSError, ValueError):
         return None
-    if not os.path.isfile(path):
+    if not stat.S_ISREG(found.st_mode):
         return None
-    return content_hash(path, stat.st_mtime_ns, stat.st_size)
+    return content_hash(path, found.st_mtime_ns, found.st_size)
 
 
 @lru_cache(maxsize=64)

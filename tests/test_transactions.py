@@ -110,62 +110,60 @@ def test_a_first_visit_that_fails_halfway_leaves_no_draft_behind(app, customer_c
     assert html.count('<form class="line"') == 2
 
 
-def test_writing_while_reading_without_a_transaction_is_refused(app):
-    """A GET that writes must say so first (begin_writing); the ORM and bulk statements are both caught."""
+@pytest.fixture
+def reading(app):
+    """Inside a GET of the portal with one customer in the database, reading without a transaction. Calling
+    it again (after a rollback) starts reading anew."""
     with app.app_context():
         make_customer("Harbour Deli")
         db.session.commit()
     with app.test_request_context("/order"):
         transactions.read_without_transaction()
-        customer = db.session.scalar(select(Customer))
-        customer.notes = "written from a page that only reads"
-        with pytest.raises(transactions.WriteWithoutTransaction, match="begin_writing"):
-            db.session.flush()
-        db.session.rollback()
-        transactions.read_without_transaction()
-        with pytest.raises(transactions.WriteWithoutTransaction):
-            db.session.execute(update(Customer).values(notes="bulk"))
-        db.session.rollback()
-        transactions.read_without_transaction()
-        customer = db.session.scalar(select(Customer))
+        yield transactions.read_without_transaction
+        db.session.remove()
+
+
+def stored_notes(app) -> str:
+    with app.app_context():
+        return db.session.scalar(select(Customer.notes))
+
+
+def test_writing_while_reading_without_a_transaction_is_refused(app, reading):
+    """A GET that writes must say so first (begin_writing); the ORM and bulk statements are both caught."""
+    customer = db.session.scalar(select(Customer))
+    customer.notes = "written from a page that only reads"
+    with pytest.raises(transactions.WriteWithoutTransaction, match="begin_writing"):
+        db.session.flush()
+    db.session.rollback()
+    reading()
+    with pytest.raises(transactions.WriteWithoutTransaction):
+        db.session.execute(update(Customer).values(notes="bulk"))
+    db.session.rollback()
+    reading()
+    customer = db.session.scalar(select(Customer))
+    transactions.begin_writing()
+    customer.notes = "written after begin_writing"
+    db.session.commit()
+    assert stored_notes(app) == "written after begin_writing"
+
+
+def test_a_locking_read_or_a_change_made_before_begin_writing_is_refused_while_reading(app, reading):
+    with pytest.raises(transactions.WriteWithoutTransaction):  # its lock would end with the statement
+        db.session.scalar(select(Customer).with_for_update())
+    db.session.rollback()
+    reading()
+    customer = db.session.scalar(select(Customer))
+    customer.notes = "changed first"
+    with pytest.raises(transactions.WriteWithoutTransaction, match="before changing anything"):
         transactions.begin_writing()
-        customer.notes = "written after begin_writing"
-        db.session.commit()
-        db.session.remove()
-    with app.app_context():
-        assert db.session.scalar(select(Customer.notes)) == "written after begin_writing"
+    db.session.rollback()
+    assert stored_notes(app) == ""
 
 
-def test_a_locking_read_or_a_change_made_before_begin_writing_is_refused_while_reading(app):
-    with app.app_context():
-        make_customer("Quay Kiosk")
-        db.session.commit()
-    with app.test_request_context("/order"):
-        transactions.read_without_transaction()
-        with pytest.raises(transactions.WriteWithoutTransaction):  # its lock would end with the statement
-            db.session.scalar(select(Customer).with_for_update())
-        db.session.rollback()
-        transactions.read_without_transaction()
-        customer = db.session.scalar(select(Customer))
-        customer.notes = "changed first"
-        with pytest.raises(transactions.WriteWithoutTransaction, match="before changing anything"):
-            transactions.begin_writing()
-        db.session.rollback()
-        db.session.remove()
-    with app.app_context():
-        assert db.session.scalar(select(Customer.notes)) == ""
-
-
-def test_begin_writing_keeps_what_was_read_loaded(app):
-    with app.app_context():
-        make_customer("Mill Street Bakery")
-        db.session.commit()
-    with app.test_request_context("/order"):
-        transactions.read_without_transaction()
-        customer = db.session.scalar(select(Customer))
-        transactions.begin_writing()
-        assert "business_name" in customer.__dict__  # not expired: no statement to read it again
-        db.session.remove()
+def test_begin_writing_keeps_what_was_read_loaded(reading):
+    customer = db.session.scalar(select(Customer))
+    transactions.begin_writing()
+    assert "business_name" in customer.__dict__  # not expired: no statement to read it again
 
 
 def test_a_post_reads_without_a_transaction_only_where_its_view_says_so(app, customer_client):

@@ -176,7 +176,7 @@ _BUMP_DRAFT = (
 )
 _SET_LINE_QUANTITY = (
     update(_LINE)
-    .where(_LINE.c.id == bindparam("line_id"), _LINE.c.order_id == bindparam("of_order"))
+    .where(_LINE.c.id == bindparam("line_id"), _LINE.c.order_id == bindparam("draft_id"))
     .values(quantity=bindparam("new_quantity", type_=_LINE.c.quantity.type))
 )
 _BUMPED = _BUMP_DRAFT.returning(_ORDER.c.id).cte("bumped")
@@ -198,7 +198,7 @@ def change_draft_quantity(order: Order, line: OrderLine, quantity: int, actor: A
     now = utcnow()
     params = {"draft_id": order.id, "read_version": order.version, "new_version": order.version + 1,
               "new_subtotal": totals.subtotal, "new_total": totals.total, "now": now,
-              "line_id": line.id, "of_order": order.id, "new_quantity": quantity}
+              "line_id": line.id, "new_quantity": quantity}
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         written = session.execute(_CHANGE_DRAFT_QUANTITY, params).rowcount == 1

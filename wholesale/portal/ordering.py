@@ -7,6 +7,7 @@ post with a redirect back to the page, so everything works with JavaScript off.
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block, render_blocks
@@ -14,9 +15,10 @@ from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Order, OrderLine
-from ..services import drafts, order_editing, placing, pricing
+from ..services import drafts, order_editing, order_views, placing, pricing
 from ..services.errors import ServiceError
 from ..services.history import Actor
+from ..services.order_views import LineView, OrderView
 from ..transactions import begin_writing, reads_first
 from . import bp
 from .catalog import catalog_for
@@ -64,7 +66,15 @@ def line_or_404(order: Order, line_id: int) -> OrderLine:
     return line
 
 
-def editor_page(order: Order, status: int = 200, line_errors: dict | None = None, form_error: str | None = None):
+def shown(order: Order | OrderView) -> OrderView:
+    """What the order page and its pieces render: an order an edit just changed, as its page shows it."""
+    return order if isinstance(order, OrderView) else OrderView.of(order)
+
+
+def editor_page(
+    order: Order | OrderView, status: int = 200, line_errors: dict | None = None, form_error: str | None = None
+):
+    order = shown(order)
     response = make_response(
         render_template(
             TEMPLATE,
@@ -81,8 +91,13 @@ def editor_page(order: Order, status: int = 200, line_errors: dict | None = None
     return response
 
 
-def fragment(order: Order, *blocks: str, status: int = 200, **context):
-    """The named blocks of the order page; the totals always come along, out of band."""
+def fragment(order: Order | OrderView, *blocks: str, status: int = 200, **context):
+    """The named blocks of the order page; the totals always come along, out of band. A line in the context
+    (``line``, ``added``, ``removed``) may be an ``OrderLine``: it is shown as the page shows it."""
+    order = shown(order)
+    for name in ("line", "added", "removed"):
+        if isinstance(context.get(name), OrderLine):
+            context[name] = LineView.of(context[name])
     context.setdefault("line_errors", {})
     blocks = [*blocks, "totals", "version"]
     html = render_blocks(TEMPLATE, blocks, order=order, totals=pricing.order_totals(order), oob=True, **context)
@@ -133,10 +148,13 @@ def stale(order_id: int, error: ServiceError):
 @customer_required
 def order():
     """This week's order: the draft, made from the last order the first time it is opened."""
-    draft = drafts.open_draft(g.customer, g.contact)
-    if draft.left_out:
-        flash(f"Left out because no longer offered: {', '.join(draft.left_out)}.")
-    return editor_page(draft.order)
+    draft = order_views.draft(g.customer.id)
+    if draft is None:
+        made = drafts.make_draft(g.customer, g.contact)
+        if made.left_out:
+            flash(f"Left out because no longer offered: {', '.join(made.left_out)}.")
+        draft = made.order
+    return editor_page(draft)
 
 
 @bp.get("/orders/<int:order_id>/edit")
@@ -157,22 +175,29 @@ def edit_order(order_id: int, edit):
 
     The draft is read with its lines in one statement and no lock: the version check at commit notices if
     another edit of it committed first (two quick taps on different lines), and the edit is then made once
-    more on the draft as it is now, locked this time (``for_edit``), so both count. A placed order, which the
-    roastery may be editing, is edited only locked: a change made since the customer's page was shown is
-    theirs to see, not to overwrite (``StaleOrder``: the customer is shown the order as it is now)."""
+    more on the draft as it is now, locked this time (``edit_draft_locked``), so both count. A placed order,
+    which the roastery may be editing, is edited only locked: a change made since the customer's page was
+    shown is theirs to see, not to overwrite (``StaleOrder``: the customer is shown the order as it is now)."""
     order = customer_order_or_404(order_id)
     if order.status == "draft":
         try:
             return edit(order)
         except order_editing.StaleOrder:  # nothing was written
-            pass
-        begin_writing()  # the locked read and the edit run in one transaction
-        order = customer_order_or_404(order_id, for_edit=True)
-        if order.status != "draft":  # placed (from another tab) meanwhile: the edit was made for the draft
-            return stale(order_id, order_editing.StaleOrder.for_order(order, actor()))
-    else:
-        begin_writing()
-        order = customer_order_or_404(order_id, for_edit=True)  # read again, locked: one statement more
+            return edit_draft_locked(order_id, edit)
+    begin_writing()
+    order = customer_order_or_404(order_id, for_edit=True)  # read again, locked: one statement more
+    try:
+        return edit(order)
+    except order_editing.StaleOrder as error:
+        return stale(order_id, error)
+
+
+def edit_draft_locked(order_id: int, edit):
+    """An edit of the draft that lost the race to another edit, made once more on the draft as it is now."""
+    begin_writing()  # the locked read and the edit run in one transaction
+    order = customer_order_or_404(order_id, for_edit=True)
+    if order.status != "draft":  # placed (from another tab) meanwhile: the edit was made for the draft
+        return stale(order_id, order_editing.StaleOrder.for_order(order, actor()))
     try:
         return edit(order)
     except order_editing.StaleOrder as error:
@@ -184,7 +209,32 @@ def edit_order(order_id: int, edit):
 @customer_required
 def line_update(order_id: int, line_id: int):
     form = LineForm()
-    return edit_order(order_id, lambda order: change_line(order, line_id, form))
+    edit = partial(change_line, line_id=line_id, form=form)
+    if not form.remove_line.data and form.validate():
+        answer = tap_on_draft(order_id, line_id, form.quantity.data + (form.step.data or 0), edit)
+        if answer is not None:
+            return answer
+    return edit_order(order_id, edit)
+
+
+def tap_on_draft(order_id: int, line_id: int, quantity: int, edit):
+    """The edit made most, a +/− tap or a typed quantity on the draft, read and written without the ORM. None
+    when it is another case (a placed order, a quantity refused): ``edit`` answers those, as every other edit.
+    Another edit committed first: ``edit`` is made once more, locked, on the draft as it is now."""
+    draft = order_views.customer_order(order_id, g.customer.id)
+    if draft is None or (draft.status == "draft" and draft.line(line_id) is None):
+        abort(404)
+    if draft.status != "draft" or quantity < 1:
+        return None
+    try:
+        draft = order_editing.change_draft_quantity(draft, line_id, quantity)
+    except order_editing.StaleOrder:  # nothing was written
+        return edit_draft_locked(order_id, edit)
+    except ServiceError:
+        return None
+    if not is_htmx():
+        return back_to_editor(draft, f"line-{line_id}")
+    return fragment(draft, "line", line=draft.line(line_id))
 
 
 def change_line(order: Order, line_id: int, form: LineForm):

@@ -57,8 +57,8 @@ def one_order(query, **params) -> Order | None:
     return db.session.scalars(query, params).unique().one_or_none()
 
 
-# Built once (every order page runs it): SQLAlchemy reuses the compiled statement without hashing it again.
-# "draft" is written into the SQL, not sent as a parameter: PostgreSQL's plan for a prepared statement must
+# Built once: SQLAlchemy reuses the compiled statement without hashing it again. (The order page itself reads
+# the draft as rows: ``order_views.draft``.) "draft" is written into the SQL, not sent as a parameter: PostgreSQL's plan for a prepared statement must
 # know it to use the one-draft-per-customer partial index, else it reads every order of the customer.
 DRAFT = as_shown(
     select(Order).where(Order.customer_id == bindparam("customer_id"), Order.status == literal_column("'draft'"))
@@ -104,6 +104,12 @@ def open_draft(customer: Customer, contact: Contact) -> Draft:
     existing = find_draft(customer)
     if existing is not None:
         return Draft(existing)
+    return make_draft(customer, contact)
+
+
+def make_draft(customer: Customer, contact: Contact) -> Draft:
+    """A new draft for a customer found to have none: a copy of the last order (or empty). Commits. If another
+    contact of the same customer made one at the same moment, theirs is the draft."""
     begin_writing()
     source = last_order(customer)
     draft = Order(

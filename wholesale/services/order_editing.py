@@ -15,9 +15,9 @@ customer's own draft, which nobody else edits.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import replace
 
 from sqlalchemy import bindparam, exists, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -27,6 +27,7 @@ from ..transactions import begin_writing, commit_keeping_loaded, one_statement
 from . import pricing
 from .errors import ServiceError
 from .history import Actor, record
+from .order_views import OrderView
 
 MAX_QUANTITY = 999
 MAX_LINES = 200
@@ -140,9 +141,6 @@ def set_quantity(
     if quantity == 0:
         remove_line(order, line, actor, seen_version)
         return None
-    if order.status == "draft":
-        change_draft_quantity(order, line, quantity, actor)
-        return line
     begin_writing()
     old = line.quantity
     line.quantity = quantity
@@ -152,9 +150,10 @@ def set_quantity(
     return line
 
 
-# A draft's quantity change is the edit made most: every +/− tap. It writes its two rows itself, with statements
-# built once, instead of through the unit of work (about a millisecond less of the server's time per tap):
-# the order's new version and totals, and the line. The order's row is changed only if it is still the version
+# A draft's quantity change is the edit made most: every +/− tap. It reads the draft as its page shows it
+# (``order_views``) and writes its two rows itself, with statements built once, instead of through the ORM and
+# its unit of work (together about a millisecond and a half less of the server's time per tap): the order's new
+# version and totals, and the line. The order's row is changed only if it is still the version
 # that was read and the line is still on it; every other change to a draft's lines makes a new version too.
 # On PostgreSQL both writes are one statement (a data-modifying WITH), atomic by itself, so the tap needs no
 # transaction around it: the request reads without one (``transactions.reads_first``) and makes three round
@@ -187,18 +186,17 @@ _CHANGE_DRAFT_QUANTITY = one_statement(  # WITH bumped AS (UPDATE "order" … RE
 )
 
 
-def change_draft_quantity(order: Order, line: OrderLine, quantity: int, actor: Actor) -> None:
-    """``set_quantity`` on a draft (nobody's history to write); ``StaleOrder``, with nothing written, when
-    another edit committed since the draft was read."""
-    if quantity == line.quantity:
-        commit_keeping_loaded()  # nothing to write; ends a locked retry's transaction (sends nothing otherwise)
-        return
-    set_committed_value(line, "quantity", quantity)  # what the totals and the answer are made from
-    totals = pricing.storable_totals(order)
-    now = utcnow()
-    params = {"draft_id": order.id, "read_version": order.version, "new_version": order.version + 1,
-              "new_subtotal": totals.subtotal, "new_total": totals.total, "now": now,
-              "line_id": line.id, "new_quantity": quantity}
+def change_draft_quantity(draft: OrderView, line_id: int, quantity: int) -> OrderView:
+    """A +/− tap on the customer's draft (nobody's history to write): the draft as it is now. ``StaleOrder``,
+    with nothing written, when another edit committed since the draft was read or the line is gone."""
+    check_quantity(quantity)
+    changed = draft.with_quantity(line_id, quantity)
+    if changed == draft:
+        return draft  # nothing to write
+    totals = pricing.storable_totals(changed)
+    params = {"draft_id": draft.id, "read_version": draft.version, "new_version": draft.version + 1,
+              "new_subtotal": totals.subtotal, "new_total": totals.total, "now": utcnow(),
+              "line_id": line_id, "new_quantity": quantity}
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         written = session.execute(_CHANGE_DRAFT_QUANTITY, params).rowcount == 1
@@ -209,12 +207,10 @@ def change_draft_quantity(order: Order, line: OrderLine, quantity: int, actor: A
             and session.execute(_SET_LINE_QUANTITY, params).rowcount == 1
         )
     if not written:
-        session.rollback()  # also forgets the quantity set above: the order is read again
-        raise StaleOrder.for_order(order, actor)
+        session.rollback()
+        raise StaleOrder(f"Order {draft.number} was changed meanwhile, so your change was not saved.")
     commit_keeping_loaded()  # after the one statement in autocommit mode: nothing is sent
-    for name, value in (("version", order.version + 1), ("subtotal", totals.subtotal), ("total", totals.total),
-                        ("updated_at", now)):
-        set_committed_value(order, name, value)
+    return replace(changed, version=draft.version + 1)
 
 
 def remove_line(order: Order, line: OrderLine, actor: Actor, seen_version: int | None = None) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -23,6 +24,9 @@ from ..extensions import db
 from ..models import Customer, CustomerPrice, Order, Variant
 from ..models.types import to_money
 from .errors import ServiceError
+
+if TYPE_CHECKING:
+    from .order_views import OrderView
 
 ZERO = Decimal("0.00")
 MAX_ORDER_AMOUNT = Decimal("10000000.00")
@@ -47,7 +51,7 @@ def compute_totals(
     return Totals(subtotal, discount, shipping_fee, subtotal - discount + shipping_fee)
 
 
-def order_totals(order: Order) -> Totals:
+def order_totals(order: Order | OrderView) -> Totals:
     return compute_totals(
         (line.unit_price * line.quantity for line in order.lines),
         order.discount_percent,
@@ -56,7 +60,7 @@ def order_totals(order: Order) -> Totals:
     )
 
 
-def storable_totals(order: Order) -> Totals:
+def storable_totals(order: Order | OrderView) -> Totals:
     """The order's totals, refused with a message when they are more than its row can hold."""
     totals = order_totals(order)
     if max(totals.subtotal, totals.total) > MAX_ORDER_AMOUNT:

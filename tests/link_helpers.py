@@ -25,8 +25,8 @@ from tests.conftest import csrf_from
 from wholesale.extensions import db
 from wholesale.links_cli import login_link
 from wholesale.logging_redaction import RedactLinkTokens, redact
-from wholesale.models import Contact, Customer, Email
-from wholesale.portal.session import load_signed_in_contact
+from wholesale.models import Contact, Customer, Email, Order
+from wholesale.portal.session import load_signed_in
 from wholesale.services import links
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,8 +69,8 @@ def signed_in_contact_id(client) -> int | None:
     """Who the portal would say is signed in on the client's next request."""
     with client:
         client.get("/link/requested")
-        contact = load_signed_in_contact()
-        return contact.id if contact else None
+        signed_in = load_signed_in()
+        return signed_in.contact_id if signed_in else None
 
 
 def has_portal_session(client) -> bool:

@@ -200,3 +200,29 @@ def test_an_emailed_link_ignores_a_forged_host_on_the_request(app, client, ana):
         assert "evil" not in email.text_body + email.html_body
 
 
+
+
+@pytest.mark.parametrize(
+    "session_holds",
+    [
+        {"contact_id": "id only"},  # a session written before versions and emails were kept
+        {"token_version": None},
+        {"token_version": 2},
+        {"contact_email": "someone.else@bluedoor.example"},
+        {"contact_email": None},
+    ],
+)
+def test_a_session_that_does_not_match_the_contact_signs_nobody_in(app, client, ana, session_holds):
+    client.get(path_of(url_for_contact(app, ana)))
+    with client.session_transaction() as session:
+        if session_holds == {"contact_id": "id only"}:
+            del session["token_version"], session["contact_email"]
+        else:
+            session.update(session_holds)
+
+    response = client.get("/order")
+
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert not has_portal_session(client)
+    with app.app_context():
+        assert db.session.scalar(select(Order.id)) is None  # no draft was made for anyone

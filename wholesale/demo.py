@@ -317,7 +317,7 @@ def _history(customer: Customer, spec: tuple, variants: dict[str, Variant], staf
     """A customer's weekly orders: its usual basket, give or take, on most weeks."""
     name, usual, odds = spec[0], spec[6], spec[8]
     rng = random.Random(f"{SEED}:{name}")
-    negotiated = pricing.customer_prices(customer)
+    negotiated = pricing.customer_prices(customer.id)
     contacts = list(customer.contacts)
     option = customer.default_shipping_option
     result = []

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
-from ..models import Customer, Product, Variant
+from ..models import Product, Variant
 from ..services import pricing
 
 
@@ -25,7 +25,7 @@ class ProductOffers:
     offers: list[Offer]
 
 
-def catalog_for(customer: Customer, query: str = "") -> list[ProductOffers]:
+def catalog_for(customer_id: int, query: str = "") -> list[ProductOffers]:
     """Offered products whose name, description or SKU matches ``query``, with the customer's prices."""
     statement = (
         select(Product)
@@ -45,7 +45,7 @@ def catalog_for(customer: Customer, query: str = "") -> list[ProductOffers]:
             )
         )
     products = db.session.scalars(statement).unique().all()
-    negotiated = pricing.customer_prices(customer)
+    negotiated = pricing.customer_prices(customer_id)
     return [
         ProductOffers(product, [Offer(v, pricing.unit_price(v, negotiated)) for v in product.variants])
         for product in products

@@ -11,7 +11,7 @@ from ..models import Order
 from ..services import drafts, pricing
 from . import bp
 from .ordering import customer_order_or_404
-from .session import customer_required
+from .session import customer_required, signed_in_contact, signed_in_customer
 
 PER_PAGE = 25
 
@@ -25,7 +25,7 @@ def orders():
     placed = func.coalesce(Order.placed_at, Order.created_at)
     rows = db.session.scalars(
         select(Order)
-        .where(Order.customer_id == g.customer.id, Order.status != "draft")
+        .where(Order.customer_id == g.signed_in.customer_id, Order.status != "draft")
         .options(joinedload(Order.placed_by_contact))
         .order_by(placed.desc(), Order.id.desc())
         .limit(PER_PAGE + 1)
@@ -57,7 +57,7 @@ def reorder(order_id: int):
     source = customer_order_or_404(order_id)
     if source.status == "draft":
         return redirect(url_for("portal.order"), code=303)
-    draft = drafts.refill_draft(g.customer, g.contact, source)
+    draft = drafts.refill_draft(signed_in_customer(), signed_in_contact(), source)
     message = f"Your order now holds the items of order {source.number} at today's prices."
     if draft.left_out:
         message += f" Left out because no longer offered: {', '.join(draft.left_out)}."

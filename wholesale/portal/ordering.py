@@ -23,7 +23,7 @@ from ..transactions import begin_writing, reads_first
 from . import bp
 from .catalog import catalog_for
 from .forms import AddLineForm, DetailsForm, LineForm, PlaceForm
-from .session import customer_required
+from .session import customer_required, signed_in_contact, signed_in_customer
 
 TEMPLATE = "portal/order.html"
 
@@ -33,7 +33,7 @@ def is_htmx() -> bool:
 
 
 def actor() -> Actor:
-    return Actor(contact_id=g.contact.id)
+    return Actor(contact_id=g.signed_in.contact_id)
 
 
 # Built once: every edit runs one of these (see drafts.DRAFT).
@@ -47,7 +47,7 @@ def customer_order_or_404(order_id: int, *, with_lines: bool = True, for_edit: b
 
     ``for_edit``: the order row is locked until the edit commits (see ``drafts.for_edit``)."""
     query = CUSTOMER_ORDER_FOR_EDIT if for_edit else CUSTOMER_ORDER_AS_SHOWN if with_lines else CUSTOMER_ORDER
-    order = drafts.one_order(query, order_id=order_id, customer_id=g.customer.id)
+    order = drafts.one_order(query, order_id=order_id, customer_id=g.signed_in.customer_id)
     if order is None:
         abort(404)
     return order
@@ -80,7 +80,7 @@ def editor_page(
             TEMPLATE,
             order=order,
             totals=pricing.order_totals(order),
-            shipping_options=order_editing.active_shipping_options(),
+            shipping_options=order_views.offered_shipping_options(),
             idempotency_key=uuid.uuid4().hex,
             line_errors=line_errors or {},
             form_error=form_error,
@@ -148,9 +148,9 @@ def stale(order_id: int, error: ServiceError):
 @customer_required
 def order():
     """This week's order: the draft, made from the last order the first time it is opened."""
-    draft = order_views.draft(g.customer.id)
+    draft = order_views.draft(g.signed_in.customer_id)
     if draft is None:
-        made = drafts.make_draft(g.customer, g.contact)
+        made = drafts.make_draft(signed_in_customer(), signed_in_contact())
         if made.left_out:
             flash(f"Left out because no longer offered: {', '.join(made.left_out)}.")
         draft = made.order
@@ -221,7 +221,7 @@ def tap_on_draft(order_id: int, line_id: int, quantity: int, edit):
     """The edit made most, a +/− tap or a typed quantity on the draft, read and written without the ORM. None
     when it is another case (a placed order, a quantity refused): ``edit`` answers those, as every other edit.
     Another edit committed first: ``edit`` is made once more, locked, on the draft as it is now."""
-    draft = order_views.customer_order(order_id, g.customer.id)
+    draft = order_views.customer_order(order_id, g.signed_in.customer_id)
     if draft is None or (draft.status == "draft" and draft.line(line_id) is None):
         abort(404)
     if draft.status != "draft" or quantity < 1:
@@ -309,7 +309,7 @@ def order_catalog(order_id: int):
     """Browse or search what can be added; a page of its own without JavaScript, a fragment with it."""
     order = customer_order_or_404(order_id, with_lines=False)
     query = request.args.get("q", "")[:80]
-    products = catalog_for(g.customer, query)
+    products = catalog_for(g.signed_in.customer_id, query)
     context = {"order": order, "products": products, "query": query}
     if is_htmx():
         return render_block("portal/catalog.html", "results", **context)
@@ -354,7 +354,7 @@ def change_details(order: Order, form: DetailsForm):
 def place(order_id: int):
     form = PlaceForm()
     if form.idempotency_key.data:
-        already = placing.order_with_key(g.customer, form.idempotency_key.data)
+        already = placing.order_with_key(g.signed_in.customer_id, form.idempotency_key.data)
         if already is not None:  # a double tap or a retried request: show the order the first one made
             return redirect(url_for("portal.order_detail", order_id=already.id, placed=1), code=303)
     order = customer_order_or_404(order_id)
@@ -362,8 +362,8 @@ def place(order_id: int):
         if not form.validate():
             raise ServiceError(form_message(form))
         placed = placing.place_order(
-            g.customer,
-            g.contact,
+            signed_in_customer(),
+            signed_in_contact(),
             order.id,
             form.idempotency_key.data,
             shipping_option_id=form.shipping_option_id.data,

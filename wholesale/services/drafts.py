@@ -83,7 +83,7 @@ def last_order(customer: Customer) -> Order | None:
 
 def copy_lines(source: Order, target: Order, customer: Customer) -> list[str]:
     """Put ``source``'s lines on ``target`` at today's prices; returns the names of retired lines left out."""
-    negotiated = pricing.customer_prices(customer, [line.variant_id for line in source.lines])
+    negotiated = pricing.customer_prices(customer.id, [line.variant_id for line in source.lines])
     left_out = []
     for line in source.lines:
         if line.variant.retired:

@@ -53,7 +53,7 @@ def _clean(text: str | None) -> str:
 
 def standard_price(order: Order, line: OrderLine) -> Decimal:
     """What the line would cost without an override: the customer's negotiated price, else the list price."""
-    return pricing.unit_price(line.variant, pricing.customer_prices(order.customer, [line.variant_id]))
+    return pricing.unit_price(line.variant, pricing.customer_prices(order.customer_id, [line.variant_id]))
 
 
 def set_line_price(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,7 +28,9 @@ from ..transactions import begin_writing, commit_keeping_loaded, one_statement
 from . import pricing
 from .errors import ServiceError
 from .history import Actor, record
-from .order_views import OrderView
+
+if TYPE_CHECKING:
+    from .order_views import OrderView
 
 MAX_QUANTITY = 999
 MAX_LINES = 200
@@ -247,7 +250,7 @@ def add_line(
     check_quantity(quantity)
     if len(order.lines) >= MAX_LINES:
         raise ServiceError(f"An order can have at most {MAX_LINES} lines.", "variant_id")
-    negotiated = pricing.customer_prices(order.customer, [variant.id])
+    negotiated = pricing.customer_prices(order.customer_id, [variant.id])
     line = OrderLine(variant=variant, quantity=quantity, unit_price=pricing.unit_price(variant, negotiated))
     order.lines.append(line)
     finish_edit(order, actor, "line added", {variant.label: (0, quantity)})

@@ -18,7 +18,8 @@ from decimal import Decimal
 from sqlalchemy import bindparam, literal_column, select
 
 from ..extensions import db
-from ..models import Order, OrderLine, Product, Variant
+from ..models import Order, OrderLine, Product, ShippingOption, Variant
+from . import order_editing
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,17 @@ def _from_rows(rows) -> OrderView | None:
         return None
     lines = tuple(LineView(*row[_SPLIT:]) for row in rows if row[_SPLIT] is not None)
     return OrderView(*rows[0][:_SPLIT], lines)
+
+
+# The delivery options a customer may choose, as rows (id, name, fee): the same choice staff see, read without
+# making an object of each.
+_OFFERED_SHIPPING = order_editing.ACTIVE_SHIPPING_OPTIONS.with_only_columns(
+    ShippingOption.id, ShippingOption.name, ShippingOption.fee
+)
+
+
+def offered_shipping_options() -> list:
+    return db.session.execute(_OFFERED_SHIPPING).all()
 
 
 def draft(customer_id: int) -> OrderView | None:

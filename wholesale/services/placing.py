@@ -19,9 +19,9 @@ from .order_editing import MAX_QUANTITY, apply_details
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-def order_with_key(customer: Customer, key: str) -> Order | None:
+def order_with_key(customer_id: int, key: str) -> Order | None:
     return db.session.scalar(
-        select(Order).where(Order.customer_id == customer.id, Order.idempotency_key == key)
+        select(Order).where(Order.customer_id == customer_id, Order.idempotency_key == key)
     )
 
 
@@ -44,7 +44,7 @@ def place_order(
     except (IntegrityError, StaleDataError):
         # A concurrent request with the same key won the race; answer with its order.
         db.session.rollback()
-        already = order_with_key(customer, idempotency_key)
+        already = order_with_key(customer.id, idempotency_key)
         if already is None:
             raise
         return already
@@ -53,7 +53,7 @@ def place_order(
 def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, notes) -> Order:
     if not KEY_PATTERN.match(idempotency_key or ""):
         raise ServiceError("This page is out of date. Please reload it and place the order again.")
-    already = order_with_key(customer, idempotency_key)
+    already = order_with_key(customer.id, idempotency_key)
     if already is not None:
         return already
     draft = db.session.scalar(
@@ -65,7 +65,7 @@ def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, not
     if draft is None or draft.status != "draft":
         # Placed a moment ago by a concurrent request with this key, or not a draft at all.
         db.session.rollback()
-        already = order_with_key(customer, idempotency_key)
+        already = order_with_key(customer.id, idempotency_key)
         if already is not None:
             return already
         raise ServiceError("This order was already placed. Your orders are listed under “Your orders”.")
@@ -104,7 +104,7 @@ def _check_orderable(draft: Order) -> None:
 
 
 def _reprice(order: Order, customer: Customer) -> None:
-    negotiated = pricing.customer_prices(customer, [line.variant_id for line in order.lines])
+    negotiated = pricing.customer_prices(customer.id, [line.variant_id for line in order.lines])
     for line in order.lines:
         line.unit_price = pricing.unit_price(line.variant, negotiated)
     order.discount_percent = customer.discount_percent

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Customer, CustomerPrice, Order, Variant
+from ..models import CustomerPrice, Order, Variant
 from ..models.types import to_money
 from .errors import ServiceError
 
@@ -78,11 +78,9 @@ def apply_totals(order: Order) -> Totals:
     return totals
 
 
-def customer_prices(customer: Customer, variant_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
+def customer_prices(customer_id: int, variant_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
     """The customer's negotiated prices, by variant id, in one query."""
-    query = select(CustomerPrice.variant_id, CustomerPrice.price).where(
-        CustomerPrice.customer_id == customer.id
-    )
+    query = select(CustomerPrice.variant_id, CustomerPrice.price).where(CustomerPrice.customer_id == customer_id)
     if variant_ids is not None:
         query = query.where(CustomerPrice.variant_id.in_(list(variant_ids)))
     return dict(db.session.execute(query).tuples().all())

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -17,6 +16,7 @@ from ..models import Customer, Order, utcnow
 from . import drafts, pricing
 from .errors import ServiceError
 from .history import Actor, record
+from .placing import order_with_key
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -26,12 +26,6 @@ class EnteredOrder:
     order: Order
     # Lines of the copied order left out because their product or size was retired.
     left_out: list[str] = field(default_factory=list)
-
-
-def _order_with_key(customer_id: int, key: str) -> Order | None:
-    return db.session.scalar(
-        select(Order).where(Order.customer_id == customer_id, Order.idempotency_key == key)
-    )
 
 
 def enter_order(
@@ -49,7 +43,7 @@ def enter_order(
     customer = db.session.get(Customer, customer_id) if 0 < customer_id < 2**31 else None
     if customer is None:
         raise ServiceError("Choose a customer from the list.", "customer_id")
-    already = _order_with_key(customer.id, idempotency_key)
+    already = order_with_key(customer.id, idempotency_key)
     if already is not None:
         return EnteredOrder(already)
     if not customer.active:
@@ -79,7 +73,7 @@ def enter_order(
     except IntegrityError:
         # The same request twice at once: the key is unique per customer, so answer with the first order.
         db.session.rollback()
-        already = _order_with_key(customer.id, idempotency_key)
+        already = order_with_key(customer.id, idempotency_key)
         if already is None:
             raise
         return EnteredOrder(already)

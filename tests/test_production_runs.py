@@ -17,6 +17,7 @@ from wholesale.services import production
 from wholesale.services.errors import ServiceError
 from wholesale.services.history import Actor
 
+from .conftest import csrf_from
 from .production_data import OTHER_DAY, ROAST_DAY, make_roastery_catalog, order_ids, runs, week
 
 
@@ -118,7 +119,13 @@ def test_staff_add_and_remove_orders(app, staff_client, forms, orders):
     assert {oid for oid, (_, run, _) in order_ids(app).items() if run == run_id} == {
         orders["blue_portal"][0], orders["later"][0], orders["corner"][0]}
 
-    response = forms.post(f"{url}/orders/{orders['later'][0]}/remove", page=url)
+    # The list is one form with one token; each row's Remove button posts it to its own order's address.
+    html = staff_client.get(url).get_data(as_text=True)
+    listed = html.split('id="orders-heading"')[1].split("</table>")[0]
+    assert listed.count('name="csrf_token"') == 1 and listed.count("formaction=") == 3
+    remove = f"{url}/orders/{orders['later'][0]}/remove"
+    assert f'formaction="{remove}"' in listed
+    response = staff_client.post(remove, data={"csrf_token": csrf_from(listed)})
     assert response.status_code == 303
     assert order_ids(app)[orders["later"][0]] == ("approved", None, "")
     assert "it is approved and free again" in text(staff_client.get(url))

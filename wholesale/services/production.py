@@ -296,5 +296,10 @@ def _join(run: ProductionRun, orders: list[Order], actor: Actor) -> None:
         record(order, actor, "added to production run", {"production run": (None, f"#{run.id}")})
 
 
+def customer_name_order(order) -> tuple:
+    """How lists of orders are sorted for staff: by customer name, then earliest placed."""
+    return order.customer.business_name.lower(), order.placed_at or order.created_at, order.id
+
+
 def by_customer_name(orders) -> list[Order]:
-    return sorted(orders, key=lambda o: (o.customer.business_name.lower(), o.placed_at or o.created_at, o.id))
+    return sorted(orders, key=customer_name_order)

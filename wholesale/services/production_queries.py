@@ -7,14 +7,15 @@ Each view costs a fixed number of queries however many orders a run holds: rows 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Customer, Order, OrderLine, Product, ProductionRun, Variant
-from .production import IN_RUN_STATUSES, MAX_ORDERS_PER_REQUEST, by_customer_name
+from .production import IN_RUN_STATUSES, MAX_ORDERS_PER_REQUEST, by_customer_name, customer_name_order
 from .roast_plan import PlanRow, RoastPlan, plan_from_rows
 
 
@@ -28,17 +29,45 @@ class RunSummary:
 class Duplicate:
     """A customer with more than one order in the run; the earliest placed is proposed as the one to keep."""
 
-    customer: Customer
-    orders: list[Order]
+    customer: Customer | CustomerName
+    orders: list[Order] | list[ListedOrder]
 
     @property
-    def keep(self) -> Order:
+    def keep(self) -> Order | ListedOrder:
         return self.orders[0]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerName:
+    id: int
+    business_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListedOrder:
+    """An order as the run's list shows it, read as a row: a run holds a thousand orders or more, and making
+    an ORM object of each (and of its customer) took most of the page's time."""
+
+    id: int
+    customer: CustomerName
+    channel: str
+    roast_date: date | None
+    total: Decimal
+    placed_at: datetime | None
+    created_at: datetime
+
+    @property
+    def customer_id(self) -> int:
+        return self.customer.id
+
+    @property
+    def number(self) -> str:  # as Order.number
+        return f"W{self.id:06d}"
 
 
 @dataclass(frozen=True)
 class RunOrder:
-    order: Order
+    order: ListedOrder
     bags: int
     duplicate: bool
 
@@ -117,19 +146,38 @@ def duplicates_among(orders: list[Order]) -> list[Duplicate]:
     return sorted(groups, key=lambda d: d.customer.business_name.lower())
 
 
-def run_overview(run: ProductionRun) -> RunOverview:
-    orders = run_orders(run)
-    duplicates = duplicates_among(orders)
-    flagged = {order.id for group in duplicates for order in group.orders}
-    bags = dict(
-        db.session.execute(
-            select(OrderLine.order_id, func.sum(OrderLine.quantity))
-            .join(Order, OrderLine.order_id == Order.id)
-            .where(Order.production_run_id == run.id, Order.status.in_(IN_RUN_STATUSES))
-            .group_by(OrderLine.order_id)
-        ).tuples().all()
+def listed_run_orders(run: ProductionRun) -> list[tuple[ListedOrder, int]]:
+    """The run's orders as its list shows them, each with its number of bags and items, by customer name: one
+    statement, bags summed by the database."""
+    in_run = and_(Order.production_run_id == run.id, Order.status.in_(IN_RUN_STATUSES))
+    bags = (
+        select(OrderLine.order_id, func.sum(OrderLine.quantity).label("bags"))
+        .join(Order, OrderLine.order_id == Order.id)
+        .where(in_run)
+        .group_by(OrderLine.order_id)
+        .subquery()
     )
-    rows = [RunOrder(order, bags.get(order.id, 0), order.id in flagged) for order in orders]
+    query = (
+        select(
+            Order.id, Customer.id, Customer.business_name, Order.channel, Order.roast_date, Order.total,
+            Order.placed_at, Order.created_at, func.coalesce(bags.c.bags, 0),
+        )
+        .join(Customer, Customer.id == Order.customer_id)
+        .outerjoin(bags, bags.c.order_id == Order.id)
+        .where(in_run)
+    )
+    listed = [
+        (ListedOrder(order_id, CustomerName(customer_id, name), channel, roast_date, total, placed, created), count)
+        for order_id, customer_id, name, channel, roast_date, total, placed, created, count in db.session.execute(query)
+    ]
+    return sorted(listed, key=lambda pair: customer_name_order(pair[0]))
+
+
+def run_overview(run: ProductionRun) -> RunOverview:
+    listed = listed_run_orders(run)
+    duplicates = duplicates_among([order for order, _ in listed])
+    flagged = {order.id for group in duplicates for order in group.orders}
+    rows = [RunOrder(order, bags, order.id in flagged) for order, bags in listed]
     this_date, other_dates = addable_orders(run.roast_date) if run.status == "open" else ([], [])
     return RunOverview(run, rows, duplicates, roast_plan(run), this_date, other_dates)
 

@@ -148,6 +148,26 @@ def test_the_draft_is_kept_on_the_server_for_every_contact_of_the_customer(app, 
         assert db.session.scalar(select(func.count()).where(Order.status == "draft", Order.customer_id == shop.blue_id)) == 1
 
 
+def test_requests_sharing_an_app_context_each_see_their_own_customer(app, shop):
+    """Who is signed in is worked out per request, even where requests share an app context (``g``): a script,
+    a test. Rival Roasters' order page after Blue Door's shows Rival's draft, not Blue Door's."""
+    with app.app_context():
+        from wholesale.models import Contact
+
+        blue, rival = app.test_client(), app.test_client()
+        sign_in_contact(blue, db.session.get(Contact, shop.contact_ids[0]))
+        rival_contact = db.session.scalar(select(Contact).where(Contact.customer_id != shop.blue_id))
+        sign_in_contact(rival, rival_contact)
+        db.session.delete(db.session.get(Order, shop.rival_draft_id))  # Rival's draft is made on its next visit
+        db.session.commit()
+
+        _, blue_draft = open_order_page(blue)
+        html, rival_draft = open_order_page(rival)
+
+        assert (blue_draft.customer_id, rival_draft.customer_id) == (shop.blue_id, rival_contact.customer_id)
+        assert "Rival Roasters" in html and "Blue Door" not in html
+
+
 def test_the_order_page_needs_a_signed_in_customer(client, shop):
     for path in ("/order", "/orders", f"/orders/{shop.last_week_id}"):
         response = client.get(path)
@@ -274,6 +294,7 @@ BAD_QUANTITIES = [
     ({"quantity": "NaN"}, "Enter a whole number."),
     ({"quantity": ""}, "Enter a quantity."),
     ({"quantity": ["2", "3"]}, "Enter one number only."),
+    ({"quantity": "999", "step": "1"}, "Enter a quantity from 0 to 999."),
     ({"quantity": "1", "step": "-1"}, "To take this item off your order, use Remove."),
     ({"quantity": "3", "step": "5"}, "Use the + and − buttons."),
     ({"quantity": "3", "unit_price": "0.01"}, "Prices are set by the roastery"),

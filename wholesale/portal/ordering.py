@@ -104,7 +104,7 @@ def fragment(order: Order | OrderView, *blocks: str, status: int = 200, **contex
     return make_response(html, status)
 
 
-def back_to_editor(order: Order, anchor: str | None = None):
+def back_to_editor(order: Order | OrderView, anchor: str | None = None):
     target = url_for("portal.order") if order.status == "draft" else url_for("portal.order_edit", order_id=order.id)
     return redirect(target + (f"#{anchor}" if anchor else ""), code=303)
 
@@ -184,8 +184,13 @@ def edit_order(order_id: int, edit):
             return edit(order)
         except order_editing.StaleOrder:  # nothing was written
             return edit_draft_locked(order_id, edit)
+    return edit_placed_locked(order_id, edit)
+
+
+def edit_placed_locked(order_id: int, edit):
+    """An edit of a placed order, made on the order read locked (read again: one statement more)."""
     begin_writing()
-    order = customer_order_or_404(order_id, for_edit=True)  # read again, locked: one statement more
+    order = customer_order_or_404(order_id, for_edit=True)
     try:
         return edit(order)
     except order_editing.StaleOrder as error:
@@ -218,13 +223,15 @@ def line_update(order_id: int, line_id: int):
 
 
 def tap_on_draft(order_id: int, line_id: int, quantity: int, edit):
-    """The edit made most, a +/− tap or a typed quantity on the draft, read and written without the ORM. None
-    when it is another case (a placed order, a quantity refused): ``edit`` answers those, as every other edit.
-    Another edit committed first: ``edit`` is made once more, locked, on the draft as it is now."""
+    """The edit made most, a +/− tap or a typed quantity on the draft, read and written without the ORM. A
+    placed order is edited as every edit is, locked; None when the quantity is refused (``edit`` answers with
+    the message). Another edit committed first: ``edit`` is made once more, locked, on the draft as it is now."""
     draft = order_views.customer_order(order_id, g.signed_in.customer_id)
     if draft is None or (draft.status == "draft" and draft.line(line_id) is None):
         abort(404)
-    if draft.status != "draft" or quantity < 1:
+    if draft.status != "draft":
+        return edit_placed_locked(order_id, edit)
+    if quantity < 1:
         return None
     try:
         draft = order_editing.change_draft_quantity(draft, line_id, quantity)

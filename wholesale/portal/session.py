@@ -97,6 +97,7 @@ def customer_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
+        g.pop("contact", None)  # another request's, where requests share an app context (tests, scripts)
         g.signed_in = load_signed_in()
         if g.signed_in is None:
             return redirect(url_for("portal.index"))

@@ -58,8 +58,9 @@ def one_order(query, **params) -> Order | None:
 
 
 # Built once: SQLAlchemy reuses the compiled statement without hashing it again. (The order page itself reads
-# the draft as rows: ``order_views.draft``.) "draft" is written into the SQL, not sent as a parameter: PostgreSQL's plan for a prepared statement must
-# know it to use the one-draft-per-customer partial index, else it reads every order of the customer.
+# the draft as rows: ``order_views.draft``.) "draft" is written into the SQL, not sent as a parameter:
+# PostgreSQL's plan for a prepared statement must know it to use the one-draft-per-customer partial index,
+# else it reads every order of the customer.
 DRAFT = as_shown(
     select(Order).where(Order.customer_id == bindparam("customer_id"), Order.status == literal_column("'draft'"))
 )

@@ -23,10 +23,17 @@ class OrderPage:
     has_next: bool
 
 
+# The tabs that hold work to do show how many orders wait in them. The archive tabs (fulfilled, cancelled) do
+# not: counting every order ever fulfilled on each visit cost most of the page's time (31 of 34 ms at 100,000
+# orders), while the work-to-do counts come from the (status, placed_at) index and stay small.
+COUNTED_STATUSES = ("pending", "approved", "in_production")
+
+
 def counts_by_status() -> dict[str, int]:
-    rows = db.session.execute(select(Order.status, func.count()).group_by(Order.status)).tuples()
-    counts = dict.fromkeys(LISTED_STATUSES, 0)
-    counts.update({status: n for status, n in rows if status in counts})
+    """Orders per work-to-do status (``COUNTED_STATUSES``), zeros included."""
+    query = select(Order.status, func.count()).where(Order.status.in_(COUNTED_STATUSES)).group_by(Order.status)
+    counts = dict.fromkeys(COUNTED_STATUSES, 0)
+    counts.update(db.session.execute(query).tuples().all())
     return counts
 
 

@@ -47,6 +47,10 @@ class Product(db.Model):
         return f"<Product {self.name}>"
 
 
+def variant_label(product_name: str, size_name: str) -> str:
+    """A product size as customers and staff read it: "House Espresso, 340 g bag"."""
+    return f"{product_name}, {size_name}"
+
 class Variant(db.Model):
     """One size of a product: a SKU with its wholesale price and net weight."""
 
@@ -73,7 +77,7 @@ class Variant(db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.product.name}, {self.name}"
+        return variant_label(self.product.name, self.name)
 
     def __repr__(self) -> str:
         return f"<Variant {self.sku}>"

@@ -30,6 +30,10 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def order_number(order_id: int) -> str:
+    """The invoice number customers and staff quote."""
+    return f"W{order_id:06d}"
+
 class Order(db.Model):
     """A customer's order, from the portal draft to fulfilment; totals are kept by the pricing service."""
 
@@ -104,8 +108,7 @@ class Order(db.Model):
 
     @property
     def number(self) -> str:
-        """The invoice number customers and staff quote."""
-        return f"W{self.id:06d}"
+        return order_number(self.id)
 
     def __repr__(self) -> str:
         return f"<Order {self.id} {self.status}>"

@@ -19,6 +19,8 @@ from sqlalchemy import bindparam, literal_column, select
 
 from ..extensions import db
 from ..models import Order, OrderLine, Product, ShippingOption, Variant
+from ..models.catalog import variant_label
+from ..models.orders import order_number
 from . import order_editing
 
 
@@ -32,8 +34,8 @@ class LineView:
     quantity: int
 
     @property
-    def label(self) -> str:  # as Variant.label
-        return f"{self.product_name}, {self.size_name}"
+    def label(self) -> str:
+        return variant_label(self.product_name, self.size_name)
 
     @property
     def amount(self) -> Decimal:
@@ -58,8 +60,8 @@ class OrderView:
     lines: tuple[LineView, ...]
 
     @property
-    def number(self) -> str:  # as Order.number
-        return f"W{self.id:06d}"
+    def number(self) -> str:
+        return order_number(self.id)
 
     def line(self, line_id: int) -> LineView | None:
         return next((line for line in self.lines if line.id == line_id), None)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Customer, Order, OrderLine, Product, ProductionRun, Variant
+from ..models.orders import order_number
 from .production import IN_RUN_STATUSES, MAX_ORDERS_PER_REQUEST, by_customer_name, customer_name_order
 from .roast_plan import PlanRow, RoastPlan, plan_from_rows
 
@@ -61,8 +62,8 @@ class ListedOrder:
         return self.customer.id
 
     @property
-    def number(self) -> str:  # as Order.number
-        return f"W{self.id:06d}"
+    def number(self) -> str:
+        return order_number(self.id)
 
 
 @dataclass(frozen=True)

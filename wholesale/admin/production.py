@@ -213,7 +213,7 @@ def production_roast_sheet(run_id: int):
 @bp.get("/production/<int:run_id>/packing-lists")
 def production_packing_lists(run_id: int):
     run = run_or_404(run_id)
-    orders = run_orders(run, with_lines=True)
+    orders = run_orders(run)
     return render_template("admin/production_packing_lists.html", run=run, orders=orders)
 
 
@@ -224,7 +224,7 @@ def production_csv(run_id: int):
     out.write("\ufeff")  # so spreadsheet programs read the file as UTF-8 (café names)
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for order in run_orders(run, with_lines=True):
+    for order in run_orders(run):
         for line in order.lines:
             variant = line.variant
             writer.writerow(

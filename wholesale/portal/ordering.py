@@ -231,8 +231,6 @@ def tap_on_draft(order_id: int, line_id: int, quantity: int, edit):
         abort(404)
     if draft.status != "draft":
         return edit_placed_locked(order_id, edit)
-    if quantity < 1:
-        return None
     try:
         draft = order_editing.change_draft_quantity(draft, line_id, quantity)
     except order_editing.StaleOrder:  # nothing was written

@@ -61,9 +61,8 @@ def one_order(query, **params) -> Order | None:
 # the draft as rows: ``order_views.draft``.) "draft" is written into the SQL, not sent as a parameter:
 # PostgreSQL's plan for a prepared statement must know it to use the one-draft-per-customer partial index,
 # else it reads every order of the customer.
-DRAFT = as_shown(
-    select(Order).where(Order.customer_id == bindparam("customer_id"), Order.status == literal_column("'draft'"))
-)
+CUSTOMERS_DRAFT = (Order.customer_id == bindparam("customer_id"), Order.status == literal_column("'draft'"))
+DRAFT = as_shown(select(Order).where(*CUSTOMERS_DRAFT))
 
 
 def find_draft(customer: Customer) -> Order | None:

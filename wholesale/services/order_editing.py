@@ -197,8 +197,9 @@ def change_draft_quantity(draft: OrderView, line_id: int, quantity: int) -> Orde
     is gone. Removing a line (quantity 0) is ``remove_line``'s."""
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ServiceError(f"Enter a quantity from 1 to {MAX_QUANTITY}.", "quantity")
+    lost = StaleOrder(f"Order {draft.number} was changed meanwhile, so your change was not saved.")
     if draft.line(line_id) is None:
-        raise StaleOrder(f"Order {draft.number} was changed meanwhile, so your change was not saved.")
+        raise lost
     changed = draft.with_quantity(line_id, quantity)
     if changed == draft:
         return draft  # nothing to write
@@ -217,7 +218,7 @@ def change_draft_quantity(draft: OrderView, line_id: int, quantity: int) -> Orde
         )
     if not written:
         session.rollback()
-        raise StaleOrder(f"Order {draft.number} was changed meanwhile, so your change was not saved.")
+        raise lost
     commit_keeping_loaded()  # after the one statement in autocommit mode: nothing is sent
     return replace(changed, version=draft.version + 1)
 

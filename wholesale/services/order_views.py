@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import bindparam, literal_column, select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Order, OrderLine, Product, ShippingOption, Variant
 from ..models.catalog import variant_label
 from ..models.orders import order_number
-from . import order_editing
+from . import drafts, order_editing
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +92,9 @@ _WITH_LINES = (
     .outerjoin(Product, Product.id == Variant.product_id)
     .order_by(OrderLine.id)
 )
-# Built once, as every order page and tap runs one: SQLAlchemy reuses the compiled statements. "draft" is
-# written into the SQL (not a parameter) so that PostgreSQL's plan for the prepared statement uses the
-# one-draft-per-customer partial index.
-_DRAFT = _WITH_LINES.where(Order.customer_id == bindparam("customer_id"), Order.status == literal_column("'draft'"))
+# Built once, as every order page and tap runs one: SQLAlchemy reuses the compiled statements. The draft is
+# found as the ORM finds it (``drafts.CUSTOMERS_DRAFT``: through the one-draft-per-customer partial index).
+_DRAFT = _WITH_LINES.where(*drafts.CUSTOMERS_DRAFT)
 _CUSTOMER_ORDER = _WITH_LINES.where(Order.id == bindparam("order_id"), Order.customer_id == bindparam("customer_id"))
 _SPLIT = len(_ORDER_COLUMNS)
 

@@ -97,15 +97,16 @@ def recent_runs(limit: int = 60) -> list[RunSummary]:
     return [RunSummary(run, count) for run, count in db.session.execute(query).tuples()]
 
 
-def run_orders(run: ProductionRun, *, with_lines: bool = False) -> list[Order]:
-    """The run's orders with their customers (and lines), by customer name."""
-    options = [joinedload(Order.customer, innerjoin=True), joinedload(Order.shipping_option)]
-    if with_lines:
-        options.append(selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product))
+def run_orders(run: ProductionRun) -> list[Order]:
+    """The run's orders with their customers and lines, by customer name (packing lists, the CSV)."""
     query = (
         select(Order)
         .where(Order.production_run_id == run.id, Order.status.in_(IN_RUN_STATUSES))
-        .options(*options)
+        .options(
+            joinedload(Order.customer, innerjoin=True),
+            joinedload(Order.shipping_option),
+            selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product),
+        )
     )
     return by_customer_name(db.session.scalars(query))
 

@@ -293,13 +293,13 @@ def test_a_staff_order_stays_editable_until_it_is_in_a_production_run(app, staff
 # --- Bad input: a message, nothing saved, never a 500 ----------------------------------------------------
 
 BAD_LINES = [
-    ("", {"quantity": "-1"}, "Enter a whole number from 1 to 999."),
-    ("", {"quantity": "0"}, "Enter a whole number from 1 to 999."),
+    ("", {"quantity": "-1"}, "Enter a quantity from 1 to 999."),
+    ("", {"quantity": "0"}, "Enter a quantity from 1 to 999."),
     ("", {"quantity": "1.5"}, "Enter a whole number."),
     ("", {"quantity": "NaN"}, "Enter a whole number."),
     ("", {"quantity": ""}, "Enter a quantity."),
-    ("", {"quantity": "99999999999"}, "Enter a whole number from 1 to 999."),
-    ("", {"quantity": "1", "step": "-1"}, "To take this item off the order, use Remove."),
+    ("", {"quantity": "99999999999"}, "Enter a quantity from 1 to 999."),
+    ("", {"quantity": "1", "step": "-1"}, "Enter a quantity from 1 to 999."),
     ("", {"quantity": "3", "step": "7"}, "Use the + and − buttons."),
     ("/price", {"unit_price": "-1", "price_override_reason": "x"}, "Enter a value from 0 to 100000."),
     ("/price", {"unit_price": "NaN", "price_override_reason": "x"}, "Enter a price as a number"),
@@ -337,9 +337,9 @@ BAD_ADDS = [
     ({"variant_id": "abc"}, "Not a valid integer value."),
     ({"variant_id": ""}, "Pick a product size."),
     ({"variant_id": "retired"}, "not available any more"),
-    ({"variant_id": "ok", "quantity": "0"}, "Enter a whole number from 1 to 999."),
-    ({"variant_id": "ok", "quantity": "1000"}, "Enter a whole number from 1 to 999."),
-    ({"variant_id": "ok", "quantity": "-3"}, "Enter a whole number from 1 to 999."),
+    ({"variant_id": "ok", "quantity": "0"}, "Enter a quantity from 1 to 999."),
+    ({"variant_id": "ok", "quantity": "1000"}, "Enter a quantity from 1 to 999."),
+    ({"variant_id": "ok", "quantity": "-3"}, "Enter a quantity from 1 to 999."),
 ]
 
 

@@ -113,17 +113,18 @@ def test_an_order_edited_by_staff_stores_and_shows_exact_totals(
         order = make_order(customer, [(variant, 1) for variant in variants], status="pending")
         db.session.commit()
         charged = []
-        for line, (price, quantity, override) in zip(list(order.lines), lines):
-            order_editing.set_quantity(order, line, quantity, actor, order.version)
+        order_id, line_ids = order.id, [line.id for line in order.lines]
+        for line_id, (price, quantity, override) in zip(line_ids, lines):
+            order = order_editing.set_quantity(order_id, line_id, quantity, actor, order.version)
             if override is not None:
-                order_adjustments.set_line_price(
-                    order, line, money(override), "negotiated by phone", actor, order.version
+                order = order_adjustments.set_line_price(
+                    order_id, line_id, money(override), "negotiated by phone", actor, order.version
                 )
             charged.append((override if override is not None else price, quantity))
         subtotal_cents = sum(p * q for p, q in charged)
         amount = min(subtotal_cents * amount_share // 100, 10_000_000)  # the editor takes up to $100,000
         order_adjustments.adjust_order(
-            order,
+            order_id,
             order_adjustments.OrderAdjustments(
                 shipping_option_id=None,
                 shipping_fee=money(shipping),
@@ -136,7 +137,6 @@ def test_an_order_edited_by_staff_stores_and_shows_exact_totals(
             actor,
             order.version,
         )
-        order_id = order.id
         db.session.expire_all()
         stored = db.session.get(Order, order_id)
         subtotal, discount, total = expected_cents(charged, percent, amount, shipping)

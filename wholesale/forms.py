@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from wtforms import DecimalField, IntegerField
-from wtforms.validators import ValidationError
+from wtforms import DecimalField, IntegerField, StringField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 
 class _BoundedDecimalField(DecimalField):
@@ -55,9 +55,10 @@ class PercentField(_BoundedDecimalField):
 
 
 class CountField(IntegerField):
-    """A whole number between ``low`` and ``high``; '1.5', '1e3', 'NaN' and '' are refused with a message."""
+    """A whole number, between ``low`` and ``high`` when given (a quantity's range is its service's rule);
+    '1.5', '1e3', 'NaN' and '' are refused with a message."""
 
-    def __init__(self, label=None, validators=None, low=0, high=1_000_000, **kwargs):
+    def __init__(self, label=None, validators=None, low=None, high=None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.low, self.high = low, high
 
@@ -75,5 +76,37 @@ class CountField(IntegerField):
         self.data = int(raw)
 
     def pre_validate(self, form):
-        if self.data is not None and not (self.low <= self.data <= self.high):
+        if self.data is None or self.low is None:
+            return
+        if not (self.low <= self.data <= self.high):
             raise ValidationError(f"Enter a whole number from {self.low} to {self.high:,}.")
+
+
+def form_message(form) -> str:
+    """Every error of a small form as one sentence, for the message beside the control that sent it."""
+    errors = list(form.form_errors) + [error for name, field_errors in form.errors.items() if name for error in field_errors]
+    return " ".join(dict.fromkeys(errors))
+
+
+class LineEditFields:
+    """A line's edit as the portal's and the editor's line forms send it: a typed quantity, a +1/−1 step, or
+    Remove. The quantity's range is the service's rule (``order_editing.check_quantity``), not the form's, so
+    a typed 1000 and a tap from 999 get the same message."""
+
+    quantity = CountField("Quantity", validators=[InputRequired("Enter a quantity.")])
+    step = IntegerField(validators=[Optional(), AnyOf([-1, 1], message="Use the + and − buttons.")])
+    # Not "remove": a control of that name would hide the form element's own remove() from scripts.
+    remove_line = StringField(validators=[Optional(), Length(max=5)])
+
+    def requested_quantity(self) -> int:
+        return self.quantity.data + (self.step.data or 0)
+
+
+class AddLineFields:
+    """A size to add, as the portal's and the editor's "add a product" send it; no quantity means one."""
+
+    variant_id = IntegerField("Product", validators=[InputRequired("Pick a product size.")])
+    quantity = CountField("Quantity", default=1)
+
+    def added_quantity(self) -> int:
+        return 1 if self.quantity.data is None else self.quantity.data

@@ -12,11 +12,8 @@ use case's. Writing without it is a programming error and raises (on SQLite too,
 so the test suite finds such a path instead of a customer. So is a locking read (FOR UPDATE), whose lock
 would end with its statement.
 
-A POST may read first too (``@reads_first``): a +/− tap on the draft reads who is signed in and the draft,
-then writes the order and the line in one statement (marked ``one_statement``), atomic by itself, so on
-PostgreSQL it needs neither BEGIN nor COMMIT: three round trips instead of six. Its other paths (removing a
-line, a placed order, a retry after losing the version check) call ``begin_writing()`` before their first
-change, as a GET's writes do.
+Every other request (a POST) runs in one transaction from its first statement, committed once by the use
+case it calls.
 """
 
 from __future__ import annotations
@@ -29,8 +26,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 READING = "reading_without_transaction"  # a flag in the session's ``info``
-ONE_STATEMENT = "one_statement_write"  # an execution option: a write that is atomic by itself
-READS_FIRST = "reads_first"  # a view attribute: its request begins reading without a transaction
 
 
 class WriteWithoutTransaction(RuntimeError):
@@ -86,23 +81,10 @@ def begin_writing() -> None:
         commit_keeping_loaded()  # ends the read (no round trip: nothing is open); the next statement begins one
 
 
-def one_statement(statement):
-    """Mark a write that is atomic by itself (all its changes in this one statement): it may run while the
-    request reads without a transaction, in autocommit mode, committed when it returns; else it runs in the
-    transaction under way. Made once, where the statement is built."""
-    return statement.execution_options(**{ONE_STATEMENT: True})
-
-
-def reads_first(view):
-    """A POST view whose request begins reading without a transaction, as a GET does."""
-    setattr(view, READS_FIRST, True)
-    return view
-
-
 def commit_keeping_loaded() -> None:
-    """Commit without expiring the session's objects: the answer to an edit is rendered from them, and they
-    hold exactly what was just written, so reading the order, its lines and products back would only cost a
-    statement each on every +/− tap. Version columns and anything the database computes are still refreshed."""
+    """Commit without expiring the session's objects: they hold exactly what was just written, and what the
+    request renders next is drawn from them instead of being read back object by object. Version columns
+    and anything the database computes are still refreshed."""
     session = _session()()
     session.expire_on_commit = False
     try:
@@ -138,8 +120,7 @@ def _no_flush_while_reading(session, _flush_context, _instances):
 @event.listens_for(Session, "do_orm_execute")
 def _no_bulk_write_while_reading(state):
     if state.is_insert or state.is_update or state.is_delete:
-        if not state.execution_options.get(ONE_STATEMENT):
-            _refuse_writes(state.session)
+        _refuse_writes(state.session)
     elif state.is_select and getattr(state.statement, "_for_update_arg", None) is not None:
         _refuse_writes(state.session)  # a lock taken in autocommit mode would end with its statement
 
@@ -149,7 +130,7 @@ def register(app: Flask, *blueprints: str) -> None:
     the blueprints' own hooks (the back office's staff check reads too)."""
 
     def start() -> None:
-        if request.method in ("GET", "HEAD") or getattr(app.view_functions.get(request.endpoint), READS_FIRST, False):
+        if request.method in ("GET", "HEAD"):
             read_without_transaction()
 
     for name in blueprints:

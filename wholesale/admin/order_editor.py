@@ -13,30 +13,20 @@ fragment; the same refusal without htmx is the whole page with 422.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from jinja2_fragments.flask import render_block
 
-from ..extensions import db
-from ..models import Order, OrderLine
+from ..htmx import fragment_or_redirect, go_to, is_htmx
+from ..models import Order
 from ..services import order_adjustments, order_editing, order_queries, pricing
 from ..services.errors import ServiceError
-from ..services.order_editing import OrderLocked, StaleOrder
+from ..services.order_editing import OrderLocked, OrderNotFound, StaleOrder
 from . import bp
 from .order_forms import AddLineForm, DetailsForm, LineForm, LinePriceForm
 from .orders import can_edit, order_or_404, staff_actor, to_invoice
 
 TEMPLATE = "admin/order_edit.html"
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def line_or_404(order: Order, line_id: int) -> OrderLine:
-    line = next((line for line in order.lines if line.id == line_id), None)
-    if line is None:
-        abort(404)
-    return line
+REFUSALS = (OrderNotFound, OrderLocked, StaleOrder)
 
 
 def details_form_for(order: Order) -> DetailsForm:
@@ -92,22 +82,19 @@ def fragment(order: Order, *blocks: str, **context):
 
 
 def refused(order_id: int, error: ServiceError):
-    """Stale or locked: say so, and show the order as it is now (the editor if still editable, else the invoice)."""
+    """Unknown, stale or locked: say so, and show the order as it is now (the editor if still editable, else
+    the invoice)."""
+    if isinstance(error, OrderNotFound):
+        abort(404)
     flash(error.message)
     current = order_queries.order_for_staff(order_id)
     if current is not None and can_edit(current) and not isinstance(error, OrderLocked):
-        target = url_for("admin.order_edit", order_id=order_id)
-    else:
-        target = url_for("admin.order", order_id=order_id)
-    if is_htmx():
-        response = make_response("", 409)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, code=303)
+        return go_to(url_for("admin.order_edit", order_id=order_id))
+    return go_to(url_for("admin.order", order_id=order_id))
 
 
-def back_to_editor(order: Order, anchor: str | None = None):
-    return redirect(url_for("admin.order_edit", order_id=order.id, _anchor=anchor), code=303)
+def editor_url(order_id: int, anchor: str | None = None) -> str:
+    return url_for("admin.order_edit", order_id=order_id, _anchor=anchor)
 
 
 @bp.get("/orders/<int:order_id>/edit")
@@ -123,86 +110,79 @@ def order_edit(order_id: int):
 
 @bp.post("/orders/<int:order_id>/lines/<int:line_id>")
 def order_line_update(order_id: int, line_id: int):
-    order = order_or_404(order_id, for_edit=True)
-    line = line_or_404(order, line_id)
     form = LineForm()
     try:
         if form.remove_line.data:
-            label = line.variant.label
-            order_editing.remove_line(order, line, staff_actor(), form.seen_version)
-            return fragment(order, "removed", removed=label) if is_htmx() else back_to_editor(order)
+            label = order_editing.remove_line(order_id, line_id, staff_actor(), form.seen_version)
+            order = order_or_404(order_id)
+            return fragment_or_redirect(lambda: fragment(order, "removed", removed=label), editor_url(order_id))
         if not form.validate():
             raise ServiceError(form.message(), "quantity")
-        quantity = form.quantity.data + (form.step.data or 0)
-        if quantity < 1:
-            raise ServiceError("To take this item off the order, use Remove.", "quantity")
-        order_editing.set_quantity(order, line, quantity, staff_actor(), form.seen_version)
-    except (StaleOrder, OrderLocked) as error:
+        order = order_editing.set_quantity(order_id, line_id, form.requested_quantity(), staff_actor(), form.seen_version)
+    except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
         return line_refused(order_id, line_id, error)
-    if is_htmx():
-        return fragment(order, "line", line=line)
-    return back_to_editor(order, f"line-{line_id}")
+    return line_answer(order, line_id)
 
 
 @bp.post("/orders/<int:order_id>/lines/<int:line_id>/price")
 def order_line_price(order_id: int, line_id: int):
-    order = order_or_404(order_id, for_edit=True)
-    line = line_or_404(order, line_id)
     form = LinePriceForm()
     try:
         if not form.validate():
             raise ServiceError(form.message(), "unit_price")
-        order_adjustments.set_line_price(
-            order,
-            line,
+        order = order_adjustments.set_line_price(
+            order_id,
+            line_id,
             form.unit_price.data,
             form.price_override_reason.data,
             staff_actor(),
             form.seen_version,
         )
-    except (StaleOrder, OrderLocked) as error:
+    except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
         return line_refused(order_id, line_id, error)
-    if is_htmx():
-        return fragment(order, "line", line=line)
-    return back_to_editor(order, f"line-{line_id}")
+    return line_answer(order, line_id)
+
+
+def line_answer(order: Order, line_id: int):
+    line = order_editing.line_on(order, line_id)
+    return fragment_or_redirect(lambda: fragment(order, "line", line=line), editor_url(order.id, f"line-{line_id}"))
 
 
 def line_refused(order_id: int, line_id: int, error: ServiceError):
-    db.session.rollback()
     order = order_or_404(order_id)
     errors = {line_id: error.message}
+    try:
+        line = order_editing.line_on(order, line_id)
+    except OrderNotFound:
+        abort(404)
     if is_htmx():
-        return fragment(order, "line", line=line_or_404(order, line_id), line_errors=errors)
+        return fragment(order, "line", line=line, line_errors=errors)
     return editor_page(order, 422, line_errors=errors)
 
 
 @bp.post("/orders/<int:order_id>/lines")
 def order_line_add(order_id: int):
-    order = order_or_404(order_id, for_edit=True)
     form = AddLineForm()
-    known = {line.variant_id for line in order.lines}
     try:
         if not form.validate():
             raise ServiceError(form.message(), "variant_id")
-        line = order_editing.add_line(
-            order, form.variant_id.data, form.quantity.data or 1, staff_actor(), form.seen_version
-        )
-    except (StaleOrder, OrderLocked) as error:
+        quantity = form.added_quantity()
+        line = order_editing.add_line(order_id, form.variant_id.data, quantity, staff_actor(), form.seen_version)
+    except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
-        db.session.rollback()
         if is_htmx():
             return fragment(order_or_404(order_id), "add_status", add_error=error.message)
         return editor_page(order_or_404(order_id), 422, add_error=error.message)
     if not is_htmx():
         flash(f"Added {line.variant.label}.")
-        return back_to_editor(order, f"line-{line.id}")
-    response = fragment(order, "line", "add_status", line=line, added=line)
-    if line.variant_id in known:
+        return redirect(editor_url(order_id, f"line-{line.id}"), code=303)
+    response = fragment(line.order, "line", "add_status", line=line, added=line)
+    if line.quantity != quantity:  # the size was on the order already: its line is replaced where it stands
         response.headers["HX-Retarget"] = f"#line-{line.id}"
         response.headers["HX-Reswap"] = "outerHTML"
     return response
@@ -210,16 +190,14 @@ def order_line_add(order_id: int):
 
 @bp.post("/orders/<int:order_id>/details")
 def order_details(order_id: int):
-    order = order_or_404(order_id, for_edit=True)
     form = DetailsForm()
     try:
         if not form.validate():
             raise ServiceError(form.message())
-        order_adjustments.adjust_order(order, form.adjustments(), staff_actor(), form.seen_version)
-    except (StaleOrder, OrderLocked) as error:
+        order = order_adjustments.adjust_order(order_id, form.adjustments(), staff_actor(), form.seen_version)
+    except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
-        db.session.rollback()
         if error.field and error.field in form:
             form[error.field].errors = [*form[error.field].errors, error.message]
         if is_htmx():

@@ -22,9 +22,8 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
-from ..forms import CountField, MoneyField, PercentField
+from ..forms import AddLineFields, LineEditFields, MoneyField, PercentField, form_message
 from ..services.order_adjustments import NOTES_MAX, REASON_MAX, OrderAdjustments
-from ..services.order_editing import MAX_QUANTITY
 
 MAX_ID = 2**31 - 1
 DATE_MESSAGE = "Enter a date like 2025-03-14."
@@ -56,19 +55,11 @@ class _OrderForm(FlaskForm):
         return self.version.data or 0
 
     def message(self) -> str:
-        """Every error of the form as one sentence, for the message beside the control."""
-        errors = list(self.form_errors) + [e for name, errs in self.errors.items() if name for e in errs]
-        return " ".join(dict.fromkeys(errors))
+        return form_message(self)
 
 
-class LineForm(_OrderForm):
-    """One line's quantity: typed, a +1/−1 step, or remove."""
-
-    quantity = CountField(
-        "Quantity", validators=[InputRequired("Enter a quantity.")], low=1, high=MAX_QUANTITY
-    )
-    step = IntegerField(validators=[Optional(), AnyOf([-1, 1], message="Use the + and − buttons.")])
-    remove_line = StringField(validators=[Optional(), Length(max=5)])
+class LineForm(LineEditFields, _OrderForm):
+    pass
 
 
 class LinePriceForm(_OrderForm):
@@ -80,9 +71,8 @@ class LinePriceForm(_OrderForm):
     )
 
 
-class AddLineForm(_OrderForm):
-    variant_id = IntegerField("Product", validators=[InputRequired("Pick a product size.")])
-    quantity = CountField("Quantity", default=1, low=1, high=MAX_QUANTITY)
+class AddLineForm(AddLineFields, _OrderForm):
+    pass
 
 
 def _zero_if_empty(value):
@@ -177,6 +167,4 @@ class StaffOrderForm(FlaskForm):
         default="last",
         validators=[InputRequired("Choose what the order starts from.")],
     )
-    idempotency_key = HiddenField(
-        validators=[InputRequired("This page is out of date. Please reload it and try again.")]
-    )
+    idempotency_key = HiddenField()  # checked by the service (services.idempotency)

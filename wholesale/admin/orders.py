@@ -7,12 +7,10 @@ message, or show the page again with the message (4xx). The editor's routes are 
 
 from __future__ import annotations
 
-import uuid
-
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from ..models import Order
-from ..services import approval, order_queries, pricing, staff_orders
+from ..services import approval, idempotency, order_queries, pricing, staff_orders
 from ..services.errors import ServiceError
 from ..services.history import Actor
 from ..services.order_editing import OrderLocked, StaleOrder, ensure_editable
@@ -39,8 +37,8 @@ def staff_actor() -> Actor:
     return Actor(staff_id=g.staff.id)
 
 
-def order_or_404(order_id: int, *, for_edit: bool = False) -> Order:
-    order = order_queries.order_for_staff(order_id, for_edit=for_edit)
+def order_or_404(order_id: int) -> Order:
+    order = order_queries.order_for_staff(order_id)
     if order is None:
         abort(404)
     return order
@@ -161,7 +159,7 @@ def order_new():
     form = StaffOrderForm()
     if request.method == "GET":
         form.customer_id.data = request.args.get("customer_id", type=int)
-        form.idempotency_key.data = uuid.uuid4().hex
+        form.idempotency_key.data = idempotency.new_key()
     elif form.validate():
         try:
             entered = staff_orders.enter_order(
@@ -185,6 +183,3 @@ def order_new():
     customers = order_queries.customers_to_order_for()
     status = 422 if form.errors or form.form_errors else 200
     return render_template("admin/order_new.html", form=form, customers=customers), status
-
-
-from . import order_editor  # noqa: E402,F401  (the editor's routes attach themselves to bp)

@@ -3,10 +3,9 @@
 from flask import request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import CountField
-from ..services.order_editing import MAX_QUANTITY
+from ..forms import AddLineFields, LineEditFields
 
 
 # Money is never taken from the browser; a request that tries to send it is refused outright.
@@ -26,18 +25,12 @@ class _PortalForm(FlaskForm):
         return valid
 
 
-class LineForm(_PortalForm):
-    """One line: a typed quantity, a +1/−1 step, or remove."""
-
-    quantity = CountField("Quantity", validators=[InputRequired("Enter a quantity.")], low=1, high=MAX_QUANTITY)
-    step = IntegerField(validators=[Optional(), AnyOf([-1, 1], message="Use the + and − buttons.")])
-    # Not "remove": a control of that name would hide the form element's own remove() from scripts.
-    remove_line = StringField(validators=[Optional(), Length(max=5)])
+class LineForm(LineEditFields, _PortalForm):
+    pass
 
 
-class AddLineForm(_PortalForm):
-    variant_id = IntegerField(validators=[InputRequired("Pick a product size.")])
-    quantity = CountField("Quantity", default=1, low=1, high=MAX_QUANTITY)
+class AddLineForm(AddLineFields, _PortalForm):
+    pass
 
 
 class DetailsForm(_PortalForm):
@@ -46,9 +39,4 @@ class DetailsForm(_PortalForm):
 
 
 class PlaceForm(DetailsForm):
-    idempotency_key = HiddenField(
-        validators=[
-            InputRequired("This page is out of date. Please reload it and place the order again."),
-            Length(min=16, max=64, message="This page is out of date. Please reload it and place the order again."),
-        ]
-    )
+    idempotency_key = HiddenField()  # checked by the service (services.idempotency)

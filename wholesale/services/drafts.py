@@ -16,6 +16,8 @@ from ..extensions import db
 from ..models import Contact, Customer, Order, OrderLine, Variant, utcnow
 from ..transactions import begin_writing
 from . import pricing
+from .history import Actor
+from .order_editing import locked_order
 
 
 @dataclass
@@ -39,17 +41,6 @@ def as_shown(query):
         joinedload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product),
         joinedload(Order.shipping_option),
     )
-
-
-def for_edit(query):
-    """Load an order to change it: its row locked until the edit commits, then its lines and products.
-
-    Two edits of one order at once (two quick taps on different lines, a customer and the roastery) take
-    turns: the second waits for the first to commit and then reads what it wrote, so totals are summed from
-    every line as it is and neither edit is refused as out of date. The lines come in a second statement, read
-    after the lock is granted (one statement would read them as they were before the wait)."""
-    locked = query.with_for_update(of=Order).execution_options(populate_existing=True)  # fresh, if read before
-    return _with_lines(locked).options(joinedload(Order.shipping_option))
 
 
 def one_order(query, **params) -> Order | None:
@@ -148,7 +139,7 @@ def refill_draft(customer: Customer, contact: Contact, source: Order) -> Draft:
     line gone (and says so) instead of the two writing past each other."""
     begin_writing()
     draft_id = open_draft(customer, contact).order.id
-    draft = one_order(for_edit(select(Order).where(Order.id == draft_id)))
+    draft = locked_order(draft_id, Actor(contact_id=contact.id, customer_id=customer.id))
     draft.lines.clear()
     db.session.flush()
     left_out = copy_lines(source, draft, customer)

@@ -1,9 +1,9 @@
 """What only staff change on an order: a line's price (with a reason), shipping and its fee, the discount,
 the roast date, the requested delivery date and the notes.
 
-Each function is one use case in one transaction, with the same guarantees as ``order_editing``: the order
-must still be editable by staff and be the version the page showed, totals are recomputed on the server,
-every change is written to the history (from → to), and a refusal saves nothing.
+Each function is one edit in one transaction, run as ``order_editing`` runs every edit: the order read
+locked, still editable by staff and the version the page showed, totals recomputed on the server, every
+change written to the history (from → to), and a refusal saves nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ..models.types import to_money
 from . import pricing
 from .errors import ServiceError
 from .history import Actor
-from .order_editing import ensure_changeable, finish_edit
+from .order_editing import editing, finish, line_on
 
 PRICE_MAX = Decimal("100000")
 REASON_MAX = 200
@@ -57,12 +57,16 @@ def standard_price(order: Order, line: OrderLine) -> Decimal:
 
 
 def set_line_price(
-    order: Order, line: OrderLine, price: Decimal, reason: str, actor: Actor, seen_version: int | None
-) -> OrderLine:
+    order_id: int, line_id: int, price: Decimal, reason: str, actor: Actor, seen_version: int | None
+) -> Order:
     """Override a line's unit price. A price other than the standard one needs a reason, kept on the line
     and in the history; setting the standard price again clears the override."""
     _staff_only(actor)
-    ensure_changeable(order, actor, seen_version)
+    with editing(order_id, actor, seen_version, line_id) as order:
+        return _set_line_price(order, line_on(order, line_id), price, reason, actor)
+
+
+def _set_line_price(order: Order, line: OrderLine, price: Decimal, reason: str, actor: Actor) -> Order:
     if not price.is_finite() or not Decimal("0") <= price <= PRICE_MAX:
         raise ServiceError(f"Enter a price from 0 to {PRICE_MAX:,}.", "unit_price")
     price = to_money(price)
@@ -70,7 +74,7 @@ def set_line_price(
     if len(reason) > REASON_MAX:
         raise ServiceError(f"Keep the reason under {REASON_MAX} characters.", "price_override_reason")
     if price == line.unit_price and reason == (line.price_override_reason or ""):
-        return line
+        return order
     overridden = price != standard_price(order, line)
     if overridden and not reason:
         raise ServiceError(
@@ -84,24 +88,21 @@ def set_line_price(
     if new_reason != line.price_override_reason:
         changes[f"{label}: price reason"] = (line.price_override_reason, new_reason)
     line.unit_price, line.price_override_reason = price, new_reason
-    finish_edit(order, actor, "price changed", changes)
-    return line
+    return finish(order, actor, "price changed", changes)
 
 
-def adjust_order(order: Order, adjustments: OrderAdjustments, actor: Actor, seen_version: int | None) -> dict:
-    """Set shipping, fee, discount, dates and notes as staff entered them; returns what changed."""
+def adjust_order(order_id: int, adjustments: OrderAdjustments, actor: Actor, seen_version: int | None) -> Order:
+    """Set shipping, fee, discount, dates and notes as staff entered them."""
     _staff_only(actor)
-    ensure_changeable(order, actor, seen_version)
-    _check(adjustments)
-    subtotal = pricing.order_totals(order).subtotal
-    amount = adjustments.discount_amount
-    if amount is not None and amount != order.discount_amount and amount > subtotal:
-        raise ServiceError(
-            f"The discount cannot be more than the items cost ({subtotal:,.2f}).", "discount_amount"
-        )
-    changes = _apply(order, adjustments)
-    finish_edit(order, actor, "details changed", changes)
-    return changes
+    with editing(order_id, actor, seen_version) as order:
+        _check(adjustments)
+        subtotal = pricing.order_totals(order).subtotal
+        amount = adjustments.discount_amount
+        if amount is not None and amount != order.discount_amount and amount > subtotal:
+            raise ServiceError(
+                f"The discount cannot be more than the items cost ({subtotal:,.2f}).", "discount_amount"
+            )
+        return finish(order, actor, "details changed", _apply(order, adjustments))
 
 
 def _check(a: OrderAdjustments) -> None:

@@ -1,40 +1,49 @@
-"""Changing an order's lines and details: the customer's draft or pending order, or staff before production.
+"""Changing an order: one function per edit, called by the portal and the back office alike.
 
-Every function checks the order may still be changed, checks it is the version the edit was made against,
-recomputes the totals on the server (prices come from the catalog, never from the client), writes the change
-to the order's history once it is placed, and commits once.
+Every edit runs the same steps, in one transaction:
 
-Optimistic locking: a page shows an order at some ``version`` and sends it back with every edit. An edit
-against an older version is refused with ``StaleOrder`` and nothing is saved, so a customer and a staff
-member editing one order at once never overwrite each other: one wins, the other is told and shown the
-order as it is now. Two requests racing past the check are caught by the version column itself (the
-second UPDATE matches no row), and get the same refusal. ``seen_version=None`` means "not checked": the
-customer's own draft, which nobody else edits.
+1. ``locked_order`` reads the order with its row locked until the commit: a customer's contact finds only
+   their customer's orders, staff any placed order. Two edits of one order at once take turns: the second
+   waits for the first to commit, then reads what it wrote.
+2. ``ensure_editable``: customers change their draft or pending order, staff an order until it goes into
+   production. ``ensure_current``: the order is still the version the page showed (a customer and the
+   roastery editing one order never overwrite each other: the later one is told and shown the order as it
+   is now).
+3. The edit validates its input (the rules below: ``check_quantity``, one wording each) and changes the order.
+4. ``_finish`` recomputes the totals (prices come from the catalog, never from the client), writes the
+   order's history once it is placed, and commits. Any refusal rolls back: nothing is saved.
+
+Each function returns the order it changed; a page then renders its own read model of it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, exists, literal_column, select, update
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..formatting import local_time
 from ..models import Contact, Order, OrderEvent, OrderLine, ShippingOption, StaffUser, Variant, utcnow
-from ..transactions import begin_writing, commit_keeping_loaded, one_statement
+from ..transactions import begin_writing, commit_keeping_loaded
 from . import pricing
 from .errors import ServiceError
 from .history import Actor, record
 
-if TYPE_CHECKING:
-    from .order_views import OrderView
-
 MAX_QUANTITY = 999
+QUANTITY_MESSAGE = f"Enter a quantity from 1 to {MAX_QUANTITY}."
 MAX_LINES = 200
 EDITABLE_BY_CUSTOMER = ("draft", "pending")
+
+
+class OrderNotFound(ServiceError):
+    """No such order for this actor: another customer's orders look exactly like unknown ones."""
+
+    def __init__(self) -> None:
+        super().__init__("That order was not found.")
 
 
 class OrderLocked(ServiceError):
@@ -51,6 +60,15 @@ class StaleOrder(ServiceError):
         return cls(
             f"Order {order.number} was changed {last_change_by(order, actor)} since this page was shown, so {outcome}."
         )
+
+
+# --- The rules ---------------------------------------------------------------------------------------------
+
+
+def check_quantity(quantity: int) -> None:
+    """How many of one size a line may hold: the one range, with the one message, for every caller."""
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise ServiceError(QUANTITY_MESSAGE, "quantity")
 
 
 def ensure_editable(order: Order, actor: Actor) -> None:
@@ -75,14 +93,16 @@ def ensure_editable(order: Order, actor: Actor) -> None:
 def ensure_current(
     order: Order, seen_version: int | None, actor: Actor, outcome: str = StaleOrder.EDIT
 ) -> None:
-    """Refuse an edit made against an older version of the order (``None``: not checked)."""
-    if seen_version is not None and seen_version != order.version:
+    """Refuse an edit made against an older version of the order.
+
+    ``None`` is what a customer's draft page sends: the draft's edits are not checked (only the customer's
+    contacts edit it, and their edits take turns on the lock), but an order placed since, from another tab,
+    is not the draft that page showed."""
+    if seen_version is None:
+        if order.status != "draft":
+            raise StaleOrder.for_order(order, actor, outcome)
+    elif seen_version != order.version:
         raise StaleOrder.for_order(order, actor, outcome)
-
-
-def ensure_changeable(order: Order, actor: Actor, seen_version: int | None) -> None:
-    ensure_editable(order, actor)
-    ensure_current(order, seen_version, actor)
 
 
 def last_change_by(order: Order, actor: Actor) -> str:
@@ -104,30 +124,75 @@ def last_change_by(order: Order, actor: Actor) -> str:
     return f"by {contact.name if contact else 'the customer'} at {at}"
 
 
-def check_quantity(quantity: int) -> None:
-    if not 0 <= quantity <= MAX_QUANTITY:
-        raise ServiceError(f"Enter a quantity from 0 to {MAX_QUANTITY}.", "quantity")
+# --- Reading the order to change it, and the end of every edit ----------------------------------------------
+
+# The order row is locked first; its lines are read in a second statement, after the lock is granted (read in
+# the same statement, they would be the lines as they were before waiting for another edit to commit).
+_LOCKED = (
+    select(Order)
+    .where(Order.id == bindparam("order_id"))
+    .with_for_update(of=Order)
+    .execution_options(populate_existing=True)  # fresh, if this session read the order before
+    .options(
+        selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product),
+        joinedload(Order.shipping_option),
+    )
+)
+_CUSTOMERS_LOCKED = _LOCKED.where(Order.customer_id == bindparam("customer_id"))
+_PLACED_LOCKED = _LOCKED.where(Order.status != "draft")
 
 
-def finish_edit(order: Order, actor: Actor, action: str, changes: dict) -> None:
+def locked_order(order_id: int, actor: Actor) -> Order:
+    """The order ``actor`` may see, locked until the commit; ``OrderNotFound`` otherwise."""
+    begin_writing()
+    if actor.is_staff:
+        order = db.session.scalar(_PLACED_LOCKED, {"order_id": order_id})
+    else:
+        order = db.session.scalar(_CUSTOMERS_LOCKED, {"order_id": order_id, "customer_id": actor.customer_id})
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+@contextmanager
+def editing(order_id: int, actor: Actor, seen_version: int | None, line_id: int | None = None) -> Iterator[Order]:
+    """The order to change, locked and checked (with the line the edit is about, when it is about one); any
+    refusal inside rolls the whole edit back. Losing a race on the version column (SQLite takes no row
+    lock: two edits may read the same version) is a ``StaleOrder`` too."""
+    try:
+        order = locked_order(order_id, actor)
+        if line_id is not None:
+            line_on(order, line_id)
+        ensure_editable(order, actor)
+        ensure_current(order, seen_version, actor)
+        try:
+            yield order
+        except StaleDataError:
+            db.session.rollback()
+            raise StaleOrder.for_order(order, actor) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def finish(order: Order, actor: Actor, action: str, changes: dict) -> Order:
     """Recompute the totals, write the history, commit: the end of every edit, and its one transaction.
 
     A change makes a new version of the order even when the totals stay the same (a note, a date), so a
-    page showing the old one cannot overwrite it. Losing the race at commit is a ``StaleOrder`` too.
-    """
-    with refused_if_stale(order, actor):
-        pricing.apply_totals(order)
-        if changes:
-            order.updated_at = utcnow()
-            if order.status != "draft":
-                record(order, actor, action, changes)
-        commit_keeping_loaded()
+    page showing the old one cannot overwrite it."""
+    pricing.apply_totals(order)
+    if changes:
+        order.updated_at = utcnow()
+        if order.status != "draft":
+            record(order, actor, action, changes)
+    commit_keeping_loaded()
+    return order
 
 
 @contextmanager
 def refused_if_stale(order: Order, actor: Actor, outcome: str = StaleOrder.EDIT):
-    """Around the writes of a use case: losing the race on the version column (at commit, or at any
-    autoflush before it) rolls everything back and becomes a ``StaleOrder``."""
+    """Around the writes of a use case that changes an order without ``editing`` it (approving, cancelling):
+    losing the race on the version column rolls everything back and becomes a ``StaleOrder``."""
     try:
         yield
     except StaleDataError:
@@ -135,100 +200,63 @@ def refused_if_stale(order: Order, actor: Actor, outcome: str = StaleOrder.EDIT)
         raise StaleOrder.for_order(order, actor, outcome) from None
 
 
-def set_quantity(
-    order: Order, line: OrderLine, quantity: int, actor: Actor, seen_version: int | None = None
-) -> OrderLine | None:
-    """Set a line's quantity; 0 removes the line. Returns the line, or None when it was removed."""
-    ensure_changeable(order, actor, seen_version)
-    check_quantity(quantity)
-    if quantity == 0:
-        remove_line(order, line, actor, seen_version)
-        return None
-    begin_writing()
-    old = line.quantity
-    line.quantity = quantity
-    finish_edit(
-        order, actor, "line changed", {line.variant.label: (old, quantity)} if old != quantity else {}
-    )
+def line_on(order: Order, line_id: int) -> OrderLine:
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        raise OrderNotFound()
     return line
 
 
-# A draft's quantity change is the edit made most: every +/− tap. It takes the draft as its page shows it
-# (``order_views``, read by the caller) and writes its two rows itself, with statements built once, instead of
-# through the ORM and its unit of work (together about a millisecond and a half less of the server's time per
-# tap): the order's new version and totals, and the line. The order's row is changed only if it is still the
-# draft, at the version that was read, and the line is still on it; every other change to a draft's lines
-# makes a new version too. On PostgreSQL both writes are one statement (a data-modifying WITH), atomic by
-# itself, so the tap needs no transaction around it: the request reads without one
-# (``transactions.reads_first``) and makes three round trips instead of six. SQLite has no such statement:
-# there the two run in a transaction.
-_LINE, _ORDER = OrderLine.__table__, Order.__table__
-_BUMP_DRAFT = (
-    update(_ORDER)
-    .where(
-        _ORDER.c.id == bindparam("draft_id"),
-        _ORDER.c.status == literal_column("'draft'"),
-        _ORDER.c.version == bindparam("read_version"),
-        exists().where(_LINE.c.id == bindparam("line_id"), _LINE.c.order_id == _ORDER.c.id),
-    )
-    .values(
-        version=bindparam("new_version", type_=_ORDER.c.version.type),
-        subtotal=bindparam("new_subtotal", type_=_ORDER.c.subtotal.type),
-        total=bindparam("new_total", type_=_ORDER.c.total.type),
-        updated_at=bindparam("now", type_=_ORDER.c.updated_at.type),
-    )
-)
-_SET_LINE_QUANTITY = (
-    update(_LINE)
-    .where(_LINE.c.id == bindparam("line_id"), _LINE.c.order_id == bindparam("draft_id"))
-    .values(quantity=bindparam("new_quantity", type_=_LINE.c.quantity.type))
-)
-_BUMPED = _BUMP_DRAFT.returning(_ORDER.c.id).cte("bumped")
-_CHANGE_DRAFT_QUANTITY = one_statement(  # WITH bumped AS (UPDATE "order" … RETURNING id) UPDATE order_line …
-    update(_LINE)
-    .where(_LINE.c.id == bindparam("line_id"), _LINE.c.order_id == _BUMPED.c.id)
-    .values(quantity=bindparam("new_quantity", type_=_LINE.c.quantity.type))
-)
+# --- The edits ---------------------------------------------------------------------------------------------
 
 
-def change_draft_quantity(draft: OrderView, line_id: int, quantity: int) -> OrderView:
-    """A +/− tap on the customer's draft (nobody's history to write): the draft as it is now. ``StaleOrder``,
-    with nothing written, when another edit committed since the draft was read (or placed it), or the line
-    is gone. Removing a line (quantity 0) is ``remove_line``'s."""
-    if not 1 <= quantity <= MAX_QUANTITY:
-        raise ServiceError(f"Enter a quantity from 1 to {MAX_QUANTITY}.", "quantity")
-    lost = StaleOrder(f"Order {draft.number} was changed meanwhile, so your change was not saved.")
-    if draft.line(line_id) is None:
-        raise lost
-    changed = draft.with_quantity(line_id, quantity)
-    if changed == draft:
-        return draft  # nothing to write
-    totals = pricing.storable_totals(changed)
-    params = {"draft_id": draft.id, "read_version": draft.version, "new_version": draft.version + 1,
-              "new_subtotal": totals.subtotal, "new_total": totals.total, "now": utcnow(),
-              "line_id": line_id, "new_quantity": quantity}
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        written = session.execute(_CHANGE_DRAFT_QUANTITY, params).rowcount == 1
-    else:
-        begin_writing()
-        written = (
-            session.execute(_BUMP_DRAFT, params).rowcount == 1
-            and session.execute(_SET_LINE_QUANTITY, params).rowcount == 1
-        )
-    if not written:
-        session.rollback()
-        raise lost
-    commit_keeping_loaded()  # after the one statement in autocommit mode: nothing is sent
-    return replace(changed, version=draft.version + 1)
+def set_quantity(order_id: int, line_id: int, quantity: int, actor: Actor, seen_version: int | None) -> Order:
+    """Set a line's quantity (1 to ``MAX_QUANTITY``; ``remove_line`` takes it off)."""
+    with editing(order_id, actor, seen_version, line_id) as order:
+        line = line_on(order, line_id)
+        check_quantity(quantity)
+        old = line.quantity
+        line.quantity = quantity
+        return finish(order, actor, "line changed", {line.variant.label: (old, quantity)} if old != quantity else {})
 
 
-def remove_line(order: Order, line: OrderLine, actor: Actor, seen_version: int | None = None) -> None:
-    ensure_changeable(order, actor, seen_version)
-    begin_writing()
-    label, old = line.variant.label, line.quantity
-    order.lines.remove(line)
-    finish_edit(order, actor, "line removed", {label: (old, 0)})
+def remove_line(order_id: int, line_id: int, actor: Actor, seen_version: int | None) -> str:
+    """Take a line off the order; returns its label (what the answer says was removed)."""
+    with editing(order_id, actor, seen_version, line_id) as order:
+        line = line_on(order, line_id)
+        label, old = line.variant.label, line.quantity
+        order.lines.remove(line)
+        finish(order, actor, "line removed", {label: (old, 0)})
+        return label
+
+
+def add_line(order_id: int, variant_id: int, quantity: int, actor: Actor, seen_version: int | None) -> OrderLine:
+    """Add a product size; if the order already has it, its quantity goes up instead. Returns the line."""
+    with editing(order_id, actor, seen_version) as order:
+        check_quantity(quantity)
+        variant = orderable_variant(variant_id)
+        line = next((line for line in order.lines if line.variant_id == variant.id), None)
+        if line is not None:
+            old = line.quantity
+            check_quantity(old + quantity)
+            line.quantity = old + quantity
+            finish(order, actor, "line changed", {variant.label: (old, line.quantity)})
+            return line
+        if len(order.lines) >= MAX_LINES:
+            raise ServiceError(f"An order can have at most {MAX_LINES} lines.", "variant_id")
+        negotiated = pricing.customer_prices(order.customer_id, [variant.id])
+        line = OrderLine(variant=variant, quantity=quantity, unit_price=pricing.unit_price(variant, negotiated))
+        order.lines.append(line)
+        finish(order, actor, "line added", {variant.label: (0, quantity)})
+        return line
+
+
+def set_details(
+    order_id: int, shipping_option_id: int | None, notes: str, actor: Actor, seen_version: int | None
+) -> Order:
+    """The customer's choice of delivery option (its fee comes from the catalog) and their notes."""
+    with editing(order_id, actor, seen_version) as order:
+        return finish(order, actor, "details changed", apply_details(order, shipping_option_id, notes))
 
 
 def orderable_variant(variant_id: int) -> Variant:
@@ -238,32 +266,6 @@ def orderable_variant(variant_id: int) -> Variant:
     return variant
 
 
-def add_line(
-    order: Order, variant_id: int, quantity: int, actor: Actor, seen_version: int | None = None
-) -> OrderLine:
-    """Add a product size; if the order already has it, its quantity goes up instead."""
-    ensure_changeable(order, actor, seen_version)
-    begin_writing()
-    if quantity < 1:
-        raise ServiceError(f"Enter a quantity from 1 to {MAX_QUANTITY}.", "quantity")
-    variant = orderable_variant(variant_id)
-    line = next((line for line in order.lines if line.variant_id == variant.id), None)
-    if line is not None:
-        old = line.quantity
-        check_quantity(old + quantity)
-        line.quantity = old + quantity
-        finish_edit(order, actor, "line changed", {variant.label: (old, line.quantity)})
-        return line
-    check_quantity(quantity)
-    if len(order.lines) >= MAX_LINES:
-        raise ServiceError(f"An order can have at most {MAX_LINES} lines.", "variant_id")
-    negotiated = pricing.customer_prices(order.customer_id, [variant.id])
-    line = OrderLine(variant=variant, quantity=quantity, unit_price=pricing.unit_price(variant, negotiated))
-    order.lines.append(line)
-    finish_edit(order, actor, "line added", {variant.label: (0, quantity)})
-    return line
-
-
 ACTIVE_SHIPPING_OPTIONS = (
     select(ShippingOption).where(ShippingOption.active).order_by(ShippingOption.position, ShippingOption.name)
 )
@@ -271,15 +273,6 @@ ACTIVE_SHIPPING_OPTIONS = (
 
 def active_shipping_options() -> list[ShippingOption]:
     return list(db.session.scalars(ACTIVE_SHIPPING_OPTIONS))
-
-
-def set_details(
-    order: Order, shipping_option_id: int | None, notes: str, actor: Actor, seen_version: int | None = None
-) -> None:
-    """The customer's choice of shipping option (its fee comes from the catalog) and their notes."""
-    ensure_changeable(order, actor, seen_version)
-    begin_writing()
-    finish_edit(order, actor, "details changed", apply_details(order, shipping_option_id, notes))
 
 
 def apply_details(order: Order, shipping_option_id: int | None, notes: str) -> dict:

@@ -1,18 +1,14 @@
 """The order as its page shows it: plain values read in one statement, without the ORM.
 
-The order page is the page customers open most, and a +/− tap answers with a piece of it. Loading an order
-with its lines, sizes and products through the ORM builds an object for every row of every table, with its
-identity and change tracking; reading the same columns as rows takes half the time (about half a
-millisecond of the server's time per page). Changes still go through the services and the ORM, or, for a
-tap on the draft, through ``order_editing.change_draft_quantity``, which writes and returns a view.
-
-An ``OrderView`` is made either from rows (``draft``, ``customer_order``) or from an ``Order`` that an edit
-just changed (``OrderView.of``); the page renders both the same way.
+The order page is the page customers open most, and every edit on it answers with a piece of it. Loading
+an order with its lines, sizes and products through the ORM builds an object for every row of every table,
+with its identity and change tracking, where the page needs only the values: so the portal's order pages,
+and their answers after an edit, render from this one read model. Changes go through ``order_editing``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select
@@ -41,11 +37,6 @@ class LineView:
     def amount(self) -> Decimal:
         return self.unit_price * self.quantity
 
-    @classmethod
-    def of(cls, line: OrderLine) -> LineView:
-        variant = line.variant
-        return cls(line.id, line.variant_id, variant.product.name, variant.name, line.unit_price, line.quantity)
-
 
 @dataclass(frozen=True, slots=True)
 class OrderView:
@@ -66,18 +57,6 @@ class OrderView:
     def line(self, line_id: int) -> LineView | None:
         return next((line for line in self.lines if line.id == line_id), None)
 
-    def with_quantity(self, line_id: int, quantity: int) -> OrderView:
-        """The same order with one line's quantity changed (the caller writes it)."""
-        lines = tuple(replace(line, quantity=quantity) if line.id == line_id else line for line in self.lines)
-        return replace(self, lines=lines)
-
-    @classmethod
-    def of(cls, order: Order) -> OrderView:
-        return cls(
-            order.id, order.status, order.version, order.notes, order.shipping_option_id, order.shipping_fee,
-            order.discount_percent, order.discount_amount, tuple(LineView.of(line) for line in order.lines),
-        )
-
 
 _ORDER_COLUMNS = (
     Order.id, Order.status, Order.version, Order.notes, Order.shipping_option_id, Order.shipping_fee,
@@ -92,7 +71,7 @@ _WITH_LINES = (
     .outerjoin(Product, Product.id == Variant.product_id)
     .order_by(OrderLine.id)
 )
-# Built once, as every order page and tap runs one: SQLAlchemy reuses the compiled statements. The draft is
+# Built once, as every order page and edit runs one: SQLAlchemy reuses the compiled statements. The draft is
 # found as the ORM finds it (``drafts.CUSTOMERS_DRAFT``: through the one-draft-per-customer partial index).
 _DRAFT = _WITH_LINES.where(*drafts.CUSTOMERS_DRAFT)
 _CUSTOMER_ORDER = _WITH_LINES.where(Order.id == bindparam("order_id"), Order.customer_id == bindparam("customer_id"))

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..transactions import commit_keeping_loaded
 from ..models import Contact, Customer, Order, utcnow
 from . import order_notices, outbox, pricing
 from .errors import ServiceError
 from .history import Actor, record
-from .order_editing import MAX_QUANTITY, apply_details
-
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-
-
-def order_with_key(customer_id: int, key: str) -> Order | None:
-    return db.session.scalar(
-        select(Order).where(Order.customer_id == customer_id, Order.idempotency_key == key)
-    )
-
+from .idempotency import check_key, order_with_key
+from .order_editing import OrderNotFound, apply_details, check_quantity, locked_order
 
 def place_order(
     customer: Customer,
@@ -51,17 +41,14 @@ def place_order(
 
 
 def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, notes) -> Order:
-    if not KEY_PATTERN.match(idempotency_key or ""):
-        raise ServiceError("This page is out of date. Please reload it and place the order again.")
+    check_key(idempotency_key)
     already = order_with_key(customer.id, idempotency_key)
     if already is not None:
         return already
-    draft = db.session.scalar(
-        select(Order)
-        .where(Order.id == draft_id, Order.customer_id == customer.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    try:  # with its lines, sizes and products, all of which placing reads
+        draft = locked_order(draft_id, Actor(contact_id=contact.id, customer_id=customer.id))
+    except OrderNotFound:
+        draft = None
     if draft is None or draft.status != "draft":
         # Placed a moment ago by a concurrent request with this key, or not a draft at all.
         db.session.rollback()
@@ -84,7 +71,7 @@ def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, not
     email = _queue_confirmation(draft, contact)
     # The roastery hears of it in the same transaction (ORDER_NOTIFY_ROASTERY, on by default).
     notice = order_notices.queue_roastery_notice(draft, contact)
-    db.session.commit()
+    commit_keeping_loaded()  # the caller shows the placed order: nothing to read back
     order_notices.deliver_all(email, notice)
     return draft
 
@@ -97,8 +84,8 @@ def _check_orderable(draft: Order) -> None:
         raise ServiceError(
             f"{', '.join(retired)} can no longer be ordered. Please remove {'it' if len(retired) == 1 else 'them'}."
         )
-    if any(not 1 <= line.quantity <= MAX_QUANTITY for line in draft.lines):
-        raise ServiceError(f"Quantities must be from 1 to {MAX_QUANTITY}.")
+    for line in draft.lines:
+        check_quantity(line.quantity)
     if draft.shipping_option is not None and not draft.shipping_option.active:
         raise ServiceError("Your delivery option is no longer offered. Please choose another.")
 

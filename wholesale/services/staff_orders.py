@@ -6,7 +6,6 @@ draft (that one belongs to the customer's contacts), and it is approved at once:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -16,9 +15,7 @@ from ..models import Customer, Order, utcnow
 from . import drafts, pricing
 from .errors import ServiceError
 from .history import Actor, record
-from .placing import order_with_key
-
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+from .idempotency import check_key, order_with_key
 
 
 @dataclass
@@ -38,8 +35,7 @@ def enter_order(
     """
     if not actor.is_staff:
         raise ServiceError("Only the roastery can enter orders for customers.")
-    if not KEY_PATTERN.match(idempotency_key or ""):
-        raise ServiceError("This page is out of date. Please reload it and try again.")
+    check_key(idempotency_key)
     customer = db.session.get(Customer, customer_id) if 0 < customer_id < 2**31 else None
     if customer is None:
         raise ServiceError("Choose a customer from the list.", "customer_id")

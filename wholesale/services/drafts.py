@@ -86,7 +86,7 @@ def copy_lines(source: Order, target: Order, customer: Customer) -> list[str]:
     negotiated = pricing.customer_prices(customer.id, [line.variant_id for line in source.lines])
     left_out = []
     for line in source.lines:
-        if line.variant.retired:
+        if not line.variant.on_sale:
             left_out.append(line.variant.label)
             continue
         target.lines.append(

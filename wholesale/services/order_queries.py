@@ -131,7 +131,7 @@ def orderable_variants() -> list[Variant]:
     query = (
         select(Variant)
         .join(Variant.product)
-        .where(Variant.retired_at.is_(None), Product.retired_at.is_(None))
+        .where(Variant.on_sale)
         .options(joinedload(Variant.product))
         .order_by(Product.name, Variant.net_weight_g, Variant.id)
     )

@@ -1,4 +1,4 @@
-"""Form fields shared by every area: numbers that refuse NaN, infinities and float noise."""
+"""Form fields shared by every area: numbers that refuse NaN, infinities and float noise, and row ids."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 from wtforms import DecimalField, IntegerField
 from wtforms.validators import ValidationError
+
+from .converters import parse_id
 
 
 class _BoundedDecimalField(DecimalField):
@@ -77,3 +79,21 @@ class CountField(IntegerField):
     def pre_validate(self, form):
         if self.data is not None and not (self.low <= self.data <= self.high):
             raise ValidationError(f"Enter a whole number from {self.low} to {self.high:,}.")
+
+
+class IdField(IntegerField):
+    """The id of a row picked from a list (a variant, a shipping option, a customer), as ``parse_id`` reads
+    ids: anything else, a number past the database's range included, is refused with ``message`` (the
+    field's own "choose one from the list" wording), never sent to the database. Empty is None."""
+
+    def __init__(self, label=None, validators=None, message="Choose one from the list.", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0].strip() == "":
+            self.data = None
+            return
+        self.data = parse_id(valuelist[0]) if len(valuelist) == 1 else None
+        if self.data is None:
+            raise ValueError(self.message)

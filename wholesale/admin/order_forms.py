@@ -22,11 +22,14 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
-from ..forms import CountField, MoneyField, PercentField
-from ..services.order_adjustments import NOTES_MAX, REASON_MAX, OrderAdjustments
+from ..converters import parse_id
+from ..forms import CountField, IdField, MoneyField, PercentField
+from ..services.order_adjustments import NOTES_MAX, REASON_MAX, SHIPPING_NOT_LISTED, OrderAdjustments
 from ..services.order_editing import MAX_QUANTITY
+from ..services.staff_orders import CUSTOMER_NOT_LISTED
 
-MAX_ID = 2**31 - 1
+# The editor's own refusal of a size that cannot be added (services/order_editing.py words it the same).
+VARIANT_NOT_ORDERABLE = "That product is not available any more. Please pick another."
 DATE_MESSAGE = "Enter a date like 2025-03-14."
 
 
@@ -81,7 +84,7 @@ class LinePriceForm(_OrderForm):
 
 
 class AddLineForm(_OrderForm):
-    variant_id = IntegerField("Product", validators=[InputRequired("Pick a product size.")])
+    variant_id = IdField("Product", validators=[InputRequired("Pick a product size.")], message=VARIANT_NOT_ORDERABLE)
     quantity = CountField("Quantity", default=1, low=1, high=MAX_QUANTITY)
 
 
@@ -104,7 +107,7 @@ class _OptionalDateField(DateField):
 
 
 class DetailsForm(_OrderForm):
-    shipping_option_id = IntegerField("Shipping", validators=[Optional()])
+    shipping_option_id = IdField("Shipping", validators=[Optional()], message=SHIPPING_NOT_LISTED)
     shipping_fee = MoneyField("Shipping fee ($)")
     discount_percent = PercentField("Discount (%)", filters=[_zero_if_empty])
     discount_amount = MoneyField("Discount amount ($)", filters=[_zero_if_empty])
@@ -115,10 +118,6 @@ class DetailsForm(_OrderForm):
         filters=[_text],
         validators=[Length(max=NOTES_MAX, message=f"Use at most {NOTES_MAX:,} characters.")],
     )
-
-    def validate_shipping_option_id(self, field: Field):
-        if field.data is not None and not 0 < field.data <= MAX_ID:
-            raise ValidationError("Choose one of the shipping options listed.")
 
     def adjustments(self) -> OrderAdjustments:
         return OrderAdjustments(
@@ -147,7 +146,7 @@ class CancelForm(_OrderForm):
     )
 
 
-SELECTION = re.compile(r"^(\d{1,9}):(\d{1,9})$")
+SELECTION = re.compile(r"^([^:]+):(\d{1,9})$")
 
 
 def selected_orders(values: list[str]) -> list[tuple[int, int]] | None:
@@ -155,9 +154,10 @@ def selected_orders(values: list[str]) -> list[tuple[int, int]] | None:
     picked = []
     for value in values:
         match = SELECTION.match(value)
-        if match is None:
+        order_id = parse_id(match.group(1)) if match else None
+        if order_id is None:
             return None
-        picked.append((int(match.group(1)), int(match.group(2))))
+        picked.append((order_id, int(match.group(2))))
     return picked
 
 
@@ -167,7 +167,7 @@ class StaffOrderForm(FlaskForm):
     class Meta:
         csrf = False
 
-    customer_id = IntegerField("Customer", validators=[InputRequired("Choose a customer.")])
+    customer_id = IdField("Customer", validators=[InputRequired("Choose a customer.")], message=CUSTOMER_NOT_LISTED)
     start_from = RadioField(
         "Start from",
         choices=[

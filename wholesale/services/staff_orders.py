@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
+from ..converters import is_id
 from ..extensions import db
 from ..models import Customer, Order, utcnow
 from . import drafts, pricing
@@ -19,6 +20,7 @@ from .history import Actor, record
 from .placing import order_with_key
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+CUSTOMER_NOT_LISTED = "Choose a customer from the list."
 
 
 @dataclass
@@ -40,9 +42,9 @@ def enter_order(
         raise ServiceError("Only the roastery can enter orders for customers.")
     if not KEY_PATTERN.match(idempotency_key or ""):
         raise ServiceError("This page is out of date. Please reload it and try again.")
-    customer = db.session.get(Customer, customer_id) if 0 < customer_id < 2**31 else None
+    customer = db.session.get(Customer, customer_id) if is_id(customer_id) else None
     if customer is None:
-        raise ServiceError("Choose a customer from the list.", "customer_id")
+        raise ServiceError(CUSTOMER_NOT_LISTED, "customer_id")
     already = order_with_key(customer.id, idempotency_key)
     if already is not None:
         return EnteredOrder(already)

@@ -12,7 +12,6 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    Field,
     HiddenField,
     IntegerField,
     RadioField,
@@ -20,7 +19,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from ..converters import parse_id
 from ..forms import CountField, IdField, MoneyField, PercentField
@@ -84,7 +83,9 @@ class LinePriceForm(_OrderForm):
 
 
 class AddLineForm(_OrderForm):
-    variant_id = IdField("Product", validators=[InputRequired("Pick a product size.")], message=VARIANT_NOT_ORDERABLE)
+    variant_id = IdField(
+        "Product", validators=[InputRequired("Pick a product size.")], message=VARIANT_NOT_ORDERABLE
+    )
     quantity = CountField("Quantity", default=1, low=1, high=MAX_QUANTITY)
 
 
@@ -167,7 +168,9 @@ class StaffOrderForm(FlaskForm):
     class Meta:
         csrf = False
 
-    customer_id = IdField("Customer", validators=[InputRequired("Choose a customer.")], message=CUSTOMER_NOT_LISTED)
+    customer_id = IdField(
+        "Customer", validators=[InputRequired("Choose a customer.")], message=CUSTOMER_NOT_LISTED
+    )
     start_from = RadioField(
         "Start from",
         choices=[

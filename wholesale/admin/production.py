@@ -11,7 +11,7 @@ import csv
 import io
 from datetime import timedelta
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, flash, g, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 
 from ..extensions import db

@@ -53,7 +53,7 @@ def _customers_with_last_order_of(lines: int, count: int) -> list[int]:
     found = []
     for customer in db.session.scalars(select(Customer).order_by(Customer.id).limit(500)):
         order = last_order(customer)
-        if order is None or len(order.lines) != lines or any(line.variant.retired for line in order.lines):
+        if order is None or len(order.lines) != lines or not all(line.variant.on_sale for line in order.lines):
             continue
         first_contact = select(func.min(Contact.id)).where(Contact.customer_id == customer.id)
         found.append(db.session.scalar(first_contact))

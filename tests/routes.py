@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from wholesale import create_app
 
 _APP = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
@@ -18,8 +20,14 @@ def routes(prefix: str) -> list[tuple[str, str, tuple[str, ...]]]:
 
 
 def fill(rule: str, **ids) -> str:
+    path = fill_some(rule, ids)
+    assert "<" not in path, f"no value given for an argument of {rule}"
+    return path
+
+
+def fill_some(rule: str, ids: dict) -> str:
+    """``rule`` with the arguments named in ``ids`` replaced, whatever their converter (<id:order_id>)."""
     path = rule
     for name, value in ids.items():
-        path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
-    assert "<" not in path, f"no value given for an argument of {rule}"
+        path = re.sub(rf"<(?:\w+:)?{re.escape(name)}>", str(value), path)
     return path

@@ -75,12 +75,12 @@ def test_retiring_keeps_the_rows_and_can_be_undone(app, staff_client, forms, guj
     assert "retired" in page
     with app.app_context():
         assert count(Product) == 1 and count(Variant) == 1
-        assert db.session.get(Variant, variant_id).retired
+        assert db.session.get(Variant, variant_id).retired_at is not None
         assert db.session.get(Product, guji).retired
     forms.post(f"/admin/products/{guji}/restore", page=f"/admin/products/{guji}")
     forms.post(f"/admin/variants/{variant_id}/restore", page=f"/admin/products/{guji}")
     with app.app_context():
-        assert not db.session.get(Variant, variant_id).retired
+        assert db.session.get(Variant, variant_id).retired_at is None
 
 
 def test_other_items_have_no_roast_loss(app, staff_client, forms):

@@ -343,7 +343,8 @@ def test_staff_enter_an_order_by_phone_it_starts_approved_with_the_staff_channel
     ("data", "message", "status"),
     [
         ({"customer_id": ""}, "Choose a customer.", 422),
-        ({"customer_id": "abc"}, "Not a valid integer value.", 422),
+        ({"customer_id": "abc"}, "Choose a customer from the list.", 422),
+        ({"customer_id": "0"}, "Choose a customer from the list.", 422),
         ({"customer_id": "999999"}, "Choose a customer from the list.", 422),
         ({"customer_id": "99999999999999"}, "Choose a customer from the list.", 422),
         ({"start_from": "everything"}, "Not a valid choice", 422),

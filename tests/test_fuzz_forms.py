@@ -26,7 +26,7 @@ from wholesale.services import pricing
 
 from .conftest import csrf_from
 from .factories import sign_in_contact
-from .routes import routes
+from .routes import fill_some, routes
 
 # Routes whose whole point is to end the session or to be rate limited are fuzzed elsewhere.
 SKIPPED = {"/admin/sign-out", "/admin/sign-in", "/link/request"}
@@ -93,11 +93,7 @@ def world(app, client, staff_client, runner):
 
 
 def fill_ids(rule: str, arguments, ids: dict) -> str:
-    path = rule
-    for name in arguments:
-        value = ids.get(name, 1)
-        path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
-    return path
+    return fill_some(rule, {name: ids.get(name, 1) for name in arguments})
 
 
 def assert_orders_consistent() -> None:

@@ -22,7 +22,7 @@ PORTAL_ROUTES = routes("portal.")
 ORDER_ROUTES = [r for r in PORTAL_ROUTES if "order_id" in r[2]]
 PUBLIC = {
     "/", "/link/<token>", "/link/request", "/link/requested", "/static/<path:filename>",
-    "/link/<token>/no-order/<int:reminder_id>",  # "no order this week" from a reminder: its token is the key
+    "/link/<token>/no-order/<id:reminder_id>",  # "no order this week" from a reminder: its token is the key
 }
 
 

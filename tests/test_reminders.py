@@ -301,7 +301,7 @@ def test_the_last_order_of_many_customers_is_the_one_drafts_picks(app_ctx):
     db.session.commit()
     customers = [plain, staffed, cancelled, draft_only]
 
-    found = reminders.last_orders([customer.id for customer in customers])
+    found = drafts.last_orders([customer.id for customer in customers])
 
     for customer in customers:
         expected = drafts.last_order(customer)

@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import config, session_cookie, static_files, transactions
+from . import config, converters, session_cookie, static_files, transactions
 from .extensions import csrf, db, limiter, mail, migrate, ping_connections_after_idle
 from .logging_redaction import redact_werkzeug_log
 
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     register_extensions(app)
+    converters.register(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)

@@ -1,4 +1,4 @@
-"""Form fields shared by every area: numbers that refuse NaN, infinities and float noise."""
+"""Form fields shared by every area: numbers that refuse NaN, infinities and float noise, and row ids."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from decimal import Decimal, InvalidOperation
 
 from wtforms import DecimalField, IntegerField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+
+from .converters import parse_id
+from .services.order_editing import VARIANT_NOT_ORDERABLE
 
 
 class _BoundedDecimalField(DecimalField):
@@ -82,6 +85,24 @@ class CountField(IntegerField):
             raise ValidationError(f"Enter a whole number from {self.low} to {self.high:,}.")
 
 
+class IdField(IntegerField):
+    """The id of a row picked from a list (a variant, a shipping option, a customer), as ``parse_id`` reads
+    ids: anything else, a number past the database's range included, is refused with ``message`` (the
+    field's own "choose one from the list" wording), never sent to the database. Empty is None."""
+
+    def __init__(self, label=None, validators=None, message="Choose one from the list.", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0].strip() == "":
+            self.data = None
+            return
+        self.data = parse_id(valuelist[0]) if len(valuelist) == 1 else None
+        if self.data is None:
+            raise ValueError(self.message)
+
+
 def form_message(form) -> str:
     """Every error of a small form as one sentence, for the message beside the control that sent it."""
     errors = list(form.form_errors) + [error for name, field_errors in form.errors.items() if name for error in field_errors]
@@ -105,7 +126,7 @@ class LineEditFields:
 class AddLineFields:
     """A size to add, as the portal's and the editor's "add a product" send it; no quantity means one."""
 
-    variant_id = IntegerField("Product", validators=[InputRequired("Pick a product size.")])
+    variant_id = IdField("Product", validators=[InputRequired("Pick a product size.")], message=VARIANT_NOT_ORDERABLE)
     quantity = CountField("Quantity", default=1)
 
     def added_quantity(self) -> int:

@@ -38,7 +38,7 @@ def product_new():
     return render_template("admin/product_new.html", form=form), _status(form)
 
 
-@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@bp.route("/products/<id:product_id>", methods=["GET", "POST"])
 def product(product_id: int):
     product = db.get_or_404(Product, product_id)
     form = ProductForm(obj=product)
@@ -53,7 +53,7 @@ def product(product_id: int):
     return _product_page(product, form=form)
 
 
-@bp.post("/products/<int:product_id>/variants")
+@bp.post("/products/<id:product_id>/variants")
 def variant_new(product_id: int):
     product = db.get_or_404(Product, product_id)
     form = VariantForm(prefix="variant")
@@ -68,7 +68,7 @@ def variant_new(product_id: int):
     return _product_page(product, variant_form=form)
 
 
-@bp.post("/products/<int:product_id>/retire")
+@bp.post("/products/<id:product_id>/retire")
 def product_retire(product_id: int):
     product = db.get_or_404(Product, product_id)
     catalog.set_product_retired(product, True)
@@ -76,7 +76,7 @@ def product_retire(product_id: int):
     return redirect(url_for("admin.product", product_id=product.id), code=303)
 
 
-@bp.post("/products/<int:product_id>/restore")
+@bp.post("/products/<id:product_id>/restore")
 def product_restore(product_id: int):
     product = db.get_or_404(Product, product_id)
     catalog.set_product_retired(product, False)
@@ -84,7 +84,7 @@ def product_restore(product_id: int):
     return redirect(url_for("admin.product", product_id=product.id), code=303)
 
 
-@bp.route("/variants/<int:variant_id>", methods=["GET", "POST"])
+@bp.route("/variants/<id:variant_id>", methods=["GET", "POST"])
 def variant_edit(variant_id: int):
     variant = db.get_or_404(Variant, variant_id)
     form = VariantForm(obj=variant)
@@ -99,7 +99,7 @@ def variant_edit(variant_id: int):
     return render_template("admin/variant_edit.html", variant=variant, form=form), _status(form)
 
 
-@bp.post("/variants/<int:variant_id>/retire")
+@bp.post("/variants/<id:variant_id>/retire")
 def variant_retire(variant_id: int):
     variant = db.get_or_404(Variant, variant_id)
     catalog.set_variant_retired(variant, True)
@@ -107,7 +107,7 @@ def variant_retire(variant_id: int):
     return redirect(url_for("admin.product", product_id=variant.product_id), code=303)
 
 
-@bp.post("/variants/<int:variant_id>/restore")
+@bp.post("/variants/<id:variant_id>/restore")
 def variant_restore(variant_id: int):
     variant = db.get_or_404(Variant, variant_id)
     catalog.set_variant_retired(variant, False)
@@ -130,7 +130,7 @@ def shipping_options():
     return render_template("admin/shipping_options.html", options=list(options), form=form), _status(form)
 
 
-@bp.route("/shipping-options/<int:option_id>", methods=["GET", "POST"])
+@bp.route("/shipping-options/<id:option_id>", methods=["GET", "POST"])
 def shipping_option_edit(option_id: int):
     option = db.get_or_404(ShippingOption, option_id)
     form = ShippingOptionForm(obj=option)

@@ -39,8 +39,6 @@ from .customer_forms import (
     show_refusal,
 )
 
-# Ids past a 32-bit integer cannot exist, and PostgreSQL refuses to even compare with them.
-MAX_ID = 2**31 - 1
 NEW_CONTACT = "new-contact"
 NEW_PRICE = "new-price"
 
@@ -49,20 +47,18 @@ NEW_PRICE = "new-price"
 
 
 def customer_or_404(customer_id: int) -> Customer:
-    if customer_id > MAX_ID:
-        abort(404)
     return db.get_or_404(Customer, customer_id)
 
 
 def contact_or_404(customer: Customer, contact_id: int) -> Contact:
-    contact = db.session.get(Contact, contact_id) if contact_id <= MAX_ID else None
+    contact = db.session.get(Contact, contact_id)
     if contact is None or contact.customer_id != customer.id:
         abort(404)
     return contact
 
 
 def price_or_404(customer: Customer, price_id: int) -> CustomerPrice:
-    row = db.session.get(CustomerPrice, price_id) if price_id <= MAX_ID else None
+    row = db.session.get(CustomerPrice, price_id)
     if row is None or row.customer_id != customer.id:
         abort(404)
     return row
@@ -98,7 +94,7 @@ def customer_new():
     return render_customer_form(form, None)
 
 
-@bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
+@bp.route("/customers/<id:customer_id>/edit", methods=["GET", "POST"])
 def customer_edit(customer_id: int):
     customer = customer_or_404(customer_id)
     form = CustomerForm(obj=customer, shipping_options=shipping_options_for(customer))
@@ -120,7 +116,7 @@ def render_customer_form(form: CustomerForm, customer: Customer | None):
     return page, 400 if form.errors else 200
 
 
-@bp.get("/customers/<int:customer_id>")
+@bp.get("/customers/<id:customer_id>")
 def customer(customer_id: int):
     return render_customer_page(customer_or_404(customer_id))
 
@@ -160,7 +156,7 @@ def render_customer_page(
     return page, status
 
 
-@bp.post("/customers/<int:customer_id>/revoke-links")
+@bp.post("/customers/<id:customer_id>/revoke-links")
 def customer_revoke_links(customer_id: int):
     customer = customer_or_404(customer_id)
     revoke_links(customer)
@@ -171,7 +167,7 @@ def customer_revoke_links(customer_id: int):
 # --- Contacts --------------------------------------------------------------------------------------------
 
 
-@bp.post("/customers/<int:customer_id>/contacts")
+@bp.post("/customers/<id:customer_id>/contacts")
 def customer_contact_add(customer_id: int):
     customer = customer_or_404(customer_id)
     form = ContactForm(prefix=NEW_CONTACT)
@@ -186,7 +182,7 @@ def customer_contact_add(customer_id: int):
     return render_customer_page(customer, 400, new_contact_form=form)
 
 
-@bp.post("/customers/<int:customer_id>/contacts/<int:contact_id>")
+@bp.post("/customers/<id:customer_id>/contacts/<id:contact_id>")
 def customer_contact_update(customer_id: int, contact_id: int):
     customer = customer_or_404(customer_id)
     contact = contact_or_404(customer, contact_id)
@@ -202,7 +198,7 @@ def customer_contact_update(customer_id: int, contact_id: int):
     return render_customer_page(customer, 400, contact_forms={contact.id: form})
 
 
-@bp.post("/customers/<int:customer_id>/contacts/<int:contact_id>/remove")
+@bp.post("/customers/<id:customer_id>/contacts/<id:contact_id>/remove")
 def customer_contact_remove(customer_id: int, contact_id: int):
     customer = customer_or_404(customer_id)
     contact = contact_or_404(customer, contact_id)
@@ -215,7 +211,7 @@ def customer_contact_remove(customer_id: int, contact_id: int):
 # --- Negotiated prices -----------------------------------------------------------------------------------
 
 
-@bp.post("/customers/<int:customer_id>/prices")
+@bp.post("/customers/<id:customer_id>/prices")
 def customer_price_set(customer_id: int):
     customer = customer_or_404(customer_id)
     form = NewPriceForm(prefix=NEW_PRICE, variants=priceable_variants())
@@ -230,7 +226,7 @@ def customer_price_set(customer_id: int):
     return render_customer_page(customer, 400, new_price_form=form)
 
 
-@bp.post("/customers/<int:customer_id>/prices/<int:price_id>")
+@bp.post("/customers/<id:customer_id>/prices/<id:price_id>")
 def customer_price_update(customer_id: int, price_id: int):
     customer = customer_or_404(customer_id)
     row = price_or_404(customer, price_id)
@@ -246,7 +242,7 @@ def customer_price_update(customer_id: int, price_id: int):
     return render_customer_page(customer, 400, price_forms={row.id: form})
 
 
-@bp.post("/customers/<int:customer_id>/prices/<int:price_id>/remove")
+@bp.post("/customers/<id:customer_id>/prices/<id:price_id>/remove")
 def customer_price_remove(customer_id: int, price_id: int):
     customer = customer_or_404(customer_id)
     row = price_or_404(customer, price_id)

@@ -97,7 +97,7 @@ def editor_url(order_id: int, anchor: str | None = None) -> str:
     return url_for("admin.order_edit", order_id=order_id, _anchor=anchor)
 
 
-@bp.get("/orders/<int:order_id>/edit")
+@bp.get("/orders/<id:order_id>/edit")
 def order_edit(order_id: int):
     order = order_or_404(order_id)
     try:
@@ -108,7 +108,7 @@ def order_edit(order_id: int):
     return editor_page(order)
 
 
-@bp.post("/orders/<int:order_id>/lines/<int:line_id>")
+@bp.post("/orders/<id:order_id>/lines/<id:line_id>")
 def order_line_update(order_id: int, line_id: int):
     form = LineForm()
     try:
@@ -126,7 +126,7 @@ def order_line_update(order_id: int, line_id: int):
     return line_answer(order, line_id)
 
 
-@bp.post("/orders/<int:order_id>/lines/<int:line_id>/price")
+@bp.post("/orders/<id:order_id>/lines/<id:line_id>/price")
 def order_line_price(order_id: int, line_id: int):
     form = LinePriceForm()
     try:
@@ -164,7 +164,7 @@ def line_refused(order_id: int, line_id: int, error: ServiceError):
     return editor_page(order, 422, line_errors=errors)
 
 
-@bp.post("/orders/<int:order_id>/lines")
+@bp.post("/orders/<id:order_id>/lines")
 def order_line_add(order_id: int):
     form = AddLineForm()
     try:
@@ -188,7 +188,7 @@ def order_line_add(order_id: int):
     return response
 
 
-@bp.post("/orders/<int:order_id>/details")
+@bp.post("/orders/<id:order_id>/details")
 def order_details(order_id: int):
     form = DetailsForm()
     try:

@@ -12,7 +12,6 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    Field,
     HiddenField,
     IntegerField,
     RadioField,
@@ -20,12 +19,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
-from ..forms import AddLineFields, LineEditFields, MoneyField, PercentField, form_message
-from ..services.order_adjustments import NOTES_MAX, REASON_MAX, OrderAdjustments
+from ..converters import parse_id
+from ..forms import AddLineFields, IdField, LineEditFields, MoneyField, PercentField, form_message
+from ..services.order_adjustments import NOTES_MAX, REASON_MAX, SHIPPING_NOT_LISTED, OrderAdjustments
+from ..services.staff_orders import CUSTOMER_NOT_LISTED
 
-MAX_ID = 2**31 - 1
+# The editor's own refusal of a size that cannot be added (services/order_editing.py words it the same).
 DATE_MESSAGE = "Enter a date like 2025-03-14."
 
 
@@ -94,7 +95,7 @@ class _OptionalDateField(DateField):
 
 
 class DetailsForm(_OrderForm):
-    shipping_option_id = IntegerField("Shipping", validators=[Optional()])
+    shipping_option_id = IdField("Shipping", validators=[Optional()], message=SHIPPING_NOT_LISTED)
     shipping_fee = MoneyField("Shipping fee ($)")
     discount_percent = PercentField("Discount (%)", filters=[_zero_if_empty])
     discount_amount = MoneyField("Discount amount ($)", filters=[_zero_if_empty])
@@ -105,10 +106,6 @@ class DetailsForm(_OrderForm):
         filters=[_text],
         validators=[Length(max=NOTES_MAX, message=f"Use at most {NOTES_MAX:,} characters.")],
     )
-
-    def validate_shipping_option_id(self, field: Field):
-        if field.data is not None and not 0 < field.data <= MAX_ID:
-            raise ValidationError("Choose one of the shipping options listed.")
 
     def adjustments(self) -> OrderAdjustments:
         return OrderAdjustments(
@@ -137,7 +134,7 @@ class CancelForm(_OrderForm):
     )
 
 
-SELECTION = re.compile(r"^(\d{1,9}):(\d{1,9})$")
+SELECTION = re.compile(r"^([^:]+):(\d{1,9})$")
 
 
 def selected_orders(values: list[str]) -> list[tuple[int, int]] | None:
@@ -145,9 +142,10 @@ def selected_orders(values: list[str]) -> list[tuple[int, int]] | None:
     picked = []
     for value in values:
         match = SELECTION.match(value)
-        if match is None:
+        order_id = parse_id(match.group(1)) if match else None
+        if order_id is None:
             return None
-        picked.append((int(match.group(1)), int(match.group(2))))
+        picked.append((order_id, int(match.group(2))))
     return picked
 
 
@@ -157,7 +155,9 @@ class StaffOrderForm(FlaskForm):
     class Meta:
         csrf = False
 
-    customer_id = IntegerField("Customer", validators=[InputRequired("Choose a customer.")])
+    customer_id = IdField(
+        "Customer", validators=[InputRequired("Choose a customer.")], message=CUSTOMER_NOT_LISTED
+    )
     start_from = RadioField(
         "Start from",
         choices=[

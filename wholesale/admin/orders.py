@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from ..converters import parse_id
 from ..models import Order
 from ..services import approval, idempotency, order_queries, pricing, staff_orders
 from ..services.errors import ServiceError
@@ -74,7 +75,7 @@ def home():
     )
 
 
-@bp.get("/orders/<int:order_id>")
+@bp.get("/orders/<id:order_id>")
 def order(order_id: int):
     """Review: the order as an invoice, Edit bottom left and Approve bottom right, then its history."""
     return render_invoice(order_or_404(order_id))
@@ -95,7 +96,7 @@ def render_invoice(order: Order, status: int = 200, cancel_form: CancelForm | No
     return page, status, {"Cache-Control": "no-store"}
 
 
-@bp.post("/orders/<int:order_id>/approve")
+@bp.post("/orders/<id:order_id>/approve")
 def order_approve(order_id: int):
     order = order_or_404(order_id)
     form = ApproveForm()
@@ -132,7 +133,7 @@ def orders_approve():
     return redirect(url_for("admin.home", status="pending"), code=303)
 
 
-@bp.post("/orders/<int:order_id>/cancel")
+@bp.post("/orders/<id:order_id>/cancel")
 def order_cancel(order_id: int):
     order = order_or_404(order_id)
     form = CancelForm()
@@ -158,7 +159,7 @@ def order_new():
     """A staff order, taken by phone or email: it starts approved, then opens in the editor."""
     form = StaffOrderForm()
     if request.method == "GET":
-        form.customer_id.data = request.args.get("customer_id", type=int)
+        form.customer_id.data = parse_id(request.args.get("customer_id", ""))
         form.idempotency_key.data = idempotency.new_key()
     elif form.validate():
         try:

@@ -11,7 +11,7 @@ import csv
 import io
 from datetime import timedelta
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, flash, g, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 
 from ..extensions import db
@@ -29,15 +29,13 @@ from ..services.production_queries import (
 )
 from ..services.roast_plan import ROUNDING_RULE
 from . import bp
-from .production_forms import MAX_ID, AddOrdersForm, MergeForm, NewRunForm, RoastDateForm, roastery_today
+from .production_forms import AddOrdersForm, MergeForm, NewRunForm, RoastDateForm, roastery_today
 
 CSV_COLUMNS = ("order", "customer", "channel", "product", "size", "quantity", "grams")
 RUN_LABELS = {"open": "Open", "closed": "In production", "done": "Done"}
 
 
 def run_or_404(run_id: int) -> ProductionRun:
-    if run_id > MAX_ID:
-        abort(404)
     return db.get_or_404(ProductionRun, run_id)
 
 
@@ -126,12 +124,12 @@ def new_run_page(form, show: bool = True, ticked: set[int] | None = None):
 # --- One run --------------------------------------------------------------------------------------------
 
 
-@bp.get("/production/<int:run_id>")
+@bp.get("/production/<id:run_id>")
 def production_run(run_id: int):
     return run_page(run_or_404(run_id))
 
 
-@bp.post("/production/<int:run_id>/orders")
+@bp.post("/production/<id:run_id>/orders")
 def production_add(run_id: int):
     run = run_or_404(run_id)
     form = AddOrdersForm()
@@ -145,11 +143,9 @@ def production_add(run_id: int):
     return back_to(run, "orders")
 
 
-@bp.post("/production/<int:run_id>/orders/<int:order_id>/remove")
+@bp.post("/production/<id:run_id>/orders/<id:order_id>/remove")
 def production_remove(run_id: int, order_id: int):
     run = run_or_404(run_id)
-    if order_id > MAX_ID:
-        abort(404)
     try:
         order = production.remove_order(run, order_id, actor())
     except ServiceError as error:
@@ -159,7 +155,7 @@ def production_remove(run_id: int, order_id: int):
     return back_to(run, "orders")
 
 
-@bp.post("/production/<int:run_id>/merge")
+@bp.post("/production/<id:run_id>/merge")
 def production_merge(run_id: int):
     run = run_or_404(run_id)
     form = MergeForm()
@@ -176,7 +172,7 @@ def production_merge(run_id: int):
     return back_to(run, "orders")
 
 
-@bp.post("/production/<int:run_id>/close")
+@bp.post("/production/<id:run_id>/close")
 def production_close(run_id: int):
     run = run_or_404(run_id)
     try:
@@ -187,7 +183,7 @@ def production_close(run_id: int):
     return back_to(run)
 
 
-@bp.post("/production/<int:run_id>/done")
+@bp.post("/production/<id:run_id>/done")
 def production_done(run_id: int):
     run = run_or_404(run_id)
     try:
@@ -201,7 +197,7 @@ def production_done(run_id: int):
 # --- Printing and export --------------------------------------------------------------------------------
 
 
-@bp.get("/production/<int:run_id>/roast-sheet")
+@bp.get("/production/<id:run_id>/roast-sheet")
 def production_roast_sheet(run_id: int):
     run = run_or_404(run_id)
     return render_template(
@@ -210,14 +206,14 @@ def production_roast_sheet(run_id: int):
     )
 
 
-@bp.get("/production/<int:run_id>/packing-lists")
+@bp.get("/production/<id:run_id>/packing-lists")
 def production_packing_lists(run_id: int):
     run = run_or_404(run_id)
     orders = run_orders(run)
     return render_template("admin/production_packing_lists.html", run=run, orders=orders)
 
 
-@bp.get("/production/<int:run_id>/lines.csv")
+@bp.get("/production/<id:run_id>/lines.csv")
 def production_csv(run_id: int):
     run = run_or_404(run_id)
     out = io.StringIO()

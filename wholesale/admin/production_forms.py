@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Field
 from wtforms.validators import InputRequired, ValidationError
 
-# Ids past a 32-bit integer cannot exist, and PostgreSQL refuses to even compare with them.
-MAX_ID = 2**31 - 1
+from ..converters import parse_id
+
 PLANNING_HORIZON = timedelta(days=366)
 
 
@@ -47,16 +47,11 @@ class OrderIdsField(Field):
         self.data = []
 
     def process_formdata(self, valuelist):
-        self.data = []
-        for raw in valuelist:
-            raw = raw.strip()
-            if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and 0 < int(raw) <= MAX_ID):
-                self.data = []
-                raise ValueError(
-                    "That list of orders was not valid. Please reload the page and choose again."
-                )
-            self.data.append(int(raw))
-        self.data = list(dict.fromkeys(self.data))
+        ids = [parse_id(raw) for raw in valuelist]
+        if None in ids:
+            self.data = []
+            raise ValueError("That list of orders was not valid. Please reload the page and choose again.")
+        self.data = list(dict.fromkeys(ids))
 
 
 class RoastDateForm(FlaskForm):

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from ..converters import parse_id
 from ..services.errors import ServiceError
 from ..services.reminder_history import reminder_history
 from ..services.reminders import send_reminder_now, switch_reminders_on
 from . import bp
-from .customers import MAX_ID, customer_or_404
+from .customers import customer_or_404
 from .emails import STATUS_LABELS, STATUS_PILLS
 
 OUTCOME_LABELS = {"sent": "Sent", "sent-now": "Sent now by staff", "skipped": "Not sent"}
@@ -23,8 +24,8 @@ def _names(names: list[str]) -> str:
 
 @bp.post("/customers/switch-on-reminders")
 def customers_switch_on_reminders():
-    ticked = request.form.getlist("customer_id")
-    ids = [int(value) for value in ticked if value.isdigit() and int(value) <= MAX_ID]
+    # A garbled or out-of-range tick (a forged form) is dropped, the others are switched on.
+    ids = [i for i in map(parse_id, request.form.getlist("customer_id")) if i is not None]
     if not ids:
         flash("Tick the customers whose weekly reminder should start, then press “Switch reminders on”.")
     else:
@@ -43,7 +44,7 @@ def customers_switch_on_reminders():
     return redirect(url_for("admin.customers", q=search, page=page), code=303)
 
 
-@bp.post("/customers/<int:customer_id>/reminders/send-now")
+@bp.post("/customers/<id:customer_id>/reminders/send-now")
 def customer_reminder_send_now(customer_id: int):
     customer = customer_or_404(customer_id)
     try:
@@ -57,7 +58,7 @@ def customer_reminder_send_now(customer_id: int):
     return redirect(url_for("admin.customer", customer_id=customer.id, _anchor="reminder"), code=303)
 
 
-@bp.get("/customers/<int:customer_id>/reminders")
+@bp.get("/customers/<id:customer_id>/reminders")
 def customer_reminders(customer_id: int):
     customer = customer_or_404(customer_id)
     page = request.args.get("page", 1, type=int)

@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -71,9 +72,19 @@ class Variant(db.Model):
 
     product: Mapped[Product] = relationship(back_populates="variants")
 
-    @property
-    def retired(self) -> bool:
-        return self.retired_at is not None or self.product.retired
+    @hybrid_property
+    def on_sale(self) -> bool:
+        """The one rule for what customers and staff may order: neither this size nor its product retired.
+
+        On a loaded variant it reads both rows; in a query ``Variant.on_sale`` is the same rule as a WHERE
+        clause, and the statement must join ``Product`` (else it becomes a cross join, which SQLAlchemy warns
+        about)."""
+        return self.retired_at is None and self.product.retired_at is None
+
+    @on_sale.inplace.expression
+    @classmethod
+    def _on_sale_clause(cls) -> ColumnElement[bool]:
+        return and_(cls.retired_at.is_(None), Product.retired_at.is_(None))
 
     @property
     def label(self) -> str:

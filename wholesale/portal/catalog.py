@@ -30,7 +30,7 @@ def catalog_for(customer_id: int, query: str = "") -> list[ProductOffers]:
     statement = (
         select(Product)
         .join(Product.variants)
-        .where(Product.retired_at.is_(None), Variant.retired_at.is_(None))
+        .where(Variant.on_sale)
         .options(contains_eager(Product.variants))
         .order_by(Product.kind, Product.name, Variant.net_weight_g)
     )

@@ -47,7 +47,7 @@ def orders():
     )
 
 
-@bp.get("/orders/<int:order_id>")
+@bp.get("/orders/<id:order_id>")
 @customer_required
 def order_detail(order_id: int):
     order = customer_order_or_404(order_id)
@@ -62,7 +62,7 @@ def order_detail(order_id: int):
     return response, 200, {"Cache-Control": "no-store"}
 
 
-@bp.post("/orders/<int:order_id>/reorder")
+@bp.post("/orders/<id:order_id>/reorder")
 @customer_required
 def reorder(order_id: int):
     source = customer_order_or_404(order_id)

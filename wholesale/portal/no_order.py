@@ -23,7 +23,7 @@ def _private(response):
     return response
 
 
-@bp.route("/link/<token>/no-order/<int:reminder_id>", methods=["GET", "POST"])
+@bp.route("/link/<token>/no-order/<id:reminder_id>", methods=["GET", "POST"])
 def no_order(token: str, reminder_id: int):
     try:
         answer = read_no_order_link(reminder_id, token)

@@ -110,7 +110,7 @@ def order():
     return editor_page(draft)
 
 
-@bp.get("/orders/<int:order_id>/edit")
+@bp.get("/orders/<id:order_id>/edit")
 @customer_required
 def order_edit(order_id: int):
     order = order_view_or_404(order_id)
@@ -123,7 +123,7 @@ def order_edit(order_id: int):
     return editor_page(order)
 
 
-@bp.post("/orders/<int:order_id>/lines/<int:line_id>")
+@bp.post("/orders/<id:order_id>/lines/<id:line_id>")
 @customer_required
 def line_update(order_id: int, line_id: int):
     form = LineForm()
@@ -151,7 +151,7 @@ def line_update(order_id: int, line_id: int):
     return fragment(order, "line", line=order.line(line_id))
 
 
-@bp.post("/orders/<int:order_id>/lines")
+@bp.post("/orders/<id:order_id>/lines")
 @customer_required
 def line_add(order_id: int):
     form = AddLineForm()
@@ -179,7 +179,7 @@ def line_add(order_id: int):
     return response
 
 
-@bp.get("/orders/<int:order_id>/catalog")
+@bp.get("/orders/<id:order_id>/catalog")
 @customer_required
 def order_catalog(order_id: int):
     """Browse or search what can be added; a page of its own without JavaScript, a fragment with it."""
@@ -192,7 +192,7 @@ def order_catalog(order_id: int):
     return render_template("portal/catalog.html", **context)
 
 
-@bp.post("/orders/<int:order_id>/details")
+@bp.post("/orders/<id:order_id>/details")
 @customer_required
 def details(order_id: int):
     form = DetailsForm()
@@ -216,7 +216,7 @@ def details(order_id: int):
     return redirect(url_for("portal.order_detail", order_id=order.id), code=303)
 
 
-@bp.post("/orders/<int:order_id>/place")
+@bp.post("/orders/<id:order_id>/place")
 @customer_required
 def place(order_id: int):
     form = PlaceForm()

@@ -97,11 +97,10 @@ def save_shipping_option(option: ShippingOption | None, *, name, fee, position, 
     return option
 
 
-def catalog_listing(include_retired: bool = True) -> list[Product]:
-    """Every product with its variants, in two queries, coffees first."""
+def catalog_listing() -> list[Product]:
+    """Every product with its variants, retired ones included (staff's list), in two queries, coffees first.
+    What customers may order is ``Variant.on_sale``."""
     from sqlalchemy.orm import selectinload
 
     query = select(Product).options(selectinload(Product.variants)).order_by(Product.kind, Product.name)
-    if not include_retired:
-        query = query.where(Product.retired_at.is_(None))
     return list(db.session.scalars(query))

@@ -130,11 +130,11 @@ def shipping_options_for(customer: Customer | None = None) -> list[ShippingOptio
 
 
 def priceable_variants() -> list[Variant]:
-    """Variants on sale (neither the variant nor its product retired), by product and size."""
+    """Variants on sale, by product and size."""
     query = (
         select(Variant)
         .join(Variant.product)
-        .where(Variant.retired_at.is_(None), Product.retired_at.is_(None))
+        .where(Variant.on_sale)
         .options(joinedload(Variant.product))
         .order_by(Product.name, Variant.net_weight_g, Variant.id)
     )
@@ -281,7 +281,7 @@ def set_customer_price(customer: Customer, variant_id: int, price: Decimal) -> C
         on_sale = (
             select(Variant.id)
             .join(Variant.product)
-            .where(Variant.id == variant_id, Variant.retired_at.is_(None), Product.retired_at.is_(None))
+            .where(Variant.id == variant_id, Variant.on_sale)
         )
         if db.session.scalar(on_sale) is None:
             raise ServiceError("Choose a product size from the list.", field="variant_id")

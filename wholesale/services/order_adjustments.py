@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ..converters import is_id
 from ..extensions import db
 from ..models import Order, OrderLine, ShippingOption
 from ..models.types import to_money
@@ -23,6 +24,7 @@ from .order_editing import editing, finish, line_on
 PRICE_MAX = Decimal("100000")
 REASON_MAX = 200
 NOTES_MAX = 2000
+SHIPPING_NOT_LISTED = "Choose one of the shipping options listed."
 # Roast and delivery dates further than this from today are typing mistakes, not plans.
 DATE_WINDOW = timedelta(days=366)
 
@@ -129,10 +131,10 @@ def _check(a: OrderAdjustments) -> None:
 def _shipping_option(order: Order, option_id: int | None) -> ShippingOption | None:
     if not option_id:
         return None
-    option = db.session.get(ShippingOption, option_id) if option_id < 2**31 else None
+    option = db.session.get(ShippingOption, option_id) if is_id(option_id) else None
     # A retired option may stay on the order that already has it; it cannot be chosen anew.
     if option is None or (not option.active and option.id != order.shipping_option_id):
-        raise ServiceError("Choose one of the shipping options listed.", "shipping_option_id")
+        raise ServiceError(SHIPPING_NOT_LISTED, "shipping_option_id")
     return option
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..converters import is_id
 from ..extensions import db
 from ..formatting import local_time
 from ..models import Contact, Order, OrderEvent, OrderLine, ShippingOption, StaffUser, Variant, utcnow
@@ -36,6 +37,7 @@ from .history import Actor, record
 MAX_QUANTITY = 999
 QUANTITY_MESSAGE = f"Enter a quantity from 1 to {MAX_QUANTITY}."
 MAX_LINES = 200
+VARIANT_NOT_ORDERABLE = "That product is not available any more. Please pick another."
 EDITABLE_BY_CUSTOMER = ("draft", "pending")
 
 
@@ -260,9 +262,9 @@ def set_details(
 
 
 def orderable_variant(variant_id: int) -> Variant:
-    variant = db.session.get(Variant, variant_id) if 0 < variant_id < 2**31 else None
-    if variant is None or variant.retired:
-        raise ServiceError("That product is not available any more. Please pick another.", "variant_id")
+    variant = db.session.get(Variant, variant_id) if is_id(variant_id) else None
+    if variant is None or not variant.on_sale:
+        raise ServiceError(VARIANT_NOT_ORDERABLE, "variant_id")
     return variant
 
 
@@ -279,7 +281,7 @@ def apply_details(order: Order, shipping_option_id: int | None, notes: str) -> d
     """Set shipping and notes on ``order`` without committing; returns what changed, for the history."""
     option = None
     if shipping_option_id:
-        option = db.session.get(ShippingOption, shipping_option_id) if shipping_option_id < 2**31 else None
+        option = db.session.get(ShippingOption, shipping_option_id) if is_id(shipping_option_id) else None
         if option is None or not option.active:
             raise ServiceError("Please choose one of the delivery options listed.", "shipping_option_id")
     changes = {}

@@ -13,7 +13,6 @@ from ..extensions import db
 from ..models import STATUSES, Contact, Customer, Order, OrderEvent, OrderLine, Product, StaffUser, Variant
 
 LISTED_STATUSES = tuple(s for s in STATUSES if s != "draft")
-MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -57,13 +56,8 @@ def orders_with_status(status: str, page: int = 1, per_page: int = 50) -> OrderP
     return OrderPage(orders[:per_page], page, len(orders) > per_page)
 
 
-def order_for_staff(order_id: int, *, for_edit: bool = False) -> Order | None:
-    """A placed order (any status but the customer's draft) with everything its invoice shows.
-
-    ``for_edit``: the order row is locked until the edit commits, so two edits at once take turns (see
-    ``drafts.for_edit``); the lines are read after the lock is granted."""
-    if not 0 < order_id <= MAX_ID:
-        return None
+def order_for_staff(order_id: int) -> Order | None:
+    """A placed order (any status but the customer's draft) with everything its invoice shows."""
     query = (
         select(Order)
         .where(Order.id == order_id, Order.status != "draft")
@@ -74,8 +68,6 @@ def order_for_staff(order_id: int, *, for_edit: bool = False) -> Order | None:
             joinedload(Order.placed_by_contact),
         )
     )
-    if for_edit:
-        query = query.with_for_update(of=Order)
     return db.session.scalar(query)
 
 
@@ -131,7 +123,7 @@ def orderable_variants() -> list[Variant]:
     query = (
         select(Variant)
         .join(Variant.product)
-        .where(Variant.retired_at.is_(None), Product.retired_at.is_(None))
+        .where(Variant.on_sale)
         .options(joinedload(Variant.product))
         .order_by(Product.name, Variant.net_weight_g, Variant.id)
     )

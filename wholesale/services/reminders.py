@@ -31,9 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Contact, Customer, Email, Order, OrderLine, ReminderSend, Variant, utcnow
+from ..models import Contact, Customer, Email, Order, ReminderSend, utcnow
 from . import links
-from .drafts import last_order
+from .drafts import last_order, last_orders
 from .errors import ServiceError
 from .outbox import deliver_all, queue_email
 from .reminder_calendar import Schedule, describe_delay, latest_occurrence, next_occurrence, wall_clock
@@ -233,28 +233,6 @@ def _claim_and_write(claims: list[_Claim], now: datetime) -> tuple[int, list[_Cl
             emails += write_reminder_emails(send_id, customer, contacts, orders.get(customer.id), now)
     db.session.flush()
     return len(to_send), skipped, [email.id for email in emails]
-
-
-def last_orders(customer_ids: list[int]) -> dict[int, Order]:
-    """Each customer's last order, as ``drafts.last_order`` picks it, for many customers in two queries."""
-    if not customer_ids:
-        return {}
-    placed = func.coalesce(Order.placed_at, Order.created_at)
-    newest_first = func.row_number().over(
-        partition_by=Order.customer_id, order_by=(placed.desc(), Order.id.desc())
-    )
-    ranked = (
-        select(Order.id, newest_first.label("rank"))
-        .where(Order.customer_id.in_(customer_ids), Order.status.not_in(("draft", "cancelled")))
-        .subquery()
-    )
-    query = (
-        select(Order)
-        .join(ranked, ranked.c.id == Order.id)
-        .where(ranked.c.rank == 1)
-        .options(selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product))
-    )
-    return {order.customer_id: order for order in db.session.scalars(query)}
 
 
 # --- The email --------------------------------------------------------------------------------------------

@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
+from ..converters import is_id
 from ..extensions import db
 from ..models import Customer, Order, utcnow
 from . import drafts, pricing
 from .errors import ServiceError
 from .history import Actor, record
 from .idempotency import check_key, order_with_key
+
+CUSTOMER_NOT_LISTED = "Choose a customer from the list."
 
 
 @dataclass
@@ -36,9 +39,9 @@ def enter_order(
     if not actor.is_staff:
         raise ServiceError("Only the roastery can enter orders for customers.")
     check_key(idempotency_key)
-    customer = db.session.get(Customer, customer_id) if 0 < customer_id < 2**31 else None
+    customer = db.session.get(Customer, customer_id) if is_id(customer_id) else None
     if customer is None:
-        raise ServiceError("Choose a customer from the list.", "customer_id")
+        raise ServiceError(CUSTOMER_NOT_LISTED, "customer_id")
     already = order_with_key(customer.id, idempotency_key)
     if already is not None:
         return EnteredOrder(already)

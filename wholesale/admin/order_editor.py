@@ -113,8 +113,7 @@ def order_line_update(order_id: int, line_id: int):
     form = LineForm()
     try:
         if form.remove_line.data:
-            label = order_editing.remove_line(order_id, line_id, staff_actor(), form.seen_version)
-            order = order_or_404(order_id)
+            order, label = order_editing.remove_line(order_id, line_id, staff_actor(), form.seen_version)
             return fragment_or_redirect(lambda: fragment(order, "removed", removed=label), editor_url(order_id))
         if not form.validate():
             raise ServiceError(form.message(), "quantity")

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Order
 from ..services import drafts, pricing
 from . import bp
+from .ordering import customer_order_or_404
 from .session import customer_required, signed_in_contact, signed_in_customer
 
 PER_PAGE = 25
-# Built once: SQLAlchemy reuses the compiled statement.
-CUSTOMER_ORDER = drafts.as_shown(
-    select(Order).where(Order.id == bindparam("order_id"), Order.customer_id == bindparam("customer_id"))
-)
-
-
-def customer_order_or_404(order_id: int) -> Order:
-    """An order of the signed-in customer, or 404: another customer's ids look exactly like unknown ones."""
-    order = drafts.one_order(CUSTOMER_ORDER, order_id=order_id, customer_id=g.signed_in.customer_id)
-    if order is None:
-        abort(404)
-    return order
 
 
 @bp.get("/orders")

@@ -1,8 +1,8 @@
 """The customer's order page and its inline edits. Every lookup goes through the signed-in customer.
 
-The page and every answer to an edit render the order as its page shows it (``order_views``). An edit calls
-one service function of ``order_editing`` and answers an htmx request with the changed fragment (and the
-totals out of band), a plain form post with a redirect back to the page: everything works with JavaScript off.
+An edit calls one service function of ``order_editing``, which returns the order as it changed it, and
+answers an htmx request with the changed fragment of the page rendered from that order (the totals out of
+band), a plain form post with a redirect back to the page: everything works with JavaScript off.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from jinja2_fragments.flask import render_block, render_blocks
 
 from ..extensions import db
 from ..forms import form_message
-from ..htmx import go_to, is_htmx
-from ..services import drafts, idempotency, order_editing, order_views, placing, pricing
+from ..htmx import fragment_or_redirect, go_to, is_htmx
+from ..models import Order
+from ..services import drafts, idempotency, order_editing, placing, pricing
 from ..services.errors import ServiceError
 from ..services.history import Actor
 from ..services.order_editing import OrderLocked, OrderNotFound, StaleOrder
-from ..services.order_views import OrderView
 from . import bp
 from .catalog import catalog_for
 from .forms import AddLineForm, DetailsForm, LineForm, PlaceForm
@@ -30,10 +30,10 @@ def actor() -> Actor:
     return Actor(contact_id=g.signed_in.contact_id, customer_id=g.signed_in.customer_id)
 
 
-def order_view_or_404(order_id: int) -> OrderView:
-    """One of the signed-in customer's orders as its page shows it, or 404: another customer's ids look
+def customer_order_or_404(order_id: int) -> Order:
+    """One of the signed-in customer's orders with what its pages show, or 404: another customer's ids look
     exactly like unknown ones."""
-    order = order_views.customer_order(order_id, g.signed_in.customer_id)
+    order = drafts.customer_order(order_id, g.signed_in.customer_id)
     if order is None:
         abort(404)
     return order
@@ -48,13 +48,13 @@ def seen_version() -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
 
 
-def editor_page(order: OrderView, status: int = 200, line_errors: dict | None = None, form_error: str | None = None):
+def editor_page(order: Order, status: int = 200, line_errors: dict | None = None, form_error: str | None = None):
     response = make_response(
         render_template(
             TEMPLATE,
             order=order,
             totals=pricing.order_totals(order),
-            shipping_options=order_views.offered_shipping_options(),
+            shipping_options=order_editing.active_shipping_options(),
             idempotency_key=idempotency.new_key(),
             line_errors=line_errors or {},
             form_error=form_error,
@@ -65,7 +65,7 @@ def editor_page(order: OrderView, status: int = 200, line_errors: dict | None = 
     return response
 
 
-def fragment(order: OrderView, *blocks: str, status: int = 200, **context):
+def fragment(order: Order, *blocks: str, status: int = 200, **context):
     """The named blocks of the order page; the totals and the version always come along, out of band."""
     context.setdefault("line_errors", {})
     blocks = [*blocks, "totals", "version"]
@@ -73,7 +73,7 @@ def fragment(order: OrderView, *blocks: str, status: int = 200, **context):
     return make_response(html, status)
 
 
-def page_url(order: OrderView, anchor: str | None = None) -> str:
+def page_url(order: Order, anchor: str | None = None) -> str:
     target = url_for("portal.order") if order.status == "draft" else url_for("portal.order_edit", order_id=order.id)
     return target + (f"#{anchor}" if anchor else "")
 
@@ -101,19 +101,19 @@ REFUSALS = (OrderNotFound, OrderLocked, StaleOrder)
 @customer_required
 def order():
     """This week's order: the draft, made from the last order the first time it is opened."""
-    draft = order_views.draft(g.signed_in.customer_id)
+    draft = drafts.customers_draft(g.signed_in.customer_id)
     if draft is None:
         made = drafts.make_draft(signed_in_customer(), signed_in_contact())
         if made.left_out:
             flash(f"Left out because no longer offered: {', '.join(made.left_out)}.")
-        draft = order_views.draft(g.signed_in.customer_id)
+        draft = made.order
     return editor_page(draft)
 
 
 @bp.get("/orders/<id:order_id>/edit")
 @customer_required
 def order_edit(order_id: int):
-    order = order_view_or_404(order_id)
+    order = customer_order_or_404(order_id)
     if order.status == "draft":
         return redirect(url_for("portal.order"), code=303)
     try:
@@ -129,26 +129,28 @@ def line_update(order_id: int, line_id: int):
     form = LineForm()
     try:
         if form.remove_line.data:
-            label = order_editing.remove_line(order_id, line_id, actor(), seen_version())
-        else:
-            if not form.validate():
-                raise ServiceError(form_message(form), "quantity")
-            order_editing.set_quantity(order_id, line_id, form.requested_quantity(), actor(), seen_version())
+            order, label = order_editing.remove_line(order_id, line_id, actor(), seen_version())
+            return fragment_or_redirect(lambda: fragment(order, "removed", removed=label), page_url(order))
+        if not form.validate():
+            raise ServiceError(form_message(form), "quantity")
+        order = order_editing.set_quantity(order_id, line_id, form.requested_quantity(), actor(), seen_version())
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
-        order = order_view_or_404(order_id)
-        if order.line(line_id) is None:
-            abort(404)
+        order = customer_order_or_404(order_id)
+        line = line_or_404(order, line_id)
         if is_htmx():
-            return fragment(order, "line", line=order.line(line_id), line_errors={line_id: error.message}, status=422)
+            return fragment(order, "line", line=line, line_errors={line_id: error.message}, status=422)
         return editor_page(order, status=422, line_errors={line_id: error.message})
-    order = order_view_or_404(order_id)
-    if form.remove_line.data:
-        return fragment(order, "removed", removed=label) if is_htmx() else redirect(page_url(order), code=303)
-    if not is_htmx():
-        return redirect(page_url(order, f"line-{line_id}"), code=303)
-    return fragment(order, "line", line=order.line(line_id))
+    line = order_editing.line_on(order, line_id)
+    return fragment_or_redirect(lambda: fragment(order, "line", line=line), page_url(order, f"line-{line_id}"))
+
+
+def line_or_404(order: Order, line_id: int):
+    try:
+        return order_editing.line_on(order, line_id)
+    except OrderNotFound:
+        abort(404)
 
 
 @bp.post("/orders/<id:order_id>/lines")
@@ -158,8 +160,7 @@ def line_add(order_id: int):
     try:
         if not form.validate():
             raise ServiceError(form_message(form))
-        added = order_editing.add_line(order_id, form.variant_id.data, form.added_quantity(), actor(), seen_version())
-        line_id, merged = added.id, added.quantity != form.added_quantity()
+        line = order_editing.add_line(order_id, form.variant_id.data, form.added_quantity(), actor(), seen_version())
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
@@ -167,14 +168,13 @@ def line_add(order_id: int):
             return make_response(render_template("portal/_add_status.html", message=error.message, failed=True), 422)
         flash(error.message)
         return redirect(url_for("portal.order_catalog", order_id=order_id), code=303)
-    order = order_view_or_404(order_id)
-    line = order.line(line_id)
+    order = line.order
     if not is_htmx():
-        flash(f"Added {line.label}.")
-        return redirect(page_url(order, f"line-{line_id}"), code=303)
+        flash(f"Added {line.variant.label}.")
+        return redirect(page_url(order, f"line-{line.id}"), code=303)
     response = fragment(order, "line", "add_status", line=line, added=line)
-    if merged:  # the size was on the order already: its line is replaced where it stands
-        response.headers["HX-Retarget"] = f"#line-{line_id}"
+    if line.quantity != form.added_quantity():  # the size was on the order already: replaced where it stands
+        response.headers["HX-Retarget"] = f"#line-{line.id}"
         response.headers["HX-Reswap"] = "outerHTML"
     return response
 
@@ -183,7 +183,7 @@ def line_add(order_id: int):
 @customer_required
 def order_catalog(order_id: int):
     """Browse or search what can be added; a page of its own without JavaScript, a fragment with it."""
-    order = order_view_or_404(order_id)
+    order = customer_order_or_404(order_id)
     query = request.args.get("q", "")[:80]
     products = catalog_for(g.signed_in.customer_id, query)
     context = {"order": order, "products": products, "query": query}
@@ -199,15 +199,16 @@ def details(order_id: int):
     try:
         if not form.validate():
             raise ServiceError(form_message(form))
-        order_editing.set_details(order_id, form.shipping_option_id.data, form.notes.data or "", actor(), seen_version())
+        order = order_editing.set_details(
+            order_id, form.shipping_option_id.data, form.notes.data or "", actor(), seen_version()
+        )
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
-        order = order_view_or_404(order_id)
+        order = customer_order_or_404(order_id)
         if is_htmx():
             return fragment(order, "details_error", details_error=error.message, status=422)
         return editor_page(order, status=422, form_error=error.message)
-    order = order_view_or_404(order_id)
     if is_htmx():
         return fragment(order, "details_error", details_error=None)
     if order.status == "draft":
@@ -233,7 +234,7 @@ def place(order_id: int):
         )
     except ServiceError as error:
         db.session.rollback()
-        order = order_view_or_404(order_id)
+        order = customer_order_or_404(order_id)
         if order.status != "draft":
             flash(error.message)
             return redirect(url_for("portal.order_detail", order_id=order.id), code=303)

@@ -48,16 +48,31 @@ def one_order(query, **params) -> Order | None:
     return db.session.scalars(query, params).unique().one_or_none()
 
 
-# Built once: SQLAlchemy reuses the compiled statement without hashing it again. (The order page itself reads
-# the draft as rows: ``order_views.draft``.) "draft" is written into the SQL, not sent as a parameter:
+# Built once: SQLAlchemy reuses the compiled statement without hashing it again. "draft" is written into the
+# SQL, not sent as a parameter:
 # PostgreSQL's plan for a prepared statement must know it to use the one-draft-per-customer partial index,
 # else it reads every order of the customer.
 CUSTOMERS_DRAFT = (Order.customer_id == bindparam("customer_id"), Order.status == literal_column("'draft'"))
 DRAFT = as_shown(select(Order).where(*CUSTOMERS_DRAFT))
 
 
+CUSTOMER_ORDER = as_shown(
+    select(Order).where(Order.id == bindparam("order_id"), Order.customer_id == bindparam("customer_id"))
+)
+
+
+def customers_draft(customer_id: int) -> Order | None:
+    """The customer's draft with what its page shows, or None."""
+    return one_order(DRAFT, customer_id=customer_id)
+
+
 def find_draft(customer: Customer) -> Order | None:
-    return one_order(DRAFT, customer_id=customer.id)
+    return customers_draft(customer.id)
+
+
+def customer_order(order_id: int, customer_id: int) -> Order | None:
+    """One of the customer's orders with what its pages show; None for an unknown id or another customer's."""
+    return one_order(CUSTOMER_ORDER, order_id=order_id, customer_id=customer_id)
 
 
 def last_orders(customer_ids: list[int]) -> dict[int, Order]:

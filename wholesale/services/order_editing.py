@@ -13,7 +13,7 @@ Every edit runs the same steps, in one transaction:
 4. ``_finish`` recomputes the totals (prices come from the catalog, never from the client), writes the
    order's history once it is placed, and commits. Any refusal rolls back: nothing is saved.
 
-Each function returns the order it changed; a page then renders its own read model of it.
+Each function returns the order as it changed it, still loaded: the answer is rendered from it.
 """
 
 from __future__ import annotations
@@ -222,14 +222,13 @@ def set_quantity(order_id: int, line_id: int, quantity: int, actor: Actor, seen_
         return finish(order, actor, "line changed", {line.variant.label: (old, quantity)} if old != quantity else {})
 
 
-def remove_line(order_id: int, line_id: int, actor: Actor, seen_version: int | None) -> str:
-    """Take a line off the order; returns its label (what the answer says was removed)."""
+def remove_line(order_id: int, line_id: int, actor: Actor, seen_version: int | None) -> tuple[Order, str]:
+    """Take a line off the order; returns the order and the line's label (what the answer says was removed)."""
     with editing(order_id, actor, seen_version, line_id) as order:
         line = line_on(order, line_id)
         label, old = line.variant.label, line.quantity
         order.lines.remove(line)
-        finish(order, actor, "line removed", {label: (old, 0)})
-        return label
+        return finish(order, actor, "line removed", {label: (old, 0)}), label
 
 
 def add_line(order_id: int, variant_id: int, quantity: int, actor: Actor, seen_version: int | None) -> OrderLine:

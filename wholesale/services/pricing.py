@@ -16,17 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import CustomerPrice, Order, Variant
 from ..models.types import to_money
 from .errors import ServiceError
-
-if TYPE_CHECKING:
-    from .order_views import OrderView
 
 ZERO = Decimal("0.00")
 MAX_ORDER_AMOUNT = Decimal("10000000.00")
@@ -51,7 +46,7 @@ def compute_totals(
     return Totals(subtotal, discount, shipping_fee, subtotal - discount + shipping_fee)
 
 
-def order_totals(order: Order | OrderView) -> Totals:
+def order_totals(order: Order) -> Totals:
     return compute_totals(
         (line.unit_price * line.quantity for line in order.lines),
         order.discount_percent,
@@ -60,7 +55,7 @@ def order_totals(order: Order | OrderView) -> Totals:
     )
 
 
-def storable_totals(order: Order | OrderView) -> Totals:
+def storable_totals(order: Order) -> Totals:
     """The order's totals, refused with a message when they are more than its row can hold."""
     totals = order_totals(order)
     if max(totals.subtotal, totals.total) > MAX_ORDER_AMOUNT:

@@ -29,6 +29,7 @@ OLD_KEY, NEW_KEY = "the-key-we-had-until-today", "the-key-we-have-from-today"
 def app_with(database_uri: str, **settings):
     """Another instance of the app on the test database, as a deploy with other settings runs it."""
     config = {
+        "ENV_NAME": "development",
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_uri,

@@ -4,6 +4,7 @@ is rate limited, and sends a link that works for thirty minutes. Also the login-
 
 from .link_helpers import *  # noqa: F403
 from .statements import recorded_statements
+from wholesale import create_app
 
 
 # --- Asking for a new link (journey 5) -----------------------------------------------------------------
@@ -46,6 +47,60 @@ def test_asking_for_a_link_runs_the_same_statements_for_a_customer_and_a_strange
         assert "is not the address of one of our wholesale customers" in stranger_email.text_body
         # No sign-in link: only the way back to the form.
         assert re.findall(r"http://portal\.test/\S*", stranger_email.text_body) == ["http://portal.test/link/request"]
+
+
+@pytest.fixture
+def production(app, database_uri):
+    """The app as production runs it, its Redis unreachable, its mail server a port that counts connections."""
+    smtp = socket.socket()
+    smtp.bind(("127.0.0.1", 0))
+    smtp.listen(8)
+    smtp.setblocking(False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    deployed = create_app({
+        "ENV_NAME": "production",
+        "SECRET_KEY": "a-long-random-production-secret-for-the-test",
+        "PUBLIC_BASE_URL": "https://orders.hillside.example",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "REDIS_URL": f"redis://127.0.0.1:{closed_port}/0",
+        "RATELIMIT_STORAGE_URI": "memory://",  # the limiter is one object shared by every app of the process
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp.getsockname()[1],
+    })
+    yield SimpleNamespace(app=deployed, smtp=smtp)
+    smtp.close()
+    with deployed.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def smtp_connections(listening: socket.socket) -> int:
+    count = 0
+    while True:
+        try:
+            connection, _ = listening.accept()
+        except BlockingIOError:
+            return count
+        connection.close()
+        count += 1
+
+
+def test_in_production_without_redis_the_link_waits_in_the_outbox_and_no_request_talks_smtp(production, ana):
+    deployed = production.app
+    assert deployed.config["ENV_NAME"] == "production" and not deployed.config["MAIL_SUPPRESS_SEND"]
+    client = deployed.test_client()
+    https = {"base_url": "https://orders.hillside.example", "headers": {"Referer": "https://orders.hillside.example/"}}
+    token = csrf_from(client.get("/link/request", **https).get_data(as_text=True))
+    response = client.post("/link/request", data={"csrf_token": token, "email": ANA}, **https)
+
+    assert response.status_code == 303 and response.headers["Location"] == "/link/requested"
+    assert smtp_connections(production.smtp) == 0
+    with deployed.app_context():
+        [email] = db.session.scalars(select(Email)).all()
+        assert (email.kind, email.to_address, email.status, email.attempts) == ("login_link", ANA, "queued", 0)
+        assert "https://orders.hillside.example/link/" in email.text_body
 
 
 def test_the_emailed_link_signs_in_for_thirty_minutes(app, client, forms, ana):

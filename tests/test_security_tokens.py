@@ -180,6 +180,8 @@ def test_no_email_with_a_link_can_be_pointed_elsewhere_by_the_request(deploys, s
     customer_phone = Attacker(instance)
     asked = customer_phone.post("/link/request", {"email": contact_email}, page="/link/request")
     assert asked.status_code == 303
+    stranger = customer_phone.post("/link/request", {"email": "stranger@unknown.example"}, page="/link/request")
+    assert stranger.status_code == 303  # the "no account with this address" email links back to the form
     with instance.app_context():
         login = db.session.scalar(select(Email).where(Email.kind == "login_link"))
         link = URL.search(login.text_body).group(0)

@@ -22,6 +22,8 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
 	@touch $@
 
+# Production is the app's default; this target asks for development (dev secret key, SQLite, mail shown in the app).
+run: export WHOLESALE_ENV = development
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty

@@ -537,7 +537,7 @@ def _migrate(url: str) -> None:
 
     from wholesale import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
         from wholesale.extensions import db

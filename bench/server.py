@@ -28,6 +28,9 @@ def free_port() -> int:
 def app_environment(database_url: str, redis_url: str | None, base_url: str) -> dict:
     """What the server (and the in-process app the bench uses) is configured with."""
     env = {
+        # As before production became the default: plain-http cookies the load generator and the phone
+        # send back, and the same pages the earlier results measured.
+        "WHOLESALE_ENV": "development",
         "DATABASE_URL": database_url,
         "SECRET_KEY": SECRET_KEY,
         "PUBLIC_BASE_URL": base_url,
@@ -140,6 +143,7 @@ def in_process_app(database_url: str, redis_url: str | None, base_url: str):
     env = app_environment(database_url, redis_url, base_url)
     return create_app(
         {
+            "ENV_NAME": env["WHOLESALE_ENV"],
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": env["SECRET_KEY"],
             "PUBLIC_BASE_URL": base_url,

@@ -63,6 +63,7 @@ def database_uri(tmp_path_factory):
 def app(database_uri, tmp_path_factory):
     app = create_app(
         {
+            "ENV_NAME": "development",  # production is the default; the tests ask for development
             "TESTING": True,
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": database_uri,

@@ -68,6 +68,9 @@ def app_environment(database_uri: str, **settings) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "PYTHONPATH": str(ROOT),
         "PYTHONUNBUFFERED": "1",
+        # Development, as these processes ran before production became the default: the test's clients talk
+        # plain HTTP, which Secure cookies would not survive.
+        "WHOLESALE_ENV": "development",
         "DATABASE_URL": database_uri,
         "SECRET_KEY": SECRET_KEY,
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,

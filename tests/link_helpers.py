@@ -31,6 +31,7 @@ from wholesale.services import links
 
 ROOT = Path(__file__).resolve().parent.parent
 ANA = "ana@bluedoor.example"
+BO = "bo@closedshop.example"  # a contact of a customer that no longer orders
 NOBODY = "nobody@unknown.example"
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
 HALF_HOUR = timedelta(minutes=30)
@@ -47,6 +48,17 @@ def ana(app) -> int:
     with app.app_context():
         customer = Customer(business_name="Blue Door Café")
         contact = Contact(customer=customer, name="Ana Ruiz", email=ANA)
+        db.session.add_all([customer, contact])
+        db.session.commit()
+        return contact.id
+
+
+@pytest.fixture
+def bo(app) -> int:
+    """Bo ordered for a shop that closed: the customer is inactive; the id of his contact."""
+    with app.app_context():
+        customer = Customer(business_name="Closed Shop", active=False)
+        contact = Contact(customer=customer, name="Bo Lind", email=BO)
         db.session.add_all([customer, contact])
         db.session.commit()
         return contact.id

@@ -6,7 +6,7 @@ import re
 
 from wholesale import create_app
 
-_APP = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+_APP = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
 
 
 def routes(prefix: str) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -40,6 +40,7 @@ def web(proxy, database_uri):
     url = make_url(database_uri).set(host="127.0.0.1", port=proxy.port)
     app = create_app(
         {
+            "ENV_NAME": "development",
             "TESTING": True,
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),

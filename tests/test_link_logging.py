@@ -85,6 +85,7 @@ def test_gunicorn_reads_the_redacting_logger_from_the_repository(tmp_path):
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite3'}",
+        "WHOLESALE_ENV": "development",
         "SECRET_KEY": "gunicorn-test",
         "HOME": str(tmp_path),
     }

@@ -3,6 +3,8 @@ is rate limited, and sends a link that works for thirty minutes. Also the login-
 """
 
 from .link_helpers import *  # noqa: F403
+from .statements import recorded_statements
+from wholesale import create_app
 
 
 # --- Asking for a new link (journey 5) -----------------------------------------------------------------
@@ -23,7 +25,82 @@ def test_asking_for_a_link_answers_the_same_for_a_customer_and_a_stranger(app, c
     page = client.get("/link/requested").get_data(as_text=True)
     assert "If that address belongs to a customer, a new link is on its way; it works for 30 minutes." in page
 
-    assert emails(app) == [("login_link", ANA)]
+    # The customer gets a link; the stranger's address an email saying it has no account here.
+    assert emails(app) == [("login_link", ANA), ("login_link_unknown", NOBODY)]
+
+
+@pytest.mark.parametrize("stranger", [NOBODY, BO], ids=["unknown address", "contact of an inactive customer"])
+def test_asking_for_a_link_runs_the_same_statements_for_a_customer_and_a_stranger(app, client, forms, ana, bo,
+                                                                                    stranger):
+    """The same work, so the time the answer takes does not tell who is a customer either."""
+    token = forms.token("/")
+    with recorded_statements(app) as known:
+        client.post("/link/request", data={"csrf_token": token, "email": ANA})
+    with recorded_statements(app) as unknown:
+        client.post("/link/request", data={"csrf_token": token, "email": stranger})
+
+    assert known == unknown
+    assert any(statement.startswith("INSERT INTO email ") for statement in known)
+    with app.app_context():
+        stranger_email = db.session.scalar(select(Email).where(Email.to_address == stranger))
+        assert stranger_email.kind == "login_link_unknown"
+        assert "is not the address of one of our wholesale customers" in stranger_email.text_body
+        # No sign-in link: only the way back to the form.
+        assert re.findall(r"http://portal\.test/\S*", stranger_email.text_body) == ["http://portal.test/link/request"]
+
+
+@pytest.fixture
+def production(app, database_uri):
+    """The app as production runs it, its Redis unreachable, its mail server a port that counts connections."""
+    smtp = socket.socket()
+    smtp.bind(("127.0.0.1", 0))
+    smtp.listen(8)
+    smtp.setblocking(False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    deployed = create_app({
+        "ENV_NAME": "production",
+        "SECRET_KEY": "a-long-random-production-secret-for-the-test",
+        "PUBLIC_BASE_URL": "https://orders.hillside.example",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "REDIS_URL": f"redis://127.0.0.1:{closed_port}/0",
+        "RATELIMIT_STORAGE_URI": "memory://",  # the limiter is one object shared by every app of the process
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp.getsockname()[1],
+    })
+    yield SimpleNamespace(app=deployed, smtp=smtp)
+    smtp.close()
+    with deployed.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def smtp_connections(listening: socket.socket) -> int:
+    count = 0
+    while True:
+        try:
+            connection, _ = listening.accept()
+        except BlockingIOError:
+            return count
+        connection.close()
+        count += 1
+
+
+def test_in_production_without_redis_the_link_waits_in_the_outbox_and_no_request_talks_smtp(production, ana):
+    deployed = production.app
+    assert deployed.config["ENV_NAME"] == "production" and not deployed.config["MAIL_SUPPRESS_SEND"]
+    client = deployed.test_client()
+    https = {"base_url": "https://orders.hillside.example", "headers": {"Referer": "https://orders.hillside.example/"}}
+    token = csrf_from(client.get("/link/request", **https).get_data(as_text=True))
+    response = client.post("/link/request", data={"csrf_token": token, "email": ANA}, **https)
+
+    assert response.status_code == 303 and response.headers["Location"] == "/link/requested"
+    assert smtp_connections(production.smtp) == 0
+    with deployed.app_context():
+        [email] = db.session.scalars(select(Email)).all()
+        assert (email.kind, email.to_address, email.status, email.attempts) == ("login_link", ANA, "queued", 0)
+        assert "https://orders.hillside.example/link/" in email.text_body
 
 
 def test_the_emailed_link_signs_in_for_thirty_minutes(app, client, forms, ana):
@@ -50,13 +127,13 @@ def test_a_double_tap_sends_one_email(app, forms, ana):
     assert emails(app) == [("login_link", ANA)]
 
 
-def test_no_email_for_a_contact_of_an_inactive_customer(app, forms, ana):
+def test_no_link_for_a_contact_of_an_inactive_customer(app, forms, ana):
     with app.app_context():
         db.session.get(Contact, ana).customer.active = False
         db.session.commit()
     response = ask_for_link(forms, ANA)
     assert response.headers["Location"] == "/link/requested"
-    assert emails(app) == []
+    assert emails(app) == [("login_link_unknown", ANA)]
 
 
 def test_a_malformed_address_is_explained_and_sends_nothing(app, forms, ana):
@@ -109,11 +186,11 @@ def test_ten_requests_an_hour_per_client(app, client, forms, ana):
 
     refused = ask_for_link(forms, ANA)
     assert refused.status_code == 429
-    assert emails(app) == []  # a refused request sends nothing, even for a customer
+    assert ("login_link", ANA) not in emails(app)  # a refused request sends nothing, even for a customer
 
     elsewhere = ask_for_link(forms, ANA, environ_base={"REMOTE_ADDR": "198.51.100.7"})
     assert elsewhere.status_code == 303
-    assert emails(app) == [("login_link", ANA)]
+    assert emails(app)[-1] == ("login_link", ANA) and len(emails(app)) == 11
 
 
 # --- Command line --------------------------------------------------------------------------------------

@@ -193,6 +193,7 @@ def test_periodic_jobs_need_redis(monkeypatch, capsys):
     from jobs import schedule
 
     monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("WHOLESALE_ENV", "development")  # production refuses to start without it anyway
     assert schedule.main() == 1
     assert "REDIS_URL is not set" in capsys.readouterr().err
 

@@ -110,6 +110,7 @@ def test_a_refused_connection_is_recorded_and_retried_until_the_server_is_back(
 def test_the_outbox_sweep_is_scheduled_once_however_often_it_is_registered(redis, queue, monkeypatch, capsys):
     sweep = schedule.PERIODIC_JOBS[0]
     key = "rq:scheduler:scheduled_jobs"
+    monkeypatch.setenv("WHOLESALE_ENV", "development")  # the test's app: no secret key or address of its own
     monkeypatch.setenv("REDIS_URL", TEST_REDIS_URL)
     monkeypatch.setenv("RQ_QUEUE", queue.name)
     try:

@@ -10,6 +10,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from wholesale import create_app
+from wholesale.config import DEV_SECRET_KEY, ConfigurationError, environment_name
 from wholesale.extensions import db
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -23,7 +24,7 @@ def test_healthz_reports_the_database(client):
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
     app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none", "REDIS_URL": None}
+        {"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none", "REDIS_URL": None}
     )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
@@ -42,7 +43,7 @@ def test_healthz_reports_redis_when_configured(app):
 
 def test_a_page_that_needs_the_database_shows_a_503_page_when_it_is_down():
     app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none", "SECRET_KEY": "x"}
+        {"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none", "SECRET_KEY": "x"}
     )
     client = app.test_client()
     with client.session_transaction() as session:
@@ -127,7 +128,7 @@ def empty_database(database_uri, tmp_path):
 
 
 def test_migrations_build_the_schema_and_match_the_models(empty_database):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database})
+    app = create_app({"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database})
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         with db.engine.connect() as conn:
@@ -139,25 +140,72 @@ def test_migrations_build_the_schema_and_match_the_models(empty_database):
 
 def test_migrations_directory_is_found_from_any_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app({"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert os.path.isdir(app.extensions["migrate"].directory)
 
 
 def test_production_refuses_the_development_secret_key_and_a_missing_public_url(monkeypatch):
-    monkeypatch.setenv("FLASK_ENV", "production")
-    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("WHOLESALE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", DEV_SECRET_KEY)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+    with pytest.raises(ConfigurationError, match=r"SECRET_KEY, PUBLIC_BASE_URL must be set"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
-    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+    with pytest.raises(ConfigurationError, match=r": PUBLIC_BASE_URL must be set"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://orders.hillside.example")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["PUBLIC_BASE_URL"] == "https://orders.hillside.example"
 
 
+def _environment(monkeypatch, **variables):
+    for name in ("WHOLESALE_ENV", "FLASK_ENV", "APP_ENV", "SECRET_KEY", "PUBLIC_BASE_URL", "REDIS_URL", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_an_environment_that_says_nothing_is_production_and_names_every_missing_setting(monkeypatch):
+    _environment(monkeypatch)
+    with pytest.raises(ConfigurationError) as refused:
+        create_app()
+    message = str(refused.value)
+    for name in ("SECRET_KEY", "PUBLIC_BASE_URL", "DATABASE_URL", "REDIS_URL"):
+        assert name in message
+    assert "WHOLESALE_ENV=development" in message
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({}, "production"),
+        ({"WHOLESALE_ENV": "development"}, "development"),
+        ({"WHOLESALE_ENV": "Production"}, "production"),
+        ({"FLASK_ENV": "development"}, "development"),
+        ({"APP_ENV": "development"}, "development"),
+        ({"FLASK_ENV": "staging"}, "production"),
+        ({"WHOLESALE_ENV": "production", "FLASK_ENV": "development"}, "production"),
+    ],
+)
+def test_development_is_only_what_is_asked_for_by_name(monkeypatch, variables, expected):
+    _environment(monkeypatch, **variables)
+    assert environment_name() == expected
+
+
+def test_a_misspelt_environment_is_refused_rather_than_guessed(monkeypatch):
+    _environment(monkeypatch, WHOLESALE_ENV="dev")
+    with pytest.raises(ConfigurationError, match="WHOLESALE_ENV must be production or development"):
+        create_app()
+
+
+def test_development_still_starts_with_nothing_set(monkeypatch):
+    _environment(monkeypatch, WHOLESALE_ENV="development")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == DEV_SECRET_KEY and not app.config["SESSION_COOKIE_SECURE"]
+
+
 def test_ping_answers_ok_without_touching_the_database():
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    app = create_app({"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
     response = app.test_client().get("/ping")
     assert response.status_code == 200 and response.get_data(as_text=True) == "ok"

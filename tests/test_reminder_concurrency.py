@@ -96,7 +96,7 @@ def test_two_ticks_at_once_in_two_processes_send_each_reminder_once(app, sixty_d
     spawn = multiprocessing.get_context("spawn")
     barrier, results = spawn.Barrier(2), spawn.Queue()
     settings = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PUBLIC_BASE_URL")}
-    settings |= {"TESTING": True, "REDIS_URL": None}
+    settings |= {"ENV_NAME": "development", "TESTING": True, "REDIS_URL": None}
     processes = [
         spawn.Process(target=tick_in_another_process, args=(settings, DUE.isoformat(), 7, barrier, results))
         for _ in range(2)

@@ -52,7 +52,7 @@ def refused(response) -> bool:
 def test_every_post_refuses_a_real_token_that_is_not_this_sessions(app, client, victim, rule, arguments):
     path = fill(rule, **{name: 1 for name in arguments})
     attackers_own = csrf_from(app.test_client().get("/link/request").get_data(as_text=True))
-    retired_key = create_app({"TESTING": True, "SECRET_KEY": "a-key-retired-last-month",
+    retired_key = create_app({"ENV_NAME": "development", "TESTING": True, "SECRET_KEY": "a-key-retired-last-month",
                               "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     signed_with_retired_key = csrf_from(retired_key.test_client().get("/link/request").get_data(as_text=True))
     before = every_row(app)

@@ -18,6 +18,7 @@ from wholesale.extensions import db
 from wholesale.models import Email
 
 from .conftest import csrf_from
+from .fixtures_jobs import free_port
 
 STATIC = Path(__file__).resolve().parent.parent / "wholesale" / "static"
 REFERRER_POLICIES = {"same-origin", "no-referrer", "strict-origin"}  # never one that sends the path away
@@ -89,7 +90,8 @@ def test_error_answers_and_static_files_carry_the_headers_too(app, client, staff
 
 
 def test_a_503_while_the_database_is_down_carries_the_headers():
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+    app = create_app({"ENV_NAME": "development", "TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
                       "SECRET_KEY": "x"})
     client = app.test_client()
     with client.session_transaction() as session:
@@ -127,11 +129,14 @@ def test_an_htmx_request_that_fails_reloads_the_page_with_the_reason(app, client
 
 @pytest.fixture
 def production(monkeypatch, database_uri):
-    monkeypatch.setenv("FLASK_ENV", "production")
+    monkeypatch.setenv("WHOLESALE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-for-the-test")
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens: mail waits
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://orders.hillside.example")
     monkeypatch.setenv("TRUSTED_PROXIES", "1")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "MAIL_SUPPRESS_SEND": True})
+    # The limiter is one object shared by every app of the process: it keeps counting in memory.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "MAIL_SUPPRESS_SEND": True,
+                      "RATELIMIT_STORAGE_URI": "memory://"})
     yield app
     with app.app_context():
         db.session.remove()

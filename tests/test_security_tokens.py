@@ -29,6 +29,7 @@ OLD_KEY, NEW_KEY = "the-key-we-had-until-today", "the-key-we-have-from-today"
 def app_with(database_uri: str, **settings):
     """Another instance of the app on the test database, as a deploy with other settings runs it."""
     config = {
+        "ENV_NAME": "development",
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_uri,
@@ -179,6 +180,8 @@ def test_no_email_with_a_link_can_be_pointed_elsewhere_by_the_request(deploys, s
     customer_phone = Attacker(instance)
     asked = customer_phone.post("/link/request", {"email": contact_email}, page="/link/request")
     assert asked.status_code == 303
+    stranger = customer_phone.post("/link/request", {"email": "stranger@unknown.example"}, page="/link/request")
+    assert stranger.status_code == 303  # the "no account with this address" email links back to the form
     with instance.app_context():
         login = db.session.scalar(select(Email).where(Email.kind == "login_link"))
         link = URL.search(login.text_body).group(0)

@@ -5,9 +5,11 @@ from sqlalchemy import select
 
 from wholesale.extensions import db
 from wholesale.models import StaffUser
+from wholesale.models import staff as staff_model
 
 from .conftest import STAFF_EMAIL, STAFF_PASSWORD, Forms
 from .routes import fill, routes
+from .statements import recorded_statements
 
 
 STAFF_ROUTES = routes("admin.")
@@ -57,6 +59,53 @@ def test_a_wrong_password_or_unknown_email_gets_the_same_message(client, staff, 
     response = forms.post("/admin/sign-in", {"email": email, "password": password}, page="/admin/sign-in")
     assert response.status_code == 400
     assert client.get("/admin/").status_code == 302
+
+
+def test_sign_in_does_the_same_work_for_an_unknown_a_deactivated_and_a_known_address(app, client, staff, forms,
+                                                                                     monkeypatch):
+    """The same statement and a password check for every address, so timing does not tell who has an account."""
+    with app.app_context():
+        former = StaffUser(email="lee@hillside.example", name="Lee", active=False)
+        former.set_password(STAFF_PASSWORD)
+        db.session.add(former)
+        db.session.commit()
+    checked = []
+    real_check = staff_model.check_password_hash
+
+    def check(password_hash, password):
+        checked.append(password)
+        return real_check(password_hash, password)
+
+    monkeypatch.setattr(staff_model, "check_password_hash", check)
+    token = forms.token("/admin/sign-in")
+    attempts = {
+        "unknown": ("nobody@hillside.example", "the unknown's guess"),
+        "deactivated": ("lee@hillside.example", STAFF_PASSWORD),
+        "known, wrong password": (STAFF_EMAIL, "the known's guess"),
+    }
+    statements, pages = {}, {}
+    for name, (email, password) in attempts.items():
+        with recorded_statements(app) as statements[name]:
+            response = client.post("/admin/sign-in", data={"csrf_token": token, "email": email, "password": password})
+        assert response.status_code == 400
+        pages[name] = response.get_data(as_text=True)
+
+    assert checked == ["the unknown's guess", STAFF_PASSWORD, "the known's guess"]
+    assert statements["unknown"] == statements["deactivated"] == statements["known, wrong password"]
+    assert all("That email and password do not match a staff account." in page for page in pages.values())
+    assert client.get("/admin/").status_code == 302
+    with app.app_context():
+        assert [user.last_sign_in_at for user in db.session.scalars(select(StaffUser))] == [None, None]
+
+
+def test_the_unknown_address_check_costs_what_a_real_one_does(app):
+    """Its hash is made with the method (and so the cost) real passwords are hashed with."""
+    with app.app_context():
+        assert not staff_model.password_matches(None, "")
+        user = StaffUser(email="kim@hillside.example")
+        user.set_password("kim's password")
+        method = user.password_hash.split("$", 1)[0]
+        assert staff_model._unknown_account_hash(staff_model.password_hash_method()).startswith(method + "$")
 
 
 def test_a_deactivated_account_loses_its_session(app, staff_client):

@@ -12,9 +12,11 @@ from .logging_redaction import redact_werkzeug_log
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    """The app, configured from the environment; ``test_config`` overrides settings, and its ``ENV_NAME``
+    (when given) chooses the environment whose defaults the others start from."""
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.from_mapping(config.from_environment(app.instance_path))
+    app.config.from_mapping(config.from_environment(app.instance_path, (test_config or {}).get("ENV_NAME")))
     if test_config:
         app.config.from_mapping(test_config)
     config.refuse_unsafe_production(app.config)

@@ -1,8 +1,10 @@
 """Settings, read from the environment in one place.
 
-Every variable is listed in the README's configuration table. Defaults are safe for development: SQLite
-under ``instance/``, no Redis (jobs run in-process after the commit), mail kept in the database and shown
-to staff instead of being sent.
+Every variable is listed in the README's configuration table. Production is the default: a deployment that
+says nothing about its environment gets Secure cookies, HSTS and the start-up check that refuses to serve
+without the settings production needs. Development is asked for by name (``WHOLESALE_ENV=development``, as
+``make run`` and the tests do); its defaults need no services: SQLite under ``instance/``, no Redis (jobs
+run in-process after the commit), mail kept in the database and shown to staff instead of being sent.
 """
 
 from __future__ import annotations
@@ -11,6 +13,27 @@ import os
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+ENVIRONMENTS = ("production", "development")
+
+
+class ConfigurationError(RuntimeError):
+    """The app refuses to start: the message says which settings to fix."""
+
+
+def environment_name() -> str:
+    """"production" unless development is asked for by name.
+
+    ``WHOLESALE_ENV`` decides; anything but its two names is refused, so a typo never serves development
+    defaults. Without it, ``FLASK_ENV`` or ``APP_ENV`` set to "development" (the names read before) still
+    ask for development; anything else is production.
+    """
+    chosen = os.environ.get("WHOLESALE_ENV", "").strip().lower()
+    if chosen:
+        if chosen not in ENVIRONMENTS:
+            raise ConfigurationError(f"WHOLESALE_ENV must be production or development, not {chosen!r}.")
+        return chosen
+    legacy = os.environ.get("FLASK_ENV") or os.environ.get("APP_ENV") or ""
+    return "development" if legacy.strip().lower() == "development" else "production"
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -26,7 +49,10 @@ def _int(name: str, default: int) -> int:
 
 
 def database_url(raw: str | None, instance_path: str) -> str:
-    """Normalise a DATABASE_URL as PaaS add-ons hand it out into one SQLAlchemy accepts."""
+    """Normalise a DATABASE_URL as PaaS add-ons hand it out into one SQLAlchemy accepts.
+
+    Without one, a file under ``instance_path`` (development's default; production refuses to start).
+    """
     if not raw:
         return "sqlite:///" + str(Path(instance_path) / "wholesale.sqlite3")
     if raw.startswith("postgres://"):
@@ -36,15 +62,23 @@ def database_url(raw: str | None, instance_path: str) -> str:
     return raw
 
 
-def from_environment(instance_path: str) -> dict:
+def from_environment(instance_path: str, environment: str | None = None) -> dict:
+    """The settings; ``environment`` ("production" or "development") overrides ``environment_name()``."""
     env = os.environ.get
-    production = env("FLASK_ENV", env("APP_ENV", "development")) == "production"
+    environment = environment or environment_name()
+    if environment not in ENVIRONMENTS:
+        raise ConfigurationError(f"ENV_NAME must be production or development, not {environment!r}.")
+    production = environment == "production"
     return {
-        "ENV_NAME": "production" if production else "development",
-        "SECRET_KEY": env("SECRET_KEY", DEV_SECRET_KEY),
+        "ENV_NAME": environment,
+        # Production has no default: refuse_unsafe_production names it when it is missing.
+        "SECRET_KEY": env("SECRET_KEY") or (None if production else DEV_SECRET_KEY),
         # Earlier keys, comma-separated, still accepted while rotating (sessions and sign-in links).
         "SECRET_KEY_FALLBACKS": [key for key in env("SECRET_KEY_FALLBACKS", "").split(",") if key],
-        "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
+        # Production has no default: a SQLite file on a PaaS's disk would vanish with the next deploy.
+        "SQLALCHEMY_DATABASE_URI": (
+            database_url(env("DATABASE_URL"), instance_path) if env("DATABASE_URL") or not production else None
+        ),
         # Connections idle for a second or more are checked before use (extensions.PING_AFTER_IDLE_SECONDS).
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": env("REDIS_URL") or None,
@@ -93,11 +127,37 @@ def from_environment(instance_path: str) -> dict:
     }
 
 
+# What production cannot run without, and why: all of them are named at once when missing.
+REQUIRED_IN_PRODUCTION = {
+    "SECRET_KEY": "a long random value; sessions and sign-in links are signed with it",
+    "PUBLIC_BASE_URL": "the site's https:// address; links in emails are built from it",
+    "DATABASE_URL": "the PostgreSQL add-on's URL; without it data would go to a file that the next deploy loses",
+    # Production sends mail and runs jobs only through the worker: a web request never talks SMTP, so
+    # without Redis nothing would ever be sent (and the Procfile's worker and scheduler need it anyway).
+    "REDIS_URL": "the Redis add-on's URL; the worker sends the emails and runs the reminders from it",
+}
+# Where each required variable ends up in the app's config.
+_CONFIG_KEY = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+
+
+def missing_in_production(settings) -> list[str]:
+    """The required variables that production is missing (the development secret key counts as missing)."""
+    missing = []
+    for name in REQUIRED_IN_PRODUCTION:
+        value = settings.get(_CONFIG_KEY.get(name, name))
+        if not value or (name == "SECRET_KEY" and value == DEV_SECRET_KEY):
+            missing.append(name)
+    return missing
+
+
 def refuse_unsafe_production(settings) -> None:
-    """In production, a guessable secret key or links built from nowhere are refused at start-up."""
+    """In production, refuse to start without every required setting, naming all that are missing."""
     if settings.get("ENV_NAME") != "production":
         return
-    if settings.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
-        raise RuntimeError("SECRET_KEY must be set to a long random value in production.")
-    if not settings.get("PUBLIC_BASE_URL"):
-        raise RuntimeError("PUBLIC_BASE_URL must be set in production: links in emails are built from it.")
+    missing = missing_in_production(settings)
+    if missing:
+        lines = "\n".join(f"  {name}: {REQUIRED_IN_PRODUCTION[name]}" for name in missing)
+        raise ConfigurationError(
+            f"Refusing to start in production: {', '.join(missing)} must be set.\n{lines}\n"
+            "(For a development server on this machine, set WHOLESALE_ENV=development.)"
+        )

@@ -20,6 +20,8 @@ MESSAGES = {
     403: ("Not allowed", "You do not have access to this page."),
     404: ("Page not found", "The page you asked for does not exist or is not yours."),
     405: ("Not allowed", "That action cannot be done this way."),
+    409: ("Changed at the same moment", "Someone else changed this at the same moment, so nothing was saved. "
+          "Please try again."),
     413: ("Too much data", "What you sent is larger than we accept. Please shorten it and try again."),
     429: ("Too many attempts", "Please wait a few minutes and try again."),
     500: ("Something went wrong", "We could not finish that. Nothing was saved; please try again."),
@@ -40,8 +42,23 @@ def render_error(status: int, detail: str | None = None):
     return page, status, headers
 
 
+# SQLSTATEs of a transaction PostgreSQL ended because it collided with another one: a serialization failure
+# (40001) or a deadlock (40P01). The server is fine and nothing of the transaction was saved, so the answer
+# is a 409 that says so, not the 503 of a database that is away: a load balancer or an uptime check must
+# not count it as an outage, and the person (not a client's automatic retry) decides whether to send the
+# change again, after the page has shown what the other change did.
+CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_conflict(error: Exception) -> bool:
+    """The database ended this transaction because another one changed the same rows at the same time."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in CONFLICT_SQLSTATES
+
+
 def is_disconnect(error: Exception) -> bool:
     """The database cannot be reached (down, restarting, connection cut, every pooled connection busy)."""
+    if is_conflict(error):
+        return False  # psycopg files these under OperationalError too, but the server answered
     return (
         isinstance(error, (OperationalError, PoolTimeout))
         or (isinstance(error, DBAPIError) and error.connection_invalidated)
@@ -65,6 +82,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(PoolTimeout)
     def database_error(error):
         db.session.rollback()
+        if is_conflict(error):
+            app.logger.warning("transaction ended by a conflict: %s", error.orig)
+            return render_error(409)
         if is_disconnect(error):
             app.logger.error("database unavailable: %s", getattr(error, "orig", None) or error)
             return render_error(503)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import StaffUser, utcnow
+from ..models.staff import password_matches
 
 SESSION_KEY = "staff_id"
 
@@ -31,8 +32,14 @@ def require_staff():
 
 
 def authenticate(email: str, password: str) -> StaffUser | None:
+    """The active staff member ``email`` and ``password`` sign in, else None (and nothing is written).
+
+    The password is checked for every attempt, whether the account exists, is deactivated or is active, and
+    the same one statement reads it: how long the answer takes tells nobody which addresses have an account.
+    """
     staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
-    if staff is None or not staff.active or not staff.check_password(password):
+    matches = password_matches(staff.password_hash if staff is not None else None, password)
+    if staff is None or not matches or not staff.active:
         return None
     staff.last_sign_in_at = utcnow()
     db.session.commit()

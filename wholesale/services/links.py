@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import Contact, Customer
@@ -154,32 +155,41 @@ def revoke_links(customer: Customer) -> None:
 
 
 def email_login_link(address: str, now: datetime | None = None) -> None:
-    """Email a "requested" link when ``address`` is a contact of an active customer; otherwise do nothing.
+    """Email ``address`` a "requested" link when it is a contact of an active customer, otherwise an email
+    saying that it has no account here (and how to find the one it should be).
 
-    The caller answers the same either way, so nobody learns whether an address is a customer's. The email
-    row is written and committed in one transaction here, then handed to the outbox.
+    The page answers the same either way; so does the work behind it, so its timing tells nobody who is a
+    customer: one look-up, one email row written and committed (the same statements), one hand-over to the
+    outbox. The email goes out from the worker, never inside the request (production requires Redis).
     """
+    address = address.strip().lower()
     contact = db.session.scalar(
         select(Contact)
-        .join(Customer)
-        .where(Contact.email == address.strip().lower(), Customer.active.is_(True))
+        .join(Contact.customer)
+        .options(contains_eager(Contact.customer))  # the link and the email read it: no second statement
+        .where(Contact.email == address, Customer.active.is_(True))
     )
-    if contact is None:
-        return
     issued = now or datetime.now(timezone.utc)
     window = _timestamp(issued) // int(EMAIL_DEDUPE_WINDOW.total_seconds())
-    email = queue_email(
-        kind="login_link",
-        dedupe_key=f"login-link:{contact.id}:{window}",
-        to_address=contact.email,
-        subject=f"Your sign-in link for {current_app.config['ROASTERY_NAME']}",
-        template="login_link",
-        context={
+    roastery = current_app.config["ROASTERY_NAME"]
+    if contact is not None:
+        kind, subject, customer_id = "login_link", f"Your sign-in link for {roastery}", contact.customer_id
+        context = {
             "contact": contact,
             "url": login_url(contact, "requested", now=issued),
             "lifetime": describe_lifetime("requested"),
-        },
-        customer_id=contact.customer_id,
+        }
+    else:
+        kind, subject, customer_id = "login_link_unknown", f"Signing in to {roastery}", None
+        context = {"address": address, "request_url": public_url("portal.request_link")}
+    email = queue_email(
+        kind=kind,
+        dedupe_key=f"login-link:{email_hash(address)}:{window}",
+        to_address=address,
+        subject=subject,
+        template=kind,
+        context=context,
+        customer_id=customer_id,
     )
     db.session.commit()
     deliver(email.id)

@@ -3,6 +3,10 @@
 ``queue_email`` adds the row to the caller's transaction (it never commits). After the caller commits, it
 calls ``deliver(email.id)``: with Redis the send is enqueued on RQ, without it the send runs in-process.
 If enqueueing fails (Redis down) the row simply waits: the periodic sweep enqueues every unsent email.
+Production cannot start without Redis (``config.REQUIRED_IN_PRODUCTION``), so there no web request ever
+talks SMTP: a slow or hung mail server never holds a request, and how long a request takes never depends
+on whether it wrote an email. Sending in-process is development's convenience (``make run`` needs no
+services and shows the mail at once).
 
 ``send_emails`` sends a batch over one SMTP connection and claims each row before sending it (one
 conditional UPDATE), so a duplicated or retried job sends it once. A failed attempt is written on the row and the row goes back to ``queued``; the next attempt is due
@@ -98,7 +102,7 @@ def queue_email(
 
 
 def deliver(email_id: int) -> None:
-    """After commit: hand the email to the worker, or send it now when there is no Redis. Never raises."""
+    """After commit: hand the email to the worker, or (development without Redis) send it now. Never raises."""
     deliver_all([email_id])
 
 

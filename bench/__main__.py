@@ -71,7 +71,7 @@ def pick_customers(app, count: int) -> list[str]:
 
     from wholesale.extensions import db
     from wholesale.models import Contact, Order
-    from wholesale.services.links import login_url
+    from wholesale.services.customers.links import login_url
 
     with app.app_context():
         first_contacts = select(func.min(Contact.id)).group_by(Contact.customer_id)

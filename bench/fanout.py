@@ -44,7 +44,7 @@ def available() -> str | None:
     try:
         from wholesale.services import reminders
 
-        reminders.dispatch_due_reminders  # noqa: B018
+        reminders.dispatch.dispatch_due_reminders  # noqa: B018
         import jobs.reminders  # noqa: F401
     except (ImportError, AttributeError) as error:
         return f"no reminder tick in this checkout ({error})"

@@ -48,7 +48,7 @@ def typical_contact_ids(count: int = 2, lines: int | None = None) -> tuple[list[
 def _customers_with_last_order_of(lines: int, count: int) -> list[int]:
     from wholesale.extensions import db
     from wholesale.models import Contact, Customer
-    from wholesale.services.drafts import last_order
+    from wholesale.services.orders.drafts import last_order
 
     found = []
     for customer in db.session.scalars(select(Customer).order_by(Customer.id).limit(500)):

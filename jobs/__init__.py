@@ -3,7 +3,9 @@
 - ``jobs.emails``: send a batch of outbox emails over one SMTP connection; sweep the outbox for anything left
   waiting.
 - ``jobs.reminders``: the weekly reminder tick.
-- ``jobs.queue``: enqueueing (never raises when Redis is down: the sweep catches up).
 - ``jobs.schedule``: the periodic jobs, registered under fixed ids (``python -m jobs.schedule``).
 - ``jobs.worker``: the worker class the Procfile runs, which builds the app once before forking.
+
+Putting jobs on the queue is the app's (``wholesale.services.mail.delivery``); the app never imports this
+package (an import-linter contract in setup.cfg).
 """

@@ -7,10 +7,10 @@ from .context import app_context
 
 def send_emails(email_ids: list[int]) -> int:
     """Send these outbox emails, each once, over one SMTP connection; raising makes RQ retry the rest."""
-    from wholesale.services import outbox
+    from wholesale.services import mail
 
     with app_context():
-        return outbox.send_emails(email_ids)
+        return mail.outbox.send_emails(email_ids)
 
 
 def send_email(email_id: int) -> bool:
@@ -25,14 +25,12 @@ def sweep_outbox() -> int:
     """
     from flask import current_app
 
-    from wholesale.services import outbox
-
-    from .queue import enqueue_sends
+    from wholesale.services import mail
 
     with app_context():
-        outbox.give_up_abandoned()
-        ids = outbox.unsent_email_ids()
+        mail.outbox.give_up_abandoned()
+        ids = mail.outbox.unsent_email_ids()
         if current_app.config["REDIS_URL"]:
-            return enqueue_sends(ids)
-        outbox.deliver_all(ids)
+            return mail.delivery.enqueue_sends(ids)
+        mail.delivery.deliver_all(ids)
         return len(ids)

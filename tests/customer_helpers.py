@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from wholesale.extensions import db
 from wholesale.models import Contact, Customer, CustomerPrice, Order, Product, ShippingOption, Variant, utcnow
-from wholesale.services import customers as customer_services
+from wholesale.services.customers import accounts as customer_services  # noqa: F401  (the tests importing * patch it)
 
 # --- Helpers -------------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from wholesale.models import (
     Variant,
     utcnow,
 )
-from wholesale.services import pricing
+from wholesale.services import orders
 
 
 def make_catalog(coffees: int = 3, sizes=(("340 g bag", 340, "14.50"), ("5 lb bag", 2268, "82.00"))):
@@ -70,7 +70,7 @@ def make_order(customer: Customer, lines, status: str = "fulfilled", channel: st
     )
     for variant, quantity in lines:
         order.lines.append(OrderLine(variant=variant, quantity=quantity, unit_price=variant.price))
-    pricing.apply_totals(order)
+    orders.pricing.apply_totals(order)
     db.session.add(order)
     db.session.flush()
     return order

@@ -483,7 +483,7 @@ class OutboxTally:
 
 def tally(sink: SmtpSink) -> OutboxTally:
     """What the outbox holds against what the SMTP server got, matched by each row's Message-ID."""
-    from wholesale.services.outbox import message_id
+    from wholesale.services.mail.outbox import message_id
 
     db.session.expire_all()
     emails = db.session.query(Email).all()
@@ -667,7 +667,7 @@ def regular_customers(count: int, prefix: str = "Café") -> list[str]:
     (a reminder's, lasting a week). Runs in the caller's app context and commits."""
     from urllib.parse import urlsplit
 
-    from wholesale.services import links
+    from wholesale.services.customers import links
 
     from .factories import make_catalog, make_customer, make_order, make_shipping
 

@@ -27,7 +27,7 @@ from wholesale.links_cli import login_link
 from wholesale.logging_redaction import RedactLinkTokens, redact
 from wholesale.models import Contact, Customer, Email, Order
 from wholesale.portal.session import load_signed_in
-from wholesale.services import links
+from wholesale.services.customers import links
 
 ROOT = Path(__file__).resolve().parent.parent
 ANA = "ana@bluedoor.example"

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from wholesale.extensions import db
 from wholesale.models import Customer, Email, ReminderSend
-from wholesale.services.reminder_calendar import Schedule, latest_occurrence
-from wholesale.services.reminders import TickReport, dispatch_due_reminders
+from wholesale.services.reminders.calendar import Schedule, latest_occurrence
+from wholesale.services.reminders.dispatch import TickReport, dispatch_due_reminders
 
 from .factories import make_customer
 

@@ -25,10 +25,11 @@ import pytest
 
 from wholesale.extensions import db, limiter
 from wholesale.models import CustomerPrice, ReminderSend
-from wholesale.services import links, reminders
-from wholesale.services.history import Actor
-from wholesale.services.outbox import queue_email
-from wholesale.services.production import create_run
+from wholesale.services import customers
+from wholesale.services import reminders
+from wholesale.services.orders.history import Actor
+from wholesale.services.mail.outbox import queue_email
+from wholesale.services.production.runs import create_run
 
 from .conftest import Forms
 from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
@@ -100,8 +101,8 @@ def world(app, staff) -> World:
         contact = blue.contacts[0]
         week = datetime.now(timezone.utc) + timedelta(days=7)
         common = {  # ids every visitor uses alike: the catalog, links, the staff-only records
-            "token": urlsplit(links.login_url(contact, "reminder")).path.rsplit("/", 1)[1],
-            "no-order token": links.make_token(contact, reminders.no_order_purpose(send.id), week),
+            "token": urlsplit(customers.links.login_url(contact, "reminder")).path.rsplit("/", 1)[1],
+            "no-order token": customers.links.make_token(contact, reminders.dispatch.no_order_purpose(send.id), week),
             "reminder_id": send.id,
             "filename": "app.css",
             "product_id": variants[0].product_id,

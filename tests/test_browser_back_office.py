@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from wholesale.extensions import db
 from wholesale.models import Contact, Order
-from wholesale.services.links import login_url
+from wholesale.services.customers.links import login_url
 
 from .conftest import STAFF_EMAIL, STAFF_PASSWORD
 from .order_fixtures import customer_client, shop  # noqa: F401  (fixtures)

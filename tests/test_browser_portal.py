@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from wholesale.extensions import db
 from wholesale.models import Contact, Order, utcnow
-from wholesale.services.links import login_url
+from wholesale.services.customers.links import login_url
 
 from .factories import make_catalog, make_customer, make_order, make_shipping
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from wholesale.extensions import db
 from wholesale.models import Email, Order
-from wholesale.services import pricing
+from wholesale.services import orders
 
 from .faults import (  # noqa: F401  (fixtures)
     Gunicorn,
@@ -100,7 +100,7 @@ def test_fifty_customers_reordering_at_once_get_no_error_and_each_order_is_store
     ).all()
     assert sorted(order.id for order in stored) == sorted(placed)  # every order stored, once
     for order in stored:  # and whole: its stored totals are what its lines say
-        totals = pricing.order_totals(order)
+        totals = orders.pricing.order_totals(order)
         assert (order.subtotal, order.total) == (totals.subtotal, totals.total) and order.total > Decimal(0)
     confirmations = Counter(
         db.session.scalars(select(Email.order_id).where(Email.kind == "order_confirmation"))

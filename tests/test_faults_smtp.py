@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from wholesale.extensions import db, mail
 from wholesale.models import Email
-from wholesale.services.outbox import MAX_ATTEMPTS, message_id, queue_email, send_email
+from wholesale.services.mail.outbox import MAX_ATTEMPTS, message_id, queue_email, send_email
 
 from .faults import (  # noqa: F401  (fixtures)
     AppVisitor,

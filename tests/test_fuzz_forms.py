@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 import wholesale
 from wholesale.extensions import db
 from wholesale.models import Contact, Customer, Order, OrderLine, Product, ShippingOption, Variant
-from wholesale.services import pricing
+from wholesale.services.orders import pricing
 
 from .conftest import csrf_from
 from .factories import sign_in_contact

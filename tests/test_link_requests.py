@@ -220,7 +220,7 @@ def test_login_link_command_explains_an_unknown_address(runner):
 
 def test_staff_revoke_every_link_of_a_customer_with_one_button(app, staff_client, forms):
     from wholesale.models import Contact, Customer
-    from wholesale.services.links import login_url
+    from wholesale.services.customers.links import login_url
 
     with app.app_context():
         customer = Customer(business_name="Revoked Café")

@@ -18,11 +18,11 @@ from jobs.emails import sweep_outbox
 from wholesale.smtp import TimedConnection
 from wholesale.extensions import db, mail
 from wholesale.models import Customer, Email, utcnow
-from wholesale.services.outbox import (
+from wholesale.services.mail.delivery import deliver
+from wholesale.services.mail.outbox import (
     CLAIM_TIMEOUT,
     MAX_ATTEMPTS,
     RETRY_INTERVALS,
-    deliver,
     queue_email,
     send_email,
     unsent_email_ids,

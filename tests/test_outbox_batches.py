@@ -14,10 +14,10 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from jobs.queue import SEND_BATCH, enqueue_sends
+from wholesale.services.mail.delivery import SEND_BATCH, enqueue_sends
 from wholesale.extensions import db
 from wholesale.models import Email, utcnow
-from wholesale.services.outbox import RETRY_INTERVALS, SendFailed, queue_email, send_emails
+from wholesale.services.mail.outbox import RETRY_INTERVALS, SendFailed, queue_email, send_emails
 
 from .reminder_data import BOUNCING, picky_server  # noqa: F401  (picky_server is a fixture)
 

@@ -14,10 +14,10 @@ from rq.job import Job
 
 from jobs import schedule
 from jobs.emails import sweep_outbox
-from jobs.queue import enqueue_sends
+from wholesale.services.mail.delivery import deliver, enqueue_sends
 from wholesale.extensions import db
 from wholesale.models import Email, utcnow
-from wholesale.services.outbox import deliver, queue_email
+from wholesale.services.mail.outbox import queue_email
 
 from .fixtures_jobs import TEST_REDIS_URL, free_port
 

@@ -102,7 +102,7 @@ def test_postgresql_finds_the_draft_through_the_one_draft_index_even_with_a_gene
     sent as a parameter, the lookup would read every order of the customer (50 a year) on every page."""
     from sqlalchemy import text
 
-    from wholesale.services.drafts import DRAFT
+    from wholesale.services.orders.drafts import DRAFT
 
     with app.app_context():
         if db.engine.dialect.name != "postgresql":

@@ -1,6 +1,6 @@
 """Totals are exact to the cent for any mix of quantities, discounts and price overrides.
 
-The rule lives in one place, ``wholesale.services.pricing``: line amounts are exact (whole cents × whole
+The rule lives in one place, ``wholesale.services.orders.pricing``: line amounts are exact (whole cents × whole
 quantities), the percentage discount is rounded half up to the cent once, a fixed amount is added, the
 discount never exceeds the subtotal, and shipping is added last. These properties check it against an
 independent computation in integer cents, first on the pure function, then end to end through the staff
@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from wholesale.extensions import db
 from wholesale.models import Order, Product, Variant
-from wholesale.services import order_adjustments, order_editing, pricing
-from wholesale.services.history import Actor
+from wholesale.services import orders
+from wholesale.services.orders.history import Actor
 
 from .factories import make_customer, make_order
 
@@ -55,7 +55,7 @@ def two_places(value: Decimal) -> bool:
     shipping=st.integers(min_value=0, max_value=100_000),
 )
 def test_compute_totals_matches_an_integer_cents_computation(lines, percent, amount, shipping):
-    totals = pricing.compute_totals(
+    totals = orders.pricing.compute_totals(
         (money(price) * quantity for price, quantity in lines), money(percent), money(amount), money(shipping)
     )
     subtotal, discount, total = expected_cents(lines, percent, amount, shipping)
@@ -71,9 +71,9 @@ def test_compute_totals_matches_an_integer_cents_computation(lines, percent, amo
 
 def test_the_rounding_rule_is_half_up_once_on_the_whole_subtotal():
     # 3 × 0.15 = 0.45 at 50 %: 0.225 → 0.23 (half up), not 3 × round(0.075) = 0.24 nor banker's 0.22.
-    assert pricing.compute_totals([Decimal("0.45")], Decimal("50")).discount == Decimal("0.23")
-    assert pricing.compute_totals([Decimal("0.15")] * 3, Decimal("50")).discount == Decimal("0.23")
-    assert pricing.compute_totals([Decimal("10.00")], Decimal("0"), Decimal("25.00")).total == Decimal("0.00")
+    assert orders.pricing.compute_totals([Decimal("0.45")], Decimal("50")).discount == Decimal("0.23")
+    assert orders.pricing.compute_totals([Decimal("0.15")] * 3, Decimal("50")).discount == Decimal("0.23")
+    assert orders.pricing.compute_totals([Decimal("10.00")], Decimal("0"), Decimal("25.00")).total == Decimal("0.00")
 
 
 ORDER_LINES = st.lists(
@@ -115,17 +115,17 @@ def test_an_order_edited_by_staff_stores_and_shows_exact_totals(
         charged = []
         order_id, line_ids = order.id, [line.id for line in order.lines]
         for line_id, (price, quantity, override) in zip(line_ids, lines):
-            order = order_editing.set_quantity(order_id, line_id, quantity, actor, order.version)
+            order = orders.editing.set_quantity(order_id, line_id, quantity, actor, order.version)
             if override is not None:
-                order = order_adjustments.set_line_price(
+                order = orders.adjustments.set_line_price(
                     order_id, line_id, money(override), "negotiated by phone", actor, order.version
                 )
             charged.append((override if override is not None else price, quantity))
         subtotal_cents = sum(p * q for p, q in charged)
         amount = min(subtotal_cents * amount_share // 100, 10_000_000)  # the editor takes up to $100,000
-        order_adjustments.adjust_order(
+        orders.adjustments.adjust_order(
             order_id,
-            order_adjustments.OrderAdjustments(
+            orders.adjustments.OrderAdjustments(
                 shipping_option_id=None,
                 shipping_fee=money(shipping),
                 discount_percent=money(percent),
@@ -141,7 +141,7 @@ def test_an_order_edited_by_staff_stores_and_shows_exact_totals(
         stored = db.session.get(Order, order_id)
         subtotal, discount, total = expected_cents(charged, percent, amount, shipping)
         assert (stored.subtotal, stored.total) == (money(subtotal), money(total))
-        assert pricing.order_totals(stored).discount == money(discount)
+        assert orders.pricing.order_totals(stored).discount == money(discount)
 
     invoice = staff_client.get(f"/admin/orders/{order_id}").get_data(as_text=True)
     assert re.search(r'id="invoice-total">([^<]+)<', invoice).group(1) == f"${money(total):,.2f}"

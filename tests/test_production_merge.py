@@ -10,7 +10,7 @@ from sqlalchemy import select
 from wholesale.extensions import db
 from wholesale.models import Order, OrderLine, ProductionRun
 from wholesale.services import production
-from wholesale.services.history import Actor
+from wholesale.services.orders.history import Actor
 
 from .factories import make_customer
 from .production_data import ROAST_DAY, approved, make_roastery_catalog, order_ids, week
@@ -83,7 +83,7 @@ def test_the_kept_order_can_be_the_later_one_and_keeps_its_own_prices_discount_a
         first.production_run_id = second.production_run_id = run.id
         db.session.commit()
 
-        kept = production.merge_orders(run, second.id, [first.id, second.id], Actor(staff_id=staff))
+        kept = production.runs.merge_orders(run, second.id, [first.id, second.id], Actor(staff_id=staff))
         assert lines_of(kept) == [("HSE-340", 4, Decimal("11.00")), ("ETH-340", 2, Decimal("15.00"))]
         # subtotal 44 + 30 = 74.00; 10 % off = 7.40; + 8.00 shipping
         assert (kept.subtotal, kept.total) == (Decimal("74.00"), Decimal("74.60"))
@@ -163,6 +163,6 @@ def test_the_service_refuses_a_merge_outside_an_open_run(app, staff, run_with_du
         run = db.session.get(ProductionRun, run_with_duplicates["run"])
         run.status = "done"
         db.session.commit()
-        with pytest.raises(production.RunLocked):
-            production.merge_orders(run, run_with_duplicates["blue_portal"], [run_with_duplicates["blue_staff"]],
+        with pytest.raises(production.runs.RunLocked):
+            production.runs.merge_orders(run, run_with_duplicates["blue_portal"], [run_with_duplicates["blue_staff"]],
                                     Actor(staff_id=staff))

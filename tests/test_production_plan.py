@@ -8,8 +8,8 @@ import pytest
 
 from wholesale.extensions import db
 from wholesale.models import ProductionRun
-from wholesale.services.production_queries import roast_plan
-from wholesale.services.roast_plan import PlanRow, green_weight_g, plan_from_rows
+from wholesale.services.production.queries import roast_plan
+from wholesale.services.production.roast_plan import PlanRow, green_weight_g, plan_from_rows
 
 from .production_data import ROAST_DAY, make_roastery_catalog, week
 

@@ -15,7 +15,7 @@ from wholesale.extensions import db
 from wholesale.models import Order, OrderEvent, ProductionRun
 from wholesale.services import production
 from wholesale.services.errors import ServiceError
-from wholesale.services.history import Actor
+from wholesale.services.orders.history import Actor
 
 from .conftest import csrf_from
 from .production_data import OTHER_DAY, ROAST_DAY, make_roastery_catalog, order_ids, runs, week
@@ -295,7 +295,7 @@ def test_a_second_claim_waits_for_the_first_to_commit_and_is_then_refused(app, s
         db.session.commit()
         first_id, second_id = first.id, second.id
     order_id = orders["corner"][0]
-    claimable, a_holds, release = production._claimable, threading.Event(), threading.Event()
+    claimable, a_holds, release = production.runs._claimable, threading.Event(), threading.Event()
 
     def claim_then_pause(run, ids):
         claimed = claimable(run, ids)
@@ -304,14 +304,14 @@ def test_a_second_claim_waits_for_the_first_to_commit_and_is_then_refused(app, s
             release.wait(10)
         return claimed
 
-    monkeypatch.setattr(production, "_claimable", claim_then_pause)
+    monkeypatch.setattr(production.runs, "_claimable", claim_then_pause)
     results = {}
 
     def add(run_id):
         with app.app_context():
             run = db.session.get(ProductionRun, run_id)
             try:
-                production.add_orders(run, [order_id], Actor(staff_id=staff))
+                production.runs.add_orders(run, [order_id], Actor(staff_id=staff))
                 results[threading.current_thread().name] = "added"
             except ServiceError as error:
                 results[threading.current_thread().name] = error.message

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from wholesale.extensions import db
 from wholesale.models import Customer, Email, ReminderSend
-from wholesale.services.reminders import send_reminder_now
+from wholesale.services.reminders.dispatch import send_reminder_now
 
 from .conftest import STAFF_EMAIL, STAFF_PASSWORD
 from .factories import make_catalog, make_order

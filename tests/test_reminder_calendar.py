@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wholesale.models import utcnow
-from wholesale.services.reminder_calendar import (
+from wholesale.services.reminders.calendar import (
     Schedule,
     describe_delay,
     latest_occurrence,

@@ -22,7 +22,7 @@ from wholesale import create_app
 from wholesale.extensions import db, mail
 from wholesale.models import Contact, Customer, Email, Order, OrderLine, ReminderSend
 from wholesale.services import reminders
-from wholesale.services.outbox import deliver
+from wholesale.services.mail.delivery import deliver
 
 from .factories import make_catalog
 from .reminder_data import LA, answered_before, remind, utc
@@ -54,9 +54,9 @@ def sixty_due(app):
         db.session.commit()
 
 
-@pytest.mark.parametrize("page_size", [reminders.PAGE_SIZE, 7], ids=["one page", "interleaved pages"])
+@pytest.mark.parametrize("page_size", [reminders.dispatch.PAGE_SIZE, 7], ids=["one page", "interleaved pages"])
 def test_two_ticks_at_once_in_threads_send_each_reminder_once(app, sixty_due, monkeypatch, page_size):
-    monkeypatch.setattr(reminders, "PAGE_SIZE", page_size)
+    monkeypatch.setattr(reminders.dispatch, "PAGE_SIZE", page_size)
     barrier = threading.Barrier(2)
     reports, errors = [], []
 
@@ -64,7 +64,7 @@ def test_two_ticks_at_once_in_threads_send_each_reminder_once(app, sixty_due, mo
         try:
             with app.app_context():
                 barrier.wait()
-                reports.append(reminders.dispatch_due_reminders(now=DUE))
+                reports.append(reminders.dispatch.dispatch_due_reminders(now=DUE))
         except Exception as error:  # pragma: no cover - shown by the assertion below
             errors.append(error)
 
@@ -84,11 +84,11 @@ def test_two_ticks_at_once_in_threads_send_each_reminder_once(app, sixty_due, mo
 def tick_in_another_process(settings: dict, now: str, page_size: int, barrier, results) -> None:
     """A whole other process with an app of its own (spawned, so it shares nothing with the test's)."""
     app = create_app(settings)
-    reminders.PAGE_SIZE = page_size
+    reminders.dispatch.PAGE_SIZE = page_size
     with app.app_context():
         db.session.execute(select(1))  # connect before the race starts
         barrier.wait(30)
-        report = reminders.dispatch_due_reminders(now=datetime.fromisoformat(now))
+        report = reminders.dispatch.dispatch_due_reminders(now=datetime.fromisoformat(now))
         results.put((report.sent, len(report.email_ids), report.failed))
 
 
@@ -175,7 +175,7 @@ def fast_commits():
 def test_a_tick_with_1000_customers_due_sends_1000_emails_once_each(app, app_ctx, monkeypatch, capsys):
     thousand_customers_with_an_order_each()
     handed_over = []
-    monkeypatch.setattr(reminders, "deliver_all", handed_over.extend)  # time the sends on their own
+    monkeypatch.setattr(reminders.dispatch, "deliver_all", handed_over.extend)  # time the sends on their own
     statements = []
 
     def count(*args):
@@ -183,7 +183,7 @@ def test_a_tick_with_1000_customers_due_sends_1000_emails_once_each(app, app_ctx
 
     event.listen(db.engine, "before_cursor_execute", count)
     started = time.perf_counter()
-    report = reminders.dispatch_due_reminders(now=DUE)
+    report = reminders.dispatch.dispatch_due_reminders(now=DUE)
     tick_seconds = time.perf_counter() - started
     event.remove(db.engine, "before_cursor_execute", count)
     queries = len(statements)
@@ -205,8 +205,8 @@ def test_a_tick_with_1000_customers_due_sends_1000_emails_once_each(app, app_ctx
     # Ours are a fixed handful per page of 200 customers. The outbox's queue_email checks each email's dedupe
     # key (one SELECT per email), and SQLite inserts emails one by one (PostgreSQL in batches).
     ours = [sql for sql in statements if not sql.startswith(("SELECT email.", "INSERT INTO email "))]
-    assert len(ours) <= 8 * (1000 // reminders.PAGE_SIZE + 1), ours
-    assert reminders.dispatch_due_reminders(now=DUE).sent == 0  # and a second tick finds nothing to do
+    assert len(ours) <= 8 * (1000 // reminders.dispatch.PAGE_SIZE + 1), ours
+    assert reminders.dispatch.dispatch_due_reminders(now=DUE).sent == 0  # and a second tick finds nothing to do
     with capsys.disabled():
         print(f"\n[1,000-customer tick on {db.engine.dialect.name}: claim and write {tick_seconds:.2f} s "
               f"in {queries} statements ({len(ours)} of them the tick's own); "

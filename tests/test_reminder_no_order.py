@@ -12,7 +12,7 @@ import time_machine
 
 from wholesale.extensions import db
 from wholesale.models import ReminderSend
-from wholesale.services.links import revoke_links
+from wholesale.services.customers.links import revoke_links
 
 from .conftest import csrf_from
 from .reminder_data import answered_before, links_in, remind, reminder_emails, sends, tick, utc

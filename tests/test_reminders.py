@@ -17,8 +17,9 @@ from sqlalchemy import update
 
 from wholesale.extensions import db
 from wholesale.models import Customer
-from wholesale.services import drafts, reminders
-from wholesale.services.links import verify
+from wholesale.services import orders
+from wholesale.services import reminders
+from wholesale.services.customers.links import verify
 
 from .factories import make_catalog, make_customer, make_order
 from .reminder_data import (
@@ -180,14 +181,14 @@ def test_a_customer_whose_reminder_cannot_be_written_stops_no_one_and_is_tried_a
         answered_before(customer, utc(2026, 3, 15, 9))
     db.session.commit()
     broken_id = customers[1].id
-    write = reminders.write_reminder_emails
+    write = reminders.dispatch.write_reminder_emails
 
     def failing_for_one(send_id, customer, *args):
         if customer.id == broken_id:
             raise RuntimeError("template exploded")
         return write(send_id, customer, *args)
 
-    monkeypatch.setattr(reminders, "write_reminder_emails", failing_for_one)
+    monkeypatch.setattr(reminders.dispatch, "write_reminder_emails", failing_for_one)
     report = tick(utc(2026, 3, 15, 9, 2))
 
     assert (report.sent, report.failed) == (2, [broken_id])
@@ -195,7 +196,7 @@ def test_a_customer_whose_reminder_cannot_be_written_stops_no_one_and_is_tried_a
     assert len(sends(broken_id)) == 1  # this week's is not claimed: the next tick tries again
     assert "could not write the reminder of customer" in caplog.text and "template exploded" in caplog.text
 
-    monkeypatch.setattr(reminders, "write_reminder_emails", write)
+    monkeypatch.setattr(reminders.dispatch, "write_reminder_emails", write)
     assert tick(utc(2026, 3, 15, 9, 4)).sent == 1
     assert len(reminder_emails(broken_id)) == 1
 
@@ -301,10 +302,10 @@ def test_the_last_order_of_many_customers_is_the_one_drafts_picks(app_ctx):
     db.session.commit()
     customers = [plain, staffed, cancelled, draft_only]
 
-    found = drafts.last_orders([customer.id for customer in customers])
+    found = orders.drafts.last_orders([customer.id for customer in customers])
 
     for customer in customers:
-        expected = drafts.last_order(customer)
+        expected = orders.drafts.last_order(customer)
         assert (found.get(customer.id) and found[customer.id].id) == (expected and expected.id)
     assert [line.quantity for line in found[plain.id].lines] == [2] and draft_only.id not in found
     assert found[staffed.id].channel == "staff"

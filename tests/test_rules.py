@@ -11,8 +11,8 @@ from sqlalchemy import select
 from wholesale.extensions import db
 from wholesale.models import Variant, utcnow
 from wholesale.portal.catalog import catalog_for
-from wholesale.services import customers as customer_service
-from wholesale.services import drafts, order_queries
+from wholesale.services import customers
+from wholesale.services import orders
 from wholesale.services.errors import ServiceError
 
 from .factories import make_catalog, make_customer, make_order
@@ -51,18 +51,18 @@ def test_the_customer_catalog_offers_only_sizes_on_sale(catalog):
 
 def test_the_staff_editor_offers_only_sizes_on_sale(catalog):
     _, _, on_sale = catalog
-    assert {v.id for v in order_queries.orderable_variants()} == on_sale
+    assert {v.id for v in orders.queries.orderable_variants()} == on_sale
 
 
 def test_a_negotiated_price_is_set_only_for_a_size_on_sale(catalog):
     variants, customer, on_sale = catalog
-    assert {v.id for v in customer_service.priceable_variants()} == on_sale
+    assert {v.id for v in customers.accounts.priceable_variants()} == on_sale
     for variant in variants:
         if variant.id in on_sale:
-            assert customer_service.set_customer_price(customer, variant.id, variant.price).variant_id == variant.id
+            assert customers.accounts.set_customer_price(customer, variant.id, variant.price).variant_id == variant.id
         else:
             with pytest.raises(ServiceError):
-                customer_service.set_customer_price(customer, variant.id, variant.price)
+                customers.accounts.set_customer_price(customer, variant.id, variant.price)
 
 
 def test_a_copied_order_leaves_out_the_sizes_not_on_sale(catalog):
@@ -70,7 +70,7 @@ def test_a_copied_order_leaves_out_the_sizes_not_on_sale(catalog):
     source = make_order(customer, [(v, 1) for v in variants])
     db.session.commit()
     target = make_order(customer, [], status="draft")
-    left_out = drafts.copy_lines(source, target, customer)
+    left_out = orders.drafts.copy_lines(source, target, customer)
     assert sorted(left_out) == sorted(v.label for v in variants if v.id not in on_sale)
     assert {line.variant.id for line in target.lines} == on_sale
 
@@ -91,14 +91,14 @@ def test_the_last_order_skips_drafts_and_cancelled_orders_and_counts_staff_order
     db.session.commit()
     assert same_time.id > first.id
 
-    found = drafts.last_orders([cafe.id, quiet.id, newcomer.id])
+    found = orders.drafts.last_orders([cafe.id, quiet.id, newcomer.id])
 
     assert found[cafe.id].id == staff.id and [line.quantity for line in found[cafe.id].lines] == [2]
     assert found[quiet.id].id == same_time.id  # placed at the same moment: the later id
     assert newcomer.id not in found
     for customer in (cafe, quiet, newcomer):
-        assert (drafts.last_order(customer) or None) is found.get(customer.id)
-    assert drafts.last_orders([]) == {}
+        assert (orders.drafts.last_order(customer) or None) is found.get(customer.id)
+    assert orders.drafts.last_orders([]) == {}
 
 
 def test_a_new_draft_copies_the_last_order(app_ctx):
@@ -109,7 +109,7 @@ def test_a_new_draft_copies_the_last_order(app_ctx):
     make_order(cafe, [(variants[0], 9)], status="cancelled", placed_at=utc(2026, 3, 9))
     db.session.commit()
 
-    draft = drafts.open_draft(cafe, cafe.contacts[0])
+    draft = orders.drafts.open_draft(cafe, cafe.contacts[0])
 
     assert draft.copied_from.id == staff.id
     assert [(line.variant_id, line.quantity) for line in draft.order.lines] == [(variants[1].id, 2)]

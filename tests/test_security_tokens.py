@@ -17,7 +17,7 @@ from sqlalchemy import select
 from wholesale import create_app
 from wholesale.extensions import db
 from wholesale.models import Contact, Email
-from wholesale.services import links
+from wholesale.services import customers
 
 from .conftest import STAFF_EMAIL, STAFF_PASSWORD, csrf_from
 from .factories import make_catalog, make_customer, make_order, make_shipping
@@ -77,7 +77,7 @@ def test_a_link_opens_until_the_last_millisecond_before_its_expiry_and_not_at_it
 
 def link_signed_with(instance, contact_id: int) -> str:
     with instance.app_context():
-        return path_of(links.login_url(db.session.get(Contact, contact_id), "reminder"))
+        return path_of(customers.links.login_url(db.session.get(Contact, contact_id), "reminder"))
 
 
 def test_links_and_sessions_signed_with_the_old_key_work_while_it_is_a_fallback_and_stop_after(deploys, ana):

@@ -22,7 +22,7 @@ from wholesale.models import (
     Variant,
     utcnow,
 )
-from wholesale.services import pricing
+from wholesale.services.orders import pricing
 
 NOTHING = "Demo data already present; nothing added."
 

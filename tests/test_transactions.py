@@ -9,7 +9,7 @@ from sqlalchemy import event, func, select, text, update
 from wholesale import transactions
 from wholesale.extensions import db
 from wholesale.models import Customer, Order
-from wholesale.services import pricing
+from wholesale.services import orders
 
 from .conftest import csrf_from, first_line_url
 from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
@@ -98,7 +98,7 @@ def test_a_first_visit_that_fails_halfway_leaves_no_draft_behind(app, customer_c
         db.session.flush()  # the order and its lines are sent to the database first
         raise RuntimeError("the totals could not be worked out")
 
-    monkeypatch.setattr(pricing, "apply_totals", fail)
+    monkeypatch.setattr(orders.pricing, "apply_totals", fail)
     assert customer_client.get("/order").status_code == 500
     monkeypatch.undo()
     with app.app_context():

@@ -79,7 +79,7 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .formatting import register
-    from .services.order_editing import MAX_QUANTITY
+    from .services.orders.editing import MAX_QUANTITY
 
     register(app)
     app.jinja_env.globals["max_quantity"] = MAX_QUANTITY  # the quantity inputs' max, from the one rule

@@ -66,7 +66,7 @@ def welcome(base_url: str) -> None:
         click.echo(f"  Staff sign-in:    {base_url}/admin/  (add an account: flask --app wsgi create-staff EMAIL)")
     contact = db.session.scalar(select(Contact).where(Contact.email == DEMO_CONTACT_EMAIL))
     if contact is not None:
-        from .services.links import login_url
+        from .services.customers.links import login_url
 
         link = login_url(contact, "reminder").replace(current_app.config["PUBLIC_BASE_URL"], base_url, 1)
         click.echo(f"  Customer link:    {link}")

@@ -30,7 +30,7 @@ from .models import (
     Variant,
     utcnow,
 )
-from .services import pricing
+from .services.orders import pricing
 
 SEED = "hillside-demo-1"
 WEEKS = 8  # this week and the seven before it

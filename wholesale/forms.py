@@ -8,7 +8,7 @@ from wtforms import DecimalField, IntegerField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from .converters import parse_id
-from .services.order_editing import VARIANT_NOT_ORDERABLE
+from .services.orders.editing import VARIANT_NOT_ORDERABLE
 
 
 class _BoundedDecimalField(DecimalField):
@@ -111,7 +111,7 @@ def form_message(form) -> str:
 
 class LineEditFields:
     """A line's edit as the portal's and the editor's line forms send it: a typed quantity, a +1/−1 step, or
-    Remove. The quantity's range is the service's rule (``order_editing.check_quantity``), not the form's, so
+    Remove. The quantity's range is the service's rule (``orders.editing.check_quantity``), not the form's, so
     a typed 1000 and a tap from 999 get the same message."""
 
     quantity = CountField("Quantity", validators=[InputRequired("Enter a quantity.")])

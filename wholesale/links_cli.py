@@ -8,14 +8,14 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Contact
-from .services import links
+from .services import customers
 
 
 @click.command("login-link")
 @click.argument("email")
 @click.option(
     "--purpose",
-    type=click.Choice(links.LOGIN_PURPOSES),
+    type=click.Choice(customers.links.LOGIN_PURPOSES),
     default="reminder",
     show_default=True,
     help="reminder: lasts like a weekly reminder's link; requested: like one asked for by hand.",
@@ -28,4 +28,4 @@ def login_link(email: str, purpose: str) -> None:
         raise click.ClickException(f"no contact has the email {email.strip()}")
     if not contact.customer.active:
         raise click.ClickException(f"{contact.customer.business_name} is inactive: its links are refused")
-    click.echo(links.login_url(contact, purpose))
+    click.echo(customers.links.login_url(contact, purpose))

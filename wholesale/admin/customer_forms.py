@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, StopValidation, Vali
 
 from ..formatting import money
 from ..forms import MoneyField, PercentField
-from ..services.customers import (
+from ..services.customers.accounts import (
     CONTACT_NAME_MAX,
     EMAIL_MAX,
     NAME_MAX,

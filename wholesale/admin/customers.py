@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from ..extensions import db
 from ..formatting import money
 from ..models import Contact, Customer, CustomerPrice
-from ..services.customers import (
+from ..services.customers.accounts import (
     add_contact,
     create_customer,
     find_customers,
@@ -26,8 +26,8 @@ from ..services.customers import (
     update_customer,
 )
 from ..services.errors import ServiceError
-from ..services.links import revoke_links
-from ..services.reminder_history import reminder_overview
+from ..services.customers.links import revoke_links
+from ..services.reminders.history import reminder_overview
 from . import bp
 from .customer_forms import (
     TIMEZONE_HINT,

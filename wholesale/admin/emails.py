@@ -12,7 +12,8 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from ..extensions import db
 from ..models import Customer, Email
 from ..models.outbox import EMAIL_STATUSES
-from ..services.outbox import MAX_ATTEMPTS, counts_by_status, emails_with_status, retry_email
+from ..services.mail.delivery import retry_email
+from ..services.mail.outbox import MAX_ATTEMPTS, counts_by_status, emails_with_status
 from . import bp
 
 STATUS_LABELS = {"queued": "Queued", "sending": "Sending", "sent": "Sent", "failed": "Failed"}

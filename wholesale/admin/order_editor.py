@@ -18,9 +18,9 @@ from jinja2_fragments.flask import render_block
 
 from ..htmx import fragment_or_redirect, go_to, is_htmx
 from ..models import Order
-from ..services import order_adjustments, order_editing, order_queries, pricing
+from ..services import orders
 from ..services.errors import ServiceError
-from ..services.order_editing import OrderLocked, OrderNotFound, StaleOrder
+from ..services.orders.editing import OrderLocked, OrderNotFound, StaleOrder
 from . import bp
 from .order_forms import AddLineForm, DetailsForm, LineForm, LinePriceForm
 from .orders import can_edit, order_or_404, staff_actor, to_invoice
@@ -45,7 +45,7 @@ def details_form_for(order: Order) -> DetailsForm:
 
 
 def shipping_choices(order: Order):
-    options = order_editing.active_shipping_options()
+    options = orders.editing.active_shipping_options()
     if order.shipping_option is not None and order.shipping_option not in options:
         options.append(order.shipping_option)  # retired since, still on this order
     return options
@@ -56,9 +56,9 @@ def editor_page(order: Order, status: int = 200, *, details_form: DetailsForm | 
         render_template(
             TEMPLATE,
             order=order,
-            totals=pricing.order_totals(order),
+            totals=orders.pricing.order_totals(order),
             shipping_options=shipping_choices(order),
-            variants=order_queries.orderable_variants(),
+            variants=orders.queries.orderable_variants(),
             details_form=details_form or details_form_for(order),
             line_errors=errors.get("line_errors", {}),
             add_error=errors.get("add_error"),
@@ -75,7 +75,7 @@ def fragment(order: Order, *blocks: str, **context):
     context.setdefault("line_errors", {})
     context.setdefault("details_form", details_form_for(order))
     html = "".join(
-        render_block(TEMPLATE, block, order=order, totals=pricing.order_totals(order), oob=True, **context)
+        render_block(TEMPLATE, block, order=order, totals=orders.pricing.order_totals(order), oob=True, **context)
         for block in (*blocks, "totals", "version")
     )
     return make_response(html, 200)
@@ -87,7 +87,7 @@ def refused(order_id: int, error: ServiceError):
     if isinstance(error, OrderNotFound):
         abort(404)
     flash(error.message)
-    current = order_queries.order_for_staff(order_id)
+    current = orders.queries.order_for_staff(order_id)
     if current is not None and can_edit(current) and not isinstance(error, OrderLocked):
         return go_to(url_for("admin.order_edit", order_id=order_id))
     return go_to(url_for("admin.order", order_id=order_id))
@@ -101,7 +101,7 @@ def editor_url(order_id: int, anchor: str | None = None) -> str:
 def order_edit(order_id: int):
     order = order_or_404(order_id)
     try:
-        order_editing.ensure_editable(order, staff_actor())
+        orders.editing.ensure_editable(order, staff_actor())
     except OrderLocked as error:
         flash(error.message)
         return to_invoice(order_id)
@@ -113,11 +113,11 @@ def order_line_update(order_id: int, line_id: int):
     form = LineForm()
     try:
         if form.remove_line.data:
-            order, label = order_editing.remove_line(order_id, line_id, staff_actor(), form.seen_version)
+            order, label = orders.editing.remove_line(order_id, line_id, staff_actor(), form.seen_version)
             return fragment_or_redirect(lambda: fragment(order, "removed", removed=label), editor_url(order_id))
         if not form.validate():
             raise ServiceError(form.message(), "quantity")
-        order = order_editing.set_quantity(order_id, line_id, form.requested_quantity(), staff_actor(), form.seen_version)
+        order = orders.editing.set_quantity(order_id, line_id, form.requested_quantity(), staff_actor(), form.seen_version)
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
@@ -131,7 +131,7 @@ def order_line_price(order_id: int, line_id: int):
     try:
         if not form.validate():
             raise ServiceError(form.message(), "unit_price")
-        order = order_adjustments.set_line_price(
+        order = orders.adjustments.set_line_price(
             order_id,
             line_id,
             form.unit_price.data,
@@ -147,7 +147,7 @@ def order_line_price(order_id: int, line_id: int):
 
 
 def line_answer(order: Order, line_id: int):
-    line = order_editing.line_on(order, line_id)
+    line = orders.editing.line_on(order, line_id)
     return fragment_or_redirect(lambda: fragment(order, "line", line=line), editor_url(order.id, f"line-{line_id}"))
 
 
@@ -155,7 +155,7 @@ def line_refused(order_id: int, line_id: int, error: ServiceError):
     order = order_or_404(order_id)
     errors = {line_id: error.message}
     try:
-        line = order_editing.line_on(order, line_id)
+        line = orders.editing.line_on(order, line_id)
     except OrderNotFound:
         abort(404)
     if is_htmx():
@@ -170,7 +170,7 @@ def order_line_add(order_id: int):
         if not form.validate():
             raise ServiceError(form.message(), "variant_id")
         quantity = form.added_quantity()
-        line = order_editing.add_line(order_id, form.variant_id.data, quantity, staff_actor(), form.seen_version)
+        line = orders.editing.add_line(order_id, form.variant_id.data, quantity, staff_actor(), form.seen_version)
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
@@ -193,7 +193,7 @@ def order_details(order_id: int):
     try:
         if not form.validate():
             raise ServiceError(form.message())
-        order = order_adjustments.adjust_order(order_id, form.adjustments(), staff_actor(), form.seen_version)
+        order = orders.adjustments.adjust_order(order_id, form.adjustments(), staff_actor(), form.seen_version)
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:

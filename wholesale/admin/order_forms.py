@@ -13,20 +13,18 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from ..converters import parse_id
 from ..forms import AddLineFields, IdField, LineEditFields, MoneyField, PercentField, form_message
-from ..services.order_adjustments import NOTES_MAX, REASON_MAX, SHIPPING_NOT_LISTED, OrderAdjustments
-from ..services.staff_orders import CUSTOMER_NOT_LISTED
+from ..services.orders.adjustments import NOTES_MAX, REASON_MAX, SHIPPING_NOT_LISTED, OrderAdjustments
+from ..services.orders.staff_orders import CUSTOMER_NOT_LISTED
 
-# The editor's own refusal of a size that cannot be added (services/order_editing.py words it the same).
 DATE_MESSAGE = "Enter a date like 2025-03-14."
 
 

@@ -11,14 +11,14 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from ..converters import parse_id
 from ..models import Order
-from ..services import approval, idempotency, order_queries, pricing, staff_orders
+from ..services import orders
 from ..services.errors import ServiceError
-from ..services.history import Actor
-from ..services.order_editing import OrderLocked, StaleOrder, ensure_editable
+from ..services.orders.history import Actor
+from ..services.orders.editing import OrderLocked, StaleOrder, ensure_editable
 from . import bp
 from .order_forms import ApproveForm, CancelForm, StaffOrderForm, selected_orders
 
-LISTED_STATUSES = order_queries.LISTED_STATUSES
+LISTED_STATUSES = orders.queries.LISTED_STATUSES
 STATUS_LABELS = {
     "pending": "Pending",
     "approved": "Approved",
@@ -31,7 +31,7 @@ STATUS_LABELS = {
 @bp.context_processor
 def pending_badge():
     # A callable, so the COUNT runs only when a page's navigation is drawn (never for htmx fragments).
-    return {"pending_count": order_queries.pending_count}
+    return {"pending_count": orders.queries.pending_count}
 
 
 def staff_actor() -> Actor:
@@ -39,7 +39,7 @@ def staff_actor() -> Actor:
 
 
 def order_or_404(order_id: int) -> Order:
-    order = order_queries.order_for_staff(order_id)
+    order = orders.queries.order_for_staff(order_id)
     if order is None:
         abort(404)
     return order
@@ -70,8 +70,8 @@ def home():
         "admin/orders.html",
         status=status,
         labels=STATUS_LABELS,
-        counts=order_queries.counts_by_status(),
-        listing=order_queries.orders_with_status(status, page),
+        counts=orders.queries.counts_by_status(),
+        listing=orders.queries.orders_with_status(status, page),
     )
 
 
@@ -85,11 +85,11 @@ def render_invoice(order: Order, status: int = 200, cancel_form: CancelForm | No
     page = render_template(
         "admin/order.html",
         order=order,
-        totals=pricing.order_totals(order),
-        history=order_queries.order_history(order),
-        contact=order_queries.order_contact(order),
-        approved_by=order_queries.staff_name(order.approved_by_staff_id),
-        entered_by=order_queries.staff_name(order.entered_by_staff_id),
+        totals=orders.pricing.order_totals(order),
+        history=orders.queries.order_history(order),
+        contact=orders.queries.order_contact(order),
+        approved_by=orders.queries.staff_name(order.approved_by_staff_id),
+        entered_by=orders.queries.staff_name(order.entered_by_staff_id),
         editable=can_edit(order),
         cancel_form=cancel_form or CancelForm(formdata=None),
     )
@@ -101,7 +101,7 @@ def order_approve(order_id: int):
     order = order_or_404(order_id)
     form = ApproveForm()
     try:
-        approval.approve_order(order, staff_actor(), form.seen_version)
+        orders.approval.approve_order(order, staff_actor(), form.seen_version)
     except ServiceError as error:
         flash(error.message)
         return to_invoice(order_id)
@@ -119,7 +119,7 @@ def orders_approve():
         flash("Tick the orders to approve first.")
     else:
         try:
-            result = approval.approve_orders(picked, staff_actor())
+            result = orders.approval.approve_orders(picked, staff_actor())
         except ServiceError as error:
             flash(error.message)
             return redirect(url_for("admin.home", status="pending"), code=303)
@@ -140,7 +140,7 @@ def order_cancel(order_id: int):
     if not form.validate():
         return render_invoice(order, 422, cancel_form=form)
     try:
-        approval.cancel_order(order, staff_actor(), form.reason.data, form.seen_version)
+        orders.approval.cancel_order(order, staff_actor(), form.reason.data, form.seen_version)
     except StaleOrder as error:
         flash(error.message)
         return to_invoice(order_id)
@@ -160,10 +160,10 @@ def order_new():
     form = StaffOrderForm()
     if request.method == "GET":
         form.customer_id.data = parse_id(request.args.get("customer_id", ""))
-        form.idempotency_key.data = idempotency.new_key()
+        form.idempotency_key.data = orders.idempotency.new_key()
     elif form.validate():
         try:
-            entered = staff_orders.enter_order(
+            entered = orders.staff_orders.enter_order(
                 form.customer_id.data,
                 staff_actor(),
                 form.idempotency_key.data,
@@ -181,6 +181,6 @@ def order_new():
                 message += f" Left out because no longer offered: {', '.join(entered.left_out)}."
             flash(message)
             return redirect(url_for("admin.order_edit", order_id=entered.order.id), code=303)
-    customers = order_queries.customers_to_order_for()
+    customers = orders.queries.customers_to_order_for()
     status = 422 if form.errors or form.form_errors else 200
     return render_template("admin/order_new.html", form=form, customers=customers), status

@@ -18,8 +18,8 @@ from ..extensions import db
 from ..models import ProductionRun
 from ..services import production
 from ..services.errors import ServiceError
-from ..services.history import Actor
-from ..services.production_queries import (
+from ..services.orders.history import Actor
+from ..services.production.queries import (
     duplicates_among,
     next_roast_date,
     recent_runs,
@@ -27,7 +27,7 @@ from ..services.production_queries import (
     run_orders,
     run_overview,
 )
-from ..services.roast_plan import ROUNDING_RULE
+from ..services.production.roast_plan import ROUNDING_RULE
 from . import bp
 from .production_forms import AddOrdersForm, MergeForm, NewRunForm, RoastDateForm, roastery_today
 
@@ -66,7 +66,7 @@ def suggested_roast_date():
 
 
 def refused(run: ProductionRun, error: ServiceError):
-    return run_page(run, error.message, 409 if isinstance(error, production.RunLocked) else 400)
+    return run_page(run, error.message, 409 if isinstance(error, production.runs.RunLocked) else 400)
 
 
 # --- The list of runs, and a new run --------------------------------------------------------------------
@@ -93,7 +93,7 @@ def production_create():
     form = NewRunForm()
     if form.validate_on_submit():
         try:
-            run = production.create_run(form.roast_date.data, form.order_ids.data, actor())
+            run = production.runs.create_run(form.roast_date.data, form.order_ids.data, actor())
         except ServiceError as error:
             form.order_ids.errors = [error.message]
         else:
@@ -107,7 +107,7 @@ def production_create():
 def new_run_page(form, show: bool = True, ticked: set[int] | None = None):
     """The date picker and, for a valid date, the proposed orders (all ticked unless ``ticked`` says)."""
     roast_date = form.roast_date.data if show and not form.roast_date.errors else None
-    proposed = production.proposed_orders(roast_date) if roast_date else []
+    proposed = production.runs.proposed_orders(roast_date) if roast_date else []
     context = {
         "form": form,
         "roast_date": roast_date,
@@ -136,7 +136,7 @@ def production_add(run_id: int):
     if not form.validate():
         return run_page(run, form_message(form), 400)
     try:
-        added = production.add_orders(run, form.order_ids.data, actor())
+        added = production.runs.add_orders(run, form.order_ids.data, actor())
     except ServiceError as error:
         return refused(run, error)
     flash(f"Added {len(added)} order{'s' if len(added) != 1 else ''} to the run.")
@@ -147,7 +147,7 @@ def production_add(run_id: int):
 def production_remove(run_id: int, order_id: int):
     run = run_or_404(run_id)
     try:
-        order = production.remove_order(run, order_id, actor())
+        order = production.runs.remove_order(run, order_id, actor())
     except ServiceError as error:
         return refused(run, error)
     flash(f"Took {order.number} ({order.customer.business_name}) out of the run; "
@@ -163,7 +163,7 @@ def production_merge(run_id: int):
         return run_page(run, form_message(form), 400)
     keep_id = form.keep_id.data[0]
     try:
-        kept = production.merge_orders(run, keep_id, form.order_ids.data, actor())
+        kept = production.runs.merge_orders(run, keep_id, form.order_ids.data, actor())
     except ServiceError as error:
         return refused(run, error)
     merged = len(set(form.order_ids.data) - {keep_id})
@@ -176,7 +176,7 @@ def production_merge(run_id: int):
 def production_close(run_id: int):
     run = run_or_404(run_id)
     try:
-        count = production.close_run(run, actor())
+        count = production.runs.close_run(run, actor())
     except ServiceError as error:
         return refused(run, error)
     flash(f"Run closed: {count} order{'s are' if count != 1 else ' is'} in production.")
@@ -187,7 +187,7 @@ def production_close(run_id: int):
 def production_done(run_id: int):
     run = run_or_404(run_id)
     try:
-        count = production.finish_run(run, actor())
+        count = production.runs.finish_run(run, actor())
     except ServiceError as error:
         return refused(run, error)
     flash(f"Run done: {count} order{'s are' if count != 1 else ' is'} fulfilled.")

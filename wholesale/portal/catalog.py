@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import Product, Variant
-from ..services import pricing
+from ..services import orders
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,8 @@ def catalog_for(customer_id: int, query: str = "") -> list[ProductOffers]:
             )
         )
     products = db.session.scalars(statement).unique().all()
-    negotiated = pricing.customer_prices(customer_id)
+    negotiated = orders.pricing.customer_prices(customer_id)
     return [
-        ProductOffers(product, [Offer(v, pricing.unit_price(v, negotiated)) for v in product.variants])
+        ProductOffers(product, [Offer(v, orders.pricing.unit_price(v, negotiated)) for v in product.variants])
         for product in products
     ]

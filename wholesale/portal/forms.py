@@ -2,8 +2,8 @@
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from ..forms import AddLineFields, LineEditFields
 

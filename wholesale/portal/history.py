@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Order
-from ..services import drafts, pricing
+from ..services.orders import drafts, pricing
 from . import bp
 from .ordering import customer_order_or_404
 from .session import customer_required, signed_in_contact, signed_in_customer

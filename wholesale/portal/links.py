@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from ..errors import render_error
 from ..extensions import limiter
-from ..services import links
+from ..services import customers
 from . import bp
 from .session import start_customer_session
 
@@ -50,7 +50,7 @@ def _address_key() -> str:
 def _page(template: str, status: int = 200, **context):
     context.setdefault("form", LinkRequestForm())
     return make_response(
-        render_template(template, link_lifetime=links.describe_lifetime("requested"), **context), status
+        render_template(template, link_lifetime=customers.links.describe_lifetime("requested"), **context), status
     )
 
 
@@ -63,8 +63,8 @@ def _private(response, referrer_policy: str):
 @bp.get("/link/<token>")
 def open_link(token: str):
     try:
-        contact = links.verify(token)
-    except links.LinkError as error:
+        contact = customers.links.verify(token)
+    except customers.links.LinkError as error:
         status = 410 if error.reason == "expired" else 400
         page = _page("portal/link_invalid.html", status, reason=error.reason)
         # This page's address holds the token, so what it links to and posts to gets only the origin as
@@ -83,7 +83,7 @@ def request_link():
         return _page("portal/link_request.html", form=form)
     if not form.validate():
         return _page("portal/link_request.html", 400, form=form)
-    links.email_login_link(form.email.data)
+    customers.links.email_login_link(form.email.data)
     return redirect(url_for("portal.link_requested"), code=303)
 
 

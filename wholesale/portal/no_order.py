@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import make_response, redirect, render_template, request
 
-from ..services import links
-from ..services.no_order import read_no_order_link, record_no_order
-from ..services.reminder_calendar import wall_clock
+from ..services import customers
+from ..services.reminders.no_order import read_no_order_link, record_no_order
+from ..services.reminders.calendar import wall_clock
 from . import bp
 
 
@@ -27,7 +27,7 @@ def _private(response):
 def no_order(token: str, reminder_id: int):
     try:
         answer = read_no_order_link(reminder_id, token)
-    except links.LinkError as error:
+    except customers.links.LinkError as error:
         page = render_template("portal/no_order_invalid.html", reason=error.reason)
         return _private(make_response(page, 410 if error.reason == "expired" else 400))
     if request.method == "POST":

@@ -1,6 +1,6 @@
 """The customer's order page and its inline edits. Every lookup goes through the signed-in customer.
 
-An edit calls one service function of ``order_editing``, which returns the order as it changed it, and
+An edit calls one service function of ``orders.editing``, which returns the order as it changed it, and
 answers an htmx request with the changed fragment of the page rendered from that order (the totals out of
 band), a plain form post with a redirect back to the page: everything works with JavaScript off.
 """
@@ -14,10 +14,10 @@ from ..extensions import db
 from ..forms import form_message
 from ..htmx import fragment_or_redirect, go_to, is_htmx
 from ..models import Order
-from ..services import drafts, idempotency, order_editing, placing, pricing
+from ..services import orders
 from ..services.errors import ServiceError
-from ..services.history import Actor
-from ..services.order_editing import OrderLocked, OrderNotFound, StaleOrder
+from ..services.orders.history import Actor
+from ..services.orders.editing import OrderLocked, OrderNotFound, StaleOrder
 from . import bp
 from .catalog import catalog_for
 from .forms import AddLineForm, DetailsForm, LineForm, PlaceForm
@@ -33,7 +33,7 @@ def actor() -> Actor:
 def customer_order_or_404(order_id: int) -> Order:
     """One of the signed-in customer's orders with what its pages show, or 404: another customer's ids look
     exactly like unknown ones."""
-    order = drafts.customer_order(order_id, g.signed_in.customer_id)
+    order = orders.drafts.customer_order(order_id, g.signed_in.customer_id)
     if order is None:
         abort(404)
     return order
@@ -41,7 +41,7 @@ def customer_order_or_404(order_id: int) -> Order:
 
 def seen_version() -> int | None:
     """The order version the page showed: a placed order's forms send it, the draft's send none (see
-    ``order_editing.ensure_current``). A garbled value reads as 0, which no order has: out of date."""
+    ``orders.editing.ensure_current``). A garbled value reads as 0, which no order has: out of date."""
     if "version" not in request.form:
         return None
     raw = request.form.get("version", "").strip()
@@ -53,9 +53,9 @@ def editor_page(order: Order, status: int = 200, line_errors: dict | None = None
         render_template(
             TEMPLATE,
             order=order,
-            totals=pricing.order_totals(order),
-            shipping_options=order_editing.active_shipping_options(),
-            idempotency_key=idempotency.new_key(),
+            totals=orders.pricing.order_totals(order),
+            shipping_options=orders.editing.active_shipping_options(),
+            idempotency_key=orders.idempotency.new_key(),
             line_errors=line_errors or {},
             form_error=form_error,
         ),
@@ -69,7 +69,7 @@ def fragment(order: Order, *blocks: str, status: int = 200, **context):
     """The named blocks of the order page; the totals and the version always come along, out of band."""
     context.setdefault("line_errors", {})
     blocks = [*blocks, "totals", "version"]
-    html = render_blocks(TEMPLATE, blocks, order=order, totals=pricing.order_totals(order), oob=True, **context)
+    html = render_blocks(TEMPLATE, blocks, order=order, totals=orders.pricing.order_totals(order), oob=True, **context)
     return make_response(html, status)
 
 
@@ -101,9 +101,9 @@ REFUSALS = (OrderNotFound, OrderLocked, StaleOrder)
 @customer_required
 def order():
     """This week's order: the draft, made from the last order the first time it is opened."""
-    draft = drafts.customers_draft(g.signed_in.customer_id)
+    draft = orders.drafts.customers_draft(g.signed_in.customer_id)
     if draft is None:
-        made = drafts.make_draft(signed_in_customer(), signed_in_contact())
+        made = orders.drafts.make_draft(signed_in_customer(), signed_in_contact())
         if made.left_out:
             flash(f"Left out because no longer offered: {', '.join(made.left_out)}.")
         draft = made.order
@@ -117,7 +117,7 @@ def order_edit(order_id: int):
     if order.status == "draft":
         return redirect(url_for("portal.order"), code=303)
     try:
-        order_editing.ensure_editable(order, actor())
+        orders.editing.ensure_editable(order, actor())
     except OrderLocked as error:
         return refused(order_id, error)
     return editor_page(order)
@@ -129,11 +129,11 @@ def line_update(order_id: int, line_id: int):
     form = LineForm()
     try:
         if form.remove_line.data:
-            order, label = order_editing.remove_line(order_id, line_id, actor(), seen_version())
+            order, label = orders.editing.remove_line(order_id, line_id, actor(), seen_version())
             return fragment_or_redirect(lambda: fragment(order, "removed", removed=label), page_url(order))
         if not form.validate():
             raise ServiceError(form_message(form), "quantity")
-        order = order_editing.set_quantity(order_id, line_id, form.requested_quantity(), actor(), seen_version())
+        order = orders.editing.set_quantity(order_id, line_id, form.requested_quantity(), actor(), seen_version())
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
@@ -142,13 +142,13 @@ def line_update(order_id: int, line_id: int):
         if is_htmx():
             return fragment(order, "line", line=line, line_errors={line_id: error.message}, status=422)
         return editor_page(order, status=422, line_errors={line_id: error.message})
-    line = order_editing.line_on(order, line_id)
+    line = orders.editing.line_on(order, line_id)
     return fragment_or_redirect(lambda: fragment(order, "line", line=line), page_url(order, f"line-{line_id}"))
 
 
 def line_or_404(order: Order, line_id: int):
     try:
-        return order_editing.line_on(order, line_id)
+        return orders.editing.line_on(order, line_id)
     except OrderNotFound:
         abort(404)
 
@@ -160,7 +160,7 @@ def line_add(order_id: int):
     try:
         if not form.validate():
             raise ServiceError(form_message(form))
-        line = order_editing.add_line(order_id, form.variant_id.data, form.added_quantity(), actor(), seen_version())
+        line = orders.editing.add_line(order_id, form.variant_id.data, form.added_quantity(), actor(), seen_version())
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
@@ -199,7 +199,7 @@ def details(order_id: int):
     try:
         if not form.validate():
             raise ServiceError(form_message(form))
-        order = order_editing.set_details(
+        order = orders.editing.set_details(
             order_id, form.shipping_option_id.data, form.notes.data or "", actor(), seen_version()
         )
     except REFUSALS as error:
@@ -224,7 +224,7 @@ def place(order_id: int):
     try:
         if not form.validate():
             raise ServiceError(form_message(form))
-        placed = placing.place_order(
+        placed = orders.placing.place_order(
             signed_in_customer(),
             signed_in_contact(),
             order_id,

@@ -20,11 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
-from ..models import Order, OrderLine, ProductionRun, Variant, utcnow
-from . import pricing
-from .errors import ServiceError
-from .history import Actor, record
+from ...extensions import db
+from ...models import Order, OrderLine, ProductionRun, Variant, utcnow
+from ..orders import pricing
+from ..errors import ServiceError
+from ..orders.history import Actor, record
 
 MAX_ORDERS_PER_REQUEST = 1000
 # Orders that count in a run: an order cancelled elsewhere while in an open run is simply left out.

@@ -12,12 +12,12 @@ from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..extensions import db
-from ..models import Contact, Customer, Order, OrderLine, Variant, utcnow
-from ..transactions import begin_writing
+from ...extensions import db
+from ...models import Contact, Customer, Order, OrderLine, Variant, utcnow
+from ...transactions import begin_writing
 from . import pricing
 from .history import Actor
-from .order_editing import locked_order
+from .editing import locked_order
 
 
 @dataclass
@@ -173,6 +173,6 @@ def refill_draft(customer: Customer, contact: Contact, source: Order) -> Draft:
     db.session.flush()
     left_out = copy_lines(source, draft, customer)
     pricing.apply_totals(draft)
-    draft.updated_at = utcnow()  # a new version even when the totals come out the same (see order_editing)
+    draft.updated_at = utcnow()  # a new version even when the totals come out the same (see editing.finish)
     db.session.commit()
     return Draft(draft, left_out, source)

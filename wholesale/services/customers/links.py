@@ -22,9 +22,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm import contains_eager
 
-from ..extensions import db
-from ..models import Contact, Customer
-from .outbox import deliver, queue_email
+from ...extensions import db
+from ...models import Contact, Customer
+from ..mail.delivery import deliver
+from ..mail.outbox import queue_email
 
 SALT_PREFIX = "portal-link/"
 # The purposes that sign a contact in at /link/<token>. Other purposes (a "no order this week" button, …)

@@ -19,9 +19,9 @@ from flask import current_app
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..extensions import db
-from ..models import Contact, Customer, CustomerPrice, Product, ShippingOption, Variant
-from .errors import ServiceError, commit_or_refuse
+from ...extensions import db
+from ...models import Contact, Customer, CustomerPrice, Product, ShippingOption, Variant
+from ..errors import ServiceError, commit_or_refuse
 
 NAME_MAX = 160
 CONTACT_NAME_MAX = 120

@@ -1,16 +1,17 @@
 """The emails an order's lifecycle sends, written into the caller's transaction (the outbox never commits).
 
 Each has a dedupe key made from the event that causes it, so a retried request never sends one twice.
-The caller commits, then hands each returned email to ``outbox.deliver``.
+The caller commits, then hands the returned emails to ``deliver_all``.
 """
 
 from __future__ import annotations
 
 from flask import current_app
 
-from ..models import Contact, Email, Order
-from . import outbox, pricing
-from .order_queries import order_contact
+from ...models import Contact, Email, Order
+from ..mail import delivery, outbox
+from . import pricing
+from .queries import order_contact
 
 
 def _roastery() -> str:
@@ -68,4 +69,4 @@ def queue_roastery_notice(order: Order, contact: Contact) -> Email | None:
 
 def deliver_all(*emails: Email | None) -> None:
     """After the commit: hand the emails written in the transaction to the outbox, as one send job."""
-    outbox.deliver_all([email.id for email in emails if email is not None])
+    delivery.deliver_all([email.id for email in emails if email is not None])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..extensions import db
-from ..models import Order, OrderEvent
+from ...extensions import db
+from ...models import Order, OrderEvent
 
 
 @dataclass(frozen=True)

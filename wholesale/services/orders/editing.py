@@ -25,13 +25,13 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..converters import is_id
-from ..extensions import db
-from ..formatting import local_time
-from ..models import Contact, Order, OrderEvent, OrderLine, ShippingOption, StaffUser, Variant, utcnow
-from ..transactions import begin_writing, commit_keeping_loaded
+from ...converters import is_id
+from ...extensions import db
+from ...formatting import local_time
+from ...models import Contact, Order, OrderEvent, OrderLine, ShippingOption, StaffUser, Variant, utcnow
+from ...transactions import begin_writing, commit_keeping_loaded
 from . import pricing
-from .errors import ServiceError
+from ..errors import ServiceError
 from .history import Actor, record
 
 MAX_QUANTITY = 999

@@ -6,14 +6,16 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
-from ..transactions import commit_keeping_loaded
-from ..models import Contact, Customer, Order, utcnow
-from . import order_notices, outbox, pricing
-from .errors import ServiceError
+from ...extensions import db
+from ...transactions import commit_keeping_loaded
+from ...models import Contact, Customer, Order, utcnow
+from . import notices
+from ..mail import outbox
+from . import pricing
+from ..errors import ServiceError
 from .history import Actor, record
 from .idempotency import check_key, order_with_key
-from .order_editing import OrderNotFound, apply_details, check_quantity, locked_order
+from .editing import OrderNotFound, apply_details, check_quantity, locked_order
 
 def place_order(
     customer: Customer,
@@ -70,9 +72,9 @@ def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, not
     db.session.flush()
     email = _queue_confirmation(draft, contact)
     # The roastery hears of it in the same transaction (ORDER_NOTIFY_ROASTERY, on by default).
-    notice = order_notices.queue_roastery_notice(draft, contact)
+    notice = notices.queue_roastery_notice(draft, contact)
     commit_keeping_loaded()  # the caller shows the placed order: nothing to read back
-    order_notices.deliver_all(email, notice)
+    notices.deliver_all(email, notice)
     return draft
 
 

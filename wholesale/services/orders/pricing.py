@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import CustomerPrice, Order, Variant
-from ..models.types import to_money
-from .errors import ServiceError
+from ...extensions import db
+from ...models import CustomerPrice, Order, Variant
+from ...models.types import to_money
+from ..errors import ServiceError
 
 ZERO = Decimal("0.00")
 MAX_ORDER_AMOUNT = Decimal("10000000.00")

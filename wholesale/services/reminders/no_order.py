@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from ..extensions import db
-from ..models import Contact, ReminderSend, utcnow
-from . import links
-from .reminders import SENT_OUTCOMES, no_order_purpose
+from ...extensions import db
+from ...models import Contact, ReminderSend, utcnow
+from ..customers import links
+from .dispatch import SENT_OUTCOMES, no_order_purpose
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..extensions import db
-from ..models import STATUSES, Contact, Customer, Order, OrderEvent, OrderLine, Product, StaffUser, Variant
+from ...extensions import db
+from ...models import STATUSES, Contact, Customer, Order, OrderEvent, OrderLine, Product, StaffUser, Variant
 
 LISTED_STATUSES = tuple(s for s in STATUSES if s != "draft")
 

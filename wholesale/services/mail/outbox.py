@@ -1,7 +1,7 @@
 """The outbox: an email is a row first, written in the transaction that caused it, and sent after commit.
 
 ``queue_email`` adds the row to the caller's transaction (it never commits). After the caller commits, it
-calls ``deliver(email.id)``: with Redis the send is enqueued on RQ, without it the send runs in-process.
+calls ``delivery.deliver(email.id)``: with Redis the send is enqueued on RQ, without it the send runs in-process.
 If enqueueing fails (Redis down) the row simply waits: the periodic sweep enqueues every unsent email.
 Production cannot start without Redis (``config.REQUIRED_IN_PRODUCTION``), so there no web request ever
 talks SMTP: a slow or hung mail server never holds a request, and how long a request takes never depends
@@ -12,7 +12,7 @@ services and shows the mail at once).
 conditional UPDATE), so a duplicated or retried job sends it once. A failed attempt is written on the row and the row goes back to ``queued``; the next attempt is due
 after ``RETRY_INTERVALS`` (RQ's retry brings it back then; the sweep catches any retry RQ lost), and a claim
 made before that is refused, so duplicate jobs cannot burn through the attempts. After ``MAX_ATTEMPTS`` the
-row is ``failed`` until staff send it again (``retry_email``).
+row is ``failed`` until staff send it again (``delivery.retry_email``).
 
 Delivery is at least once: a worker that dies after the SMTP server accepted the message but before the row
 says ``sent`` leaves a claim that goes stale and is sent again. That window is the commit after the server's
@@ -35,20 +35,20 @@ from flask_mail import Message
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..extensions import db, mail
-from ..transactions import commit_keeping_loaded
-from ..models import Email, utcnow
-from ..models.outbox import EMAIL_STATUSES
+from ...extensions import db, mail
+from ...transactions import commit_keeping_loaded
+from ...models import Email, utcnow
+from ...models.outbox import EMAIL_STATUSES
 
 log = logging.getLogger(__name__)
 
-# Seconds to wait after attempt 1, 2, … before the next one. RQ's Retry uses the same list (jobs.queue).
+# Seconds to wait after attempt 1, 2, … before the next one. RQ's Retry uses the same list (wholesale.services.mail.delivery).
 RETRY_INTERVALS = (10, 30, 120, 600, 1800)
 MAX_ATTEMPTS = len(RETRY_INTERVALS) + 1
 # Clocks of different workers may disagree a little; a retry this much early still counts as due.
 RETRY_SLACK = timedelta(seconds=5)
 # A claim older than this is taken to belong to a worker that died mid-send. Longer than the send job's
-# timeout (jobs.queue.SEND_TIMEOUT), so RQ has killed a hung send before anyone else takes its row.
+# timeout (wholesale.services.mail.delivery.SEND_TIMEOUT), so RQ has killed a hung send before anyone else takes its row.
 CLAIM_TIMEOUT = timedelta(minutes=10)
 # How long the sweep leaves a due email to its own job before enqueueing another.
 SWEEP_GRACE = timedelta(minutes=1)
@@ -99,31 +99,6 @@ def queue_email(
 
 
 # --- Sending it ------------------------------------------------------------------------------------------
-
-
-def deliver(email_id: int) -> None:
-    """After commit: hand the email to the worker, or (development without Redis) send it now. Never raises."""
-    deliver_all([email_id])
-
-
-def deliver_all(email_ids: list[int]) -> None:
-    """After commit: enqueue the sends (batches over one Redis connection), or send them now over one SMTP
-    connection when there is no Redis. Never raises: a failure is on the email's row for staff to see.
-
-    In-process sending uses the caller's session, so call it only once the caller has committed.
-    """
-    if not email_ids:
-        return
-    if current_app.config["REDIS_URL"]:
-        from jobs.queue import enqueue_sends
-
-        enqueue_sends(email_ids)
-        return
-    try:
-        send_emails(email_ids)
-    except Exception:  # recorded on the row; staff can send it again from the emails page
-        db.session.rollback()
-        log.exception("sending emails %s failed", email_ids)
 
 
 def _retry_due(now: datetime, grace: timedelta = timedelta(0)) -> ColumnElement[bool]:
@@ -293,23 +268,6 @@ def give_up_abandoned() -> int:
     )
     db.session.commit()
     return result.rowcount
-
-
-def retry_email(email_id: int) -> bool:
-    """Staff's "send again": a failed or waiting email gets a fresh set of attempts and is delivered now.
-
-    False (and nothing changes) when the email is sent or being sent. Commits, then delivers.
-    """
-    reset = db.session.execute(
-        update(Email)
-        .where(Email.id == email_id, Email.status.in_(("queued", "failed")))
-        .values(status="queued", attempts=0, claimed_at=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    if reset:
-        deliver(email_id)
-    return bool(reset)
 
 
 # --- What staff see --------------------------------------------------------------------------------------

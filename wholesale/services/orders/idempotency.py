@@ -9,9 +9,9 @@ import uuid
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Order
-from .errors import ServiceError
+from ...extensions import db
+from ...models import Order
+from ..errors import ServiceError
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 OUT_OF_DATE = "This page is out of date. Please reload it and try again."

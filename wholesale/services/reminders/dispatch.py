@@ -1,7 +1,7 @@
 """Weekly reminders (journey 4): the tick that sends each one once, the email, and staff's "send now".
 
 The tick (``dispatch_due_reminders``) runs every few minutes in UTC. For every customer with reminders on,
-it finds the latest occurrence of its schedule (``reminder_calendar``); one not yet answered by a
+it finds the latest occurrence of its schedule (``calendar``); one not yet answered by a
 ReminderSend row is claimed by inserting that row, unique per customer and occurrence, so of two ticks
 running at once (two schedulers, a retried job) exactly one writes the emails, and a tick that runs twice
 finds everything answered. Occurrences less than ``REMINDER_CATCH_UP_HOURS`` late are sent; older ones are
@@ -30,13 +30,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import Contact, Customer, Email, Order, ReminderSend, utcnow
-from . import links
-from .drafts import last_order, last_orders
-from .errors import ServiceError
-from .outbox import deliver_all, queue_email
-from .reminder_calendar import Schedule, describe_delay, latest_occurrence, next_occurrence, wall_clock
+from ...extensions import db
+from ...models import Contact, Customer, Email, Order, ReminderSend, utcnow
+from ..customers import links
+from ..orders.drafts import last_order, last_orders
+from ..errors import ServiceError
+from ..mail.delivery import deliver_all
+from ..mail.outbox import queue_email
+from .calendar import Schedule, describe_delay, latest_occurrence, next_occurrence, wall_clock
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..extensions import db
-from ..models import Customer, Order, OrderLine, Product, ProductionRun, Variant
-from ..models.orders import order_number
-from .production import IN_RUN_STATUSES, MAX_ORDERS_PER_REQUEST, by_customer_name, customer_name_order
+from ...extensions import db
+from ...models import Customer, Order, OrderLine, Product, ProductionRun, Variant
+from ...models.orders import order_number
+from .runs import IN_RUN_STATUSES, MAX_ORDERS_PER_REQUEST, by_customer_name, customer_name_order
 from .roast_plan import PlanRow, RoastPlan, plan_from_rows
 
 

@@ -1,7 +1,7 @@
 """What only staff change on an order: a line's price (with a reason), shipping and its fee, the discount,
 the roast date, the requested delivery date and the notes.
 
-Each function is one edit in one transaction, run as ``order_editing`` runs every edit: the order read
+Each function is one edit in one transaction, run as ``editing`` runs every edit: the order read
 locked, still editable by staff and the version the page showed, totals recomputed on the server, every
 change written to the history (from → to), and a refusal saves nothing.
 """
@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ..converters import is_id
-from ..extensions import db
-from ..models import Order, OrderLine, ShippingOption
-from ..models.types import to_money
+from ...converters import is_id
+from ...extensions import db
+from ...models import Order, OrderLine, ShippingOption
+from ...models.types import to_money
 from . import pricing
-from .errors import ServiceError
+from ..errors import ServiceError
 from .history import Actor
-from .order_editing import editing, finish, line_on
+from .editing import editing, finish, line_on
 
 PRICE_MAX = Decimal("100000")
 REASON_MAX = 200

@@ -1,4 +1,6 @@
-"""Putting jobs on RQ. A failure to reach Redis is logged, never raised: the outbox sweep catches up.
+"""Handing the outbox's emails to the worker after the commit that wrote them: enqueued on RQ, or, in
+development without Redis, sent in-process. A failure to reach Redis is logged, never raised: the outbox
+sweep catches up.
 
 A Redis that does not answer (a partition, a stuck server) costs a request one timeout, not one per email:
 after a failure, this process leaves sends to that Redis to the sweep for ``UNREACHABLE_BACKOFF`` seconds.
@@ -13,10 +15,13 @@ from contextlib import contextmanager
 from itertools import islice
 
 from flask import current_app
+from sqlalchemy import update
 from redis import Redis
 from rq import Queue, Retry
 
-from wholesale.services.outbox import MAX_ATTEMPTS, RETRY_INTERVALS
+from ...extensions import db
+from ...models import Email
+from .outbox import MAX_ATTEMPTS, RETRY_INTERVALS, send_emails
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +86,43 @@ def batched(items: Iterable[int], size: int) -> Iterator[tuple[int, ...]]:
 
 def _emails(ids: tuple[int, ...]) -> str:
     return f"email {ids[0]}" if len(ids) == 1 else f"{len(ids)} emails ({ids[0]}…{ids[-1]})"
+
+
+def deliver(email_id: int) -> None:
+    """After commit: hand the email to the worker, or (development without Redis) send it now. Never raises."""
+    deliver_all([email_id])
+
+
+def deliver_all(email_ids: list[int]) -> None:
+    """After commit: enqueue the sends (batches over one Redis connection), or send them now over one SMTP
+    connection when there is no Redis. Never raises: a failure is on the email's row for staff to see.
+
+    In-process sending uses the caller's session, so call it only once the caller has committed.
+    """
+    if not email_ids:
+        return
+    if current_app.config["REDIS_URL"]:
+        enqueue_sends(email_ids)
+        return
+    try:
+        send_emails(email_ids)
+    except Exception:  # recorded on the row; staff can send it again from the emails page
+        db.session.rollback()
+        log.exception("sending emails %s failed", email_ids)
+
+
+def retry_email(email_id: int) -> bool:
+    """Staff's "send again": a failed or waiting email gets a fresh set of attempts and is delivered now.
+
+    False (and nothing changes) when the email is sent or being sent. Commits, then delivers.
+    """
+    reset = db.session.execute(
+        update(Email)
+        .where(Email.id == email_id, Email.status.in_(("queued", "failed")))
+        .values(status="queued", attempts=0, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if reset:
+        deliver(email_id)
+    return bool(reset)

@@ -12,10 +12,10 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import Contact, Customer, Email, Order, ReminderSend, utcnow
-from .reminder_calendar import latest_occurrence, next_occurrence, wall_clock
-from .reminders import KIND, SENT_OUTCOMES, catch_up_window, receiving_contacts, schedule_of
+from ...extensions import db
+from ...models import Contact, Customer, Email, Order, ReminderSend, utcnow
+from .calendar import latest_occurrence, next_occurrence, wall_clock
+from .dispatch import KIND, SENT_OUTCOMES, catch_up_window, receiving_contacts, schedule_of
 
 HISTORY_PAGE = 26  # half a year of weekly reminders
 

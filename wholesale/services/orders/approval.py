@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
-from ..models import Order, OrderLine, Variant, utcnow
-from .errors import ServiceError
+from ...extensions import db
+from ...models import Order, OrderLine, Variant, utcnow
+from ..errors import ServiceError
 from .history import Actor, record
-from .order_editing import OrderLocked, ensure_current, refused_if_stale
-from .order_notices import deliver_all, queue_approved, queue_cancelled
+from .editing import OrderLocked, ensure_current, refused_if_stale
+from .notices import deliver_all, queue_approved, queue_cancelled
 
 REASON_MAX = 500
 NOT_APPROVED = "it was not approved. This is the order as it is now: review it again before approving"

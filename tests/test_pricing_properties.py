@@ -54,6 +54,7 @@ def two_places(value: Decimal) -> bool:
     amount=CENTS,
     shipping=st.integers(min_value=0, max_value=100_000),
 )
+@pytest.mark.db_independent
 def test_compute_totals_matches_an_integer_cents_computation(lines, percent, amount, shipping):
     totals = pricing.compute_totals(
         (money(price) * quantity for price, quantity in lines), money(percent), money(amount), money(shipping)
@@ -69,6 +70,7 @@ def test_compute_totals_matches_an_integer_cents_computation(lines, percent, amo
     assert Decimal("0") <= totals.discount <= totals.subtotal and totals.total >= 0
 
 
+@pytest.mark.db_independent
 def test_the_rounding_rule_is_half_up_once_on_the_whole_subtotal():
     # 3 × 0.15 = 0.45 at 50 %: 0.225 → 0.23 (half up), not 3 × round(0.075) = 0.24 nor banker's 0.22.
     assert pricing.compute_totals([Decimal("0.45")], Decimal("50")).discount == Decimal("0.23")

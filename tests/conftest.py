@@ -122,21 +122,77 @@ def empty_database(app) -> None:
 def clean_database(request, app):
     """Every test starts from empty tables: what a test wrote is deleted after it.
 
-    Except in a module marked ``module_data``, whose tests share data its module-scoped fixture built once
-    (on top of ``module_database``, which empties the tables after the module's last test). Such a fixture
-    must keep its data as built for every test of the module (see test_authorization_matrix.py).
+    Except in a module marked ``module_data``, whose tests share data built once (``module_database``): that
+    data is put back as built after any test that changed it, and the tables are emptied after the module.
     """
     yield
     if request.node.get_closest_marker("module_data") is None:
         empty_database(app)
 
 
+def every_row(app) -> dict[str, list[tuple]]:
+    """Every row of every table, by primary key: to compare the database before and after."""
+    with app.app_context():
+        with db.engine.connect() as conn:
+            return {
+                table.name: [tuple(row) for row in conn.execute(table.select().order_by(*table.primary_key))]
+                for table in db.metadata.sorted_tables
+            }
+
+
+def put_rows_back(app, rows: dict[str, list[tuple]]) -> None:
+    """Make the tables hold exactly ``rows`` (from ``every_row``) again, ids and PostgreSQL sequences included."""
+    empty_database(app)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            quote = conn.dialect.identifier_preparer.quote
+            for table in db.metadata.sorted_tables:  # parents before children
+                if rows[table.name]:
+                    keys = [column.key for column in table.columns]
+                    conn.execute(table.insert(), [dict(zip(keys, row)) for row in rows[table.name]])
+                    if conn.dialect.name == "postgresql" and len(table.primary_key.columns) == 1:
+                        # The next ids follow on; a table without a sequence gets setval(NULL, …): nothing.
+                        [key] = table.primary_key.columns
+                        conn.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence(:table, :column), max({quote(key.name)})) "
+                            f"FROM {quote(table.name)}"
+                        ), {"table": quote(table.name), "column": key.name})
+
+
+class SharedData:
+    """What a ``module_data`` module built once, and the rows it wrote, shared by the module's tests.
+
+    ``build_once(build)`` builds it on first use; ``put_back()``, after each test, puts the rows back as built
+    if the test changed any, so every test of the module sees the data exactly as built.
+    """
+
+    def __init__(self, app):
+        self.app, self.value, self.rows = app, None, None
+
+    def build_once(self, build):
+        if self.rows is None:
+            self.value = build()
+            self.rows = every_row(self.app)
+        return self.value
+
+    def put_back(self) -> bool:
+        """Whether the last test had changed the data (and so it was put back)."""
+        if self.rows is None or every_row(self.app) == self.rows:
+            return False
+        put_rows_back(self.app, self.rows)
+        return True
+
+
 @pytest.fixture(scope="module")
 def module_database(request, app):
-    """The base of a ``module_data`` module's shared data: the tables are empty when the module starts (the
-    test before it was cleaned) and are emptied again after its last test, so the next module starts empty."""
+    """A ``module_data`` module's shared data (a ``SharedData``): the tables are empty when the module starts
+    (the test before it was cleaned) and are emptied after its last test, so the next module starts empty.
+
+    Use it from a function-scoped fixture: ``value = module_database.build_once(build)``, yield it, then
+    ``module_database.put_back()``.
+    """
     assert request.node.get_closest_marker("module_data"), f"{request.node.name} is not marked module_data"
-    yield
+    yield SharedData(app)
     empty_database(app)
 
 

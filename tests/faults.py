@@ -578,6 +578,7 @@ class AppVisitor(Visitor):
         )
         thread.start()
         thread.join(60)
+        assert answer, f"no answer to {method} {path} within 60 s"
         response = answer[0]
         return Response(response.status_code, {k.lower(): v for k, v in response.headers.items()},
                         response.get_data(as_text=True))

@@ -13,6 +13,7 @@ import re
 import uuid
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -34,7 +34,7 @@ run: $(VENV)/.installed
 # own. Tests marked `processes` (real redis-server, gunicorn, RQ workers, the timed load) or `db_independent`
 # need one pass only: when the PostgreSQL pass follows, the SQLite pass leaves them to it (setup.cfg).
 TEST_WORKERS ?= auto
-XDIST := -n $(TEST_WORKERS) --dist loadgroup
+XDIST := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 ONE_PASS_ONLY := not processes and not db_independent
 
 test: $(VENV)/.installed-test

@@ -44,13 +44,18 @@ def pytest_collection_modifyitems(config, items):
 
     - the ``processes`` tests run one after another on one worker: each starts redis-server, gunicorn, RQ
       workers or 50 simulated customers of its own, and the timed load must not share the machine with another;
-    - a ``module_data`` module runs whole on one worker, so that its shared data is built once.
+    - every other test goes with its module (unless it names a group of its own), so a worker is handed whole
+      modules (a round trip per module, not per test, and a ``module_data`` module's data is built once).
+
+    Under xdist the ``processes`` tests come first: the longest group starts at once, the modules fill in.
     """
     for item in items:
         if item.get_closest_marker("processes"):
             item.add_marker(pytest.mark.xdist_group("processes"))
-        elif item.get_closest_marker("module_data"):
+        elif not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("processes") is None)  # stable: the rest keep order
 
 
 def _admin_url(url):

@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-sqlite test-postgres bench static check-python clean
+.PHONY: run test test-sqlite test-postgres lint bench static check-python clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -32,19 +32,34 @@ run: $(VENV)/.installed
 
 # The suite runs on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is given.
 # With REQUIRE_SERVICES=1 a missing PostgreSQL, Redis or browser fails the run instead of skipping.
+# Each pass runs in parallel (pytest-xdist; TEST_WORKERS=1 for one process), every worker on a database of its
+# own. Tests marked `processes` (real redis-server, gunicorn, RQ workers, the timed load) or `db_independent`
+# need one pass only: when the PostgreSQL pass follows, the SQLite pass leaves them to it (setup.cfg).
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+ONE_PASS_ONLY := not processes and not db_independent
+
 test: $(VENV)/.installed-test
-	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-sqlite SQLITE_MARKS="$(ONE_PASS_ONLY)"; \
+	else $(MAKE) --no-print-directory test-sqlite; fi
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	elif [ "$$REQUIRE_SERVICES" = "1" ]; then echo "REQUIRE_SERVICES=1 but TEST_DATABASE_URL is not set" >&2; exit 1; \
 	else echo "TEST_DATABASE_URL not set: skipped the PostgreSQL run"; fi
 
+# `make test-sqlite` alone runs everything; SQLITE_MARKS (a -m expression) narrows it, as `make test` does.
 test-sqlite: $(VENV)/.installed-test
-	@echo "== tests on SQLite =="
-	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	@echo "== tests on SQLite$(if $(SQLITE_MARKS), ($(SQLITE_MARKS): the PostgreSQL pass runs the rest)) =="
+	env -u TEST_DATABASE_URL $(BIN)/pytest $(XDIST) $(if $(SQLITE_MARKS),-m "$(SQLITE_MARKS)") $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.installed-test
 	@echo "== tests on PostgreSQL =="
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
+
+# Lint: ruff (rules and formatter in ruff.toml) and import-linter (the layers and no cycles, in setup.cfg).
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports setup.cfg
 
 # `make bench`: data at scale, gunicorn as the Procfile runs it, wrk, a phone, the reminder fan-out; prints a
 # table and writes bench/results.json (bench/README.md says what each figure means). Uses DATABASE_URL and

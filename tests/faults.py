@@ -47,15 +47,20 @@ SECRET_KEY = "test-secret"  # the test app's: links made in the test process wor
 PUBLIC_BASE_URL = "http://portal.test"
 
 
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
-    """Poll ``predicate`` until it returns something truthy (returned), or fail after ``timeout`` seconds."""
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.05, seen=None):
+    """Poll ``predicate`` until it returns something truthy (returned), or fail after ``timeout`` seconds.
+
+    Waits on real processes on a machine that may be busy (other tests, other runs): a timeout is a margin,
+    not an expectation. The failure says what was last seen: ``seen()`` if given, else the predicate's value.
+    """
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+            last = seen() if seen is not None else repr(result)
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; last seen: {last}")
         time.sleep(interval)
 
 
@@ -173,6 +178,13 @@ class Process:
             self.process.wait(10)
             return victims
 
+    def freeze(self) -> None:
+        """SIGSTOP the process and its children (its process group): it runs no code until ``thaw``."""
+        os.killpg(self.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.killpg(self.pid, signal.SIGCONT)
+
     def log(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")
@@ -196,7 +208,8 @@ class RedisServer(Process):
 
     def start(self) -> RedisServer:
         super().start()
-        wait_until(self.ping, 10, f"redis-server on port {self.port}")
+        wait_until(self.ping, 30, f"redis-server on port {self.port}",
+                   seen=lambda: f"alive={self.alive()}, log: {self.log()[-1000:]!r}")
         return self
 
     def ping(self) -> bool:
@@ -209,11 +222,6 @@ class RedisServer(Process):
         except RedisError:
             return False
 
-    def freeze(self) -> None:
-        os.kill(self.pid, signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        os.kill(self.pid, signal.SIGCONT)
 
 
 def worker(env: dict[str, str], queue: str, log_dir: Path, name: str = "worker", burst: bool = False
@@ -249,7 +257,7 @@ class Gunicorn(Process):
             except OSError:
                 return False
 
-        wait_until(answers, 30, "gunicorn to answer /ping", interval=0.2)
+        wait_until(answers, 60, "gunicorn to answer /ping", interval=0.2, seen=lambda: self.log()[-3000:])
         return self
 
 
@@ -573,6 +581,7 @@ class AppVisitor(Visitor):
         )
         thread.start()
         thread.join(60)
+        assert answer, f"no answer to {method} {path} within 60 s"
         response = answer[0]
         return Response(response.status_code, {k.lower(): v for k, v in response.headers.items()},
                         response.get_data(as_text=True))

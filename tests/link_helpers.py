@@ -21,7 +21,7 @@ import pytest
 import time_machine
 from sqlalchemy import event, select
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, every_row  # noqa: F401  (every_row: for the link tests)
 from wholesale.extensions import db
 from wholesale.links_cli import login_link
 from wholesale.logging_redaction import RedactLinkTokens, redact
@@ -102,14 +102,5 @@ def without_csrf(html: str) -> str:
 
 def ask_for_link(forms, address: str, **kwargs):
     return forms.post("/link/request", {"email": address}, page="/", **kwargs)
-
-
-def every_row(app) -> dict[str, list[tuple]]:
-    with app.app_context():
-        with db.engine.connect() as conn:
-            return {
-                table.name: [tuple(row) for row in conn.execute(table.select().order_by(*table.primary_key))]
-                for table in db.metadata.sorted_tables
-            }
 
 

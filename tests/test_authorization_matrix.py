@@ -24,22 +24,23 @@ from urllib.parse import urlsplit
 import pytest
 
 from wholesale.extensions import db, limiter
-from wholesale.models import CustomerPrice, ReminderSend
+from wholesale.models import CustomerPrice, ReminderSend, StaffUser
 from wholesale.services import customers
 from wholesale.services import reminders
 from wholesale.services.orders.history import Actor
 from wholesale.services.mail.outbox import queue_email
 from wholesale.services.production.runs import create_run
 
-from .conftest import Forms
+from .conftest import STAFF_EMAIL, STAFF_PASSWORD, csrf_token, every_row
 from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
-from .link_helpers import every_row
 from .routes import fill, routes
 from .test_portal_access import PUBLIC as PUBLIC_PORTAL
 from .test_security_headers import assert_no_inline_code, assert_safe_headers
 
 PUBLIC = PUBLIC_PORTAL | {"/healthz", "/ping", "/admin/sign-in", "/admin/sign-out"}
 ROUTES = routes("")
+
+pytestmark = pytest.mark.module_data  # the world below is built once for the module
 
 
 def kind_of(rule: str, arguments: tuple[str, ...]) -> str:
@@ -75,11 +76,14 @@ class World:
     own: dict[str, object]  # Blue Door's ids, for its own contact
     rivals: dict[str, object]  # Rival Roasters' ids
     rival_numbers: list[str]  # what must never appear on Blue Door's pages
+    staff_id: int
 
 
-@pytest.fixture
-def world(app, staff) -> World:
+def build_world(app) -> World:
     with app.app_context():
+        staff = StaffUser(email=STAFF_EMAIL, name="Sam")
+        staff.set_password(STAFF_PASSWORD)
+        db.session.add(staff)
         variants = make_catalog(coffees=2)
         option = make_shipping()
         blue = make_customer("Blue Door Café", reminders_enabled=True)
@@ -97,7 +101,7 @@ def world(app, staff) -> World:
                             subject="For Rival", template="staff_test", context={"name": "Rival"},
                             customer_id=rival.id)
         db.session.commit()
-        run = create_run(rival_approved.roast_date, [rival_approved.id], Actor(staff_id=staff))
+        run = create_run(rival_approved.roast_date, [rival_approved.id], Actor(staff_id=staff.id))
         contact = blue.contacts[0]
         week = datetime.now(timezone.utc) + timedelta(days=7)
         common = {  # ids every visitor uses alike: the catalog, links, the staff-only records
@@ -117,7 +121,19 @@ def world(app, staff) -> World:
                "customer_id": blue.id, "contact_id": contact.id}
         rivals = {**common, "order_id": rival_pending.id, "line_id": rival_pending.lines[0].id,
                   "customer_id": rival.id, "contact_id": rival.contacts[1].id}
-        return World(own, rivals, [rival_pending.number, rival_approved.number])
+        return World(own, rivals, [rival_pending.number, rival_approved.number], staff.id)
+
+
+@pytest.fixture
+def world(app, module_database) -> World:
+    """Blue Door Café and Rival Roasters with orders, a price, a run, a reminder, an email, and a staff member.
+
+    Built once for the module (module_data): every test reads it, and a test whose allowed requests changed
+    it (a staff POST approving an order, the customer's order page making a draft…) has it put back as built
+    before the next test. Refused requests change nothing (asserted by the test).
+    """
+    yield module_database.build_once(lambda: build_world(app))
+    module_database.put_back()
 
 
 def path_for(rule: str, arguments: tuple[str, ...], ids: dict) -> str:
@@ -139,7 +155,7 @@ class Visitor:
         headers = {"HX-Request": "true"} if htmx else {}
         data = None
         if method == "POST":
-            token = Forms(self.client).token("/link/request")
+            token = csrf_token(self.client)
             data = {**PAYLOAD, "csrf_token": token}
             headers["X-CSRFToken"] = token
         response = self.client.open(path, method=method, data=data, headers=headers)
@@ -187,9 +203,9 @@ def test_every_route_has_a_row():
 
 
 @pytest.mark.parametrize(("method", "rule", "arguments"), ROUTES, ids=[f"{m} {r}" for m, r, _ in ROUTES])
-def test_the_matrix(app, world, staff, method, rule, arguments):
+def test_the_matrix(app, world, method, rule, arguments):
     row = MATRIX[kind_of(rule, arguments)]
-    people = visitors(app, world, staff)
+    people = visitors(app, world, world.staff_id)
     before = every_row(app)
 
     refusals = [(who, expected) for who, expected in row.items() if expected in REFUSALS]

@@ -39,7 +39,7 @@ from .faults import (  # noqa: F401  (fixtures)
     worker,
 )
 
-pytestmark = [pytest.mark.redis, pytest.mark.slow]
+pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.processes]
 
 PER_PHASE = 6
 

@@ -31,7 +31,7 @@ from .faults import (  # noqa: F401  (fixtures)
     worker,
 )
 
-pytestmark = [pytest.mark.redis, pytest.mark.slow]
+pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.processes]
 
 
 def emails_of(order_ids: list[int]) -> list[Email]:

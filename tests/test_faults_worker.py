@@ -35,7 +35,7 @@ from .faults import (  # noqa: F401  (fixtures)
     worker,
 )
 
-pytestmark = [pytest.mark.redis, pytest.mark.slow]
+pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.processes]
 
 
 def place_orders(app, count: int) -> None:

@@ -1,11 +1,14 @@
 """Sign-in tokens never reach a log line: the dev server's, gunicorn's access log, or gunicorn's error log."""
 
+import pytest
+
 from .link_helpers import *  # noqa: F403
 
 
 # --- Tokens never reach a log --------------------------------------------------------------------------
 
 
+@pytest.mark.db_independent
 def test_the_filter_redacts_a_dev_server_request_line():
     record = logging.LogRecord(
         "werkzeug", logging.INFO, __file__, 1, '%s - - [%s] "%s" %s %s',
@@ -44,6 +47,7 @@ def _gunicorn_logger_class():
     return runpy.run_path(str(ROOT / "gunicorn.conf.py"))["logger_class"]
 
 
+@pytest.mark.db_independent
 def test_gunicorns_access_log_never_shows_a_token(tmp_path):
     from gunicorn.config import Config
 
@@ -78,6 +82,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.db_independent
 def test_gunicorn_reads_the_redacting_logger_from_the_repository(tmp_path):
     """Run gunicorn as the Procfile does (from the repository, no --config) and read its access log."""
     port = _free_port()

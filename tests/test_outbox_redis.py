@@ -107,6 +107,9 @@ def test_a_refused_connection_is_recorded_and_retried_until_the_server_is_back(
     assert queue.scheduled_job_registry.count == 0 and queue.failed_job_registry.count == 0
 
 
+# rq-scheduler keeps every schedule under one key (rq:scheduler:scheduled_jobs) and these ids are fixed: the
+# two tests that register the periodic jobs in TEST_REDIS_URL run on one xdist worker, never at once.
+@pytest.mark.xdist_group("rq-scheduler-keys")
 def test_the_outbox_sweep_is_scheduled_once_however_often_it_is_registered(redis, queue, monkeypatch, capsys):
     sweep = schedule.PERIODIC_JOBS[0]
     key = "rq:scheduler:scheduled_jobs"

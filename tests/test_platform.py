@@ -22,6 +22,7 @@ def test_healthz_reports_the_database(client):
     assert response.get_json() == {"status": "ok", "database": "ok"}
 
 
+@pytest.mark.db_independent
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
     app = create_app(
         {"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none", "REDIS_URL": None}
@@ -41,6 +42,7 @@ def test_healthz_reports_redis_when_configured(app):
     assert response.get_json()["redis"] == "unreachable"
 
 
+@pytest.mark.db_independent
 def test_a_page_that_needs_the_database_shows_a_503_page_when_it_is_down():
     app = create_app(
         {"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none", "SECRET_KEY": "x"}
@@ -96,12 +98,14 @@ def test_pages_have_no_inline_script_or_style(client):
         ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
     ],
 )
+@pytest.mark.db_independent
 def test_paas_database_urls_are_understood(raw, expected):
     from wholesale.config import database_url
 
     assert database_url(raw, "/inst") == expected
 
 
+@pytest.mark.db_independent
 def test_default_database_is_sqlite_under_instance():
     from wholesale.config import database_url
 
@@ -138,12 +142,14 @@ def test_migrations_build_the_schema_and_match_the_models(empty_database):
     assert drift == [], f"models and migrations differ; run `flask --app wsgi db migrate`: {drift}"
 
 
+@pytest.mark.db_independent
 def test_migrations_directory_is_found_from_any_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     app = create_app({"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert os.path.isdir(app.extensions["migrate"].directory)
 
 
+@pytest.mark.db_independent
 def test_production_refuses_the_development_secret_key_and_a_missing_public_url(monkeypatch):
     monkeypatch.setenv("WHOLESALE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", DEV_SECRET_KEY)
@@ -205,6 +211,7 @@ def test_development_still_starts_with_nothing_set(monkeypatch):
     assert app.config["SECRET_KEY"] == DEV_SECRET_KEY and not app.config["SESSION_COOKIE_SECURE"]
 
 
+@pytest.mark.db_independent
 def test_ping_answers_ok_without_touching_the_database():
     app = create_app({"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
     response = app.test_client().get("/ping")

@@ -13,6 +13,7 @@ import re
 import uuid
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -54,6 +55,7 @@ def two_places(value: Decimal) -> bool:
     amount=CENTS,
     shipping=st.integers(min_value=0, max_value=100_000),
 )
+@pytest.mark.db_independent
 def test_compute_totals_matches_an_integer_cents_computation(lines, percent, amount, shipping):
     totals = orders.pricing.compute_totals(
         (money(price) * quantity for price, quantity in lines), money(percent), money(amount), money(shipping)
@@ -69,6 +71,7 @@ def test_compute_totals_matches_an_integer_cents_computation(lines, percent, amo
     assert Decimal("0") <= totals.discount <= totals.subtotal and totals.total >= 0
 
 
+@pytest.mark.db_independent
 def test_the_rounding_rule_is_half_up_once_on_the_whole_subtotal():
     # 3 × 0.15 = 0.45 at 50 %: 0.225 → 0.23 (half up), not 3 × round(0.075) = 0.24 nor banker's 0.22.
     assert orders.pricing.compute_totals([Decimal("0.45")], Decimal("50")).discount == Decimal("0.23")

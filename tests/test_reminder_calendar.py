@@ -29,6 +29,9 @@ from wholesale.services.reminders.calendar import (
 UTC = timezone.utc
 SUNDAY, MONDAY = 6, 0
 
+# Pure calendar arithmetic: one pass of `make test` is enough (setup.cfg).
+pytestmark = pytest.mark.db_independent
+
 
 def utc(*fields) -> datetime:
     return datetime(*fields, tzinfo=UTC)

@@ -120,6 +120,9 @@ def test_a_refused_address_is_retried_by_rq_while_the_other_customers_mail_goes(
     assert [recipients for recipients, _ in picky_server.messages][-1] == [BOUNCING]
 
 
+# rq-scheduler keeps every schedule under one key (rq:scheduler:scheduled_jobs) and these ids are fixed: the
+# two tests that register the periodic jobs in TEST_REDIS_URL run on one xdist worker, never at once.
+@pytest.mark.xdist_group("rq-scheduler-keys")
 def test_the_reminder_tick_is_scheduled_once_in_utc_however_often_it_is_registered(redis, queue):
     [tick] = [job for job in schedule.PERIODIC_JOBS if job.func == "jobs.reminders.dispatch_due_reminders"]
     key = "rq:scheduler:scheduled_jobs"

@@ -89,6 +89,7 @@ def test_error_answers_and_static_files_carry_the_headers_too(app, client, staff
         response.close()  # static files are streamed from an open file
 
 
+@pytest.mark.db_independent
 def test_a_503_while_the_database_is_down_carries_the_headers():
     app = create_app({"ENV_NAME": "development", "TESTING": True,
                       "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
@@ -102,6 +103,7 @@ def test_a_503_while_the_database_is_down_carries_the_headers():
     assert_no_inline_code(response, "/order (database down)")
 
 
+@pytest.mark.db_independent
 def test_htmx_runs_without_eval_and_its_indicator_styles_come_from_our_css(client):
     page = client.get("/link/request").get_data(as_text=True)
     config = re.search(r"""<meta name="htmx-config" content='([^']+)'>""", page).group(1)

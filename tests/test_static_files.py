@@ -12,6 +12,9 @@ import pytest
 STATIC = Path(__file__).resolve().parent.parent / "wholesale" / "static"
 SOURCES = sorted(p for p in STATIC.iterdir() if p.suffix in (".css", ".js", ".svg"))
 
+# Files on disk and how they are served: one pass of `make test` is enough (setup.cfg).
+pytestmark = pytest.mark.db_independent
+
 
 def linked_assets(client) -> list[str]:
     page = client.get("/link/request").get_data(as_text=True)

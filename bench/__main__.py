@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import data, fanout, pages, phone, queries, report, server, services, web, weight
@@ -126,7 +126,7 @@ def run(args) -> dict:
         f"redis: {redis_url or 'none'}; load generator: {'wrk' if wrk else 'python'}"
     )
     results: dict = {
-        "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": services.machine(),
         "database": version,
         "redis": bool(redis_url),
@@ -164,8 +164,10 @@ def run(args) -> dict:
             counts = {"error": str(error)[-2000:]}
         results["queries"] = counts
         if "full" in counts:
-            small_full = (f"{k}: {counts['small'][k]['statements']} → {counts['full'][k]['statements']}"
-                          for k in counts["full"])
+            small_full = (
+                f"{k}: {counts['small'][k]['statements']} → {counts['full'][k]['statements']}"
+                for k in counts["full"]
+            )
             log("  " + ", ".join(small_full))
 
         log("== web")
@@ -321,9 +323,7 @@ def main(argv=None) -> int:
     report.write(results, args.output)
     print()
     print(report.describe(results))
-    print(
-        f"\nWrote {args.output}"
-    )
+    print(f"\nWrote {args.output}")
     return 0
 
 

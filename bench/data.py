@@ -22,7 +22,7 @@ import sqlite3
 import time as clock
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -121,7 +121,7 @@ def _anchor(now: datetime) -> datetime:
     """This week's Sunday, 15:00 UTC (Sunday morning in Portland): when a week's orders start coming in."""
     today = now.date()
     sunday = today - timedelta(days=(today.weekday() + 1) % 7)
-    return datetime.combine(sunday, time(15, 0), timezone.utc)
+    return datetime.combine(sunday, time(15, 0), UTC)
 
 
 class _Rows:
@@ -235,7 +235,7 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
         week = anchor - timedelta(weeks=weeks_ago)
         for offset in (1, 4):
             roast = (week + timedelta(days=offset)).date()
-            roasted = datetime.combine(roast, time(14, 0), timezone.utc)
+            roasted = datetime.combine(roast, time(14, 0), UTC)
             status = "done" if weeks_ago >= 2 else "closed"
             runs.append(
                 (
@@ -413,7 +413,7 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
             local = ZoneInfo(zone)
             for weeks_ago in range(scale.weeks - 1, 0, -1):
                 sunday = (anchor - timedelta(weeks=weeks_ago)).date()
-                occurrence = datetime.combine(sunday, time(2, 0), local).astimezone(timezone.utc)
+                occurrence = datetime.combine(sunday, time(2, 0), local).astimezone(UTC)
                 sends.append((len(sends) + 1, customer_id, occurrence, occurrence, "sent", "", None, None))
                 emails.append(
                     (
@@ -491,7 +491,7 @@ def _skip_foreign_key_triggers(conn) -> None:
 def _sqlite_value(value):
     # The formats SQLAlchemy's SQLite types read back: naive UTC datetimes with microseconds.
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):
@@ -574,7 +574,7 @@ def _count(rows: _Rows) -> dict:
 
 def prepare(database: str, scale: Scale, now: datetime | None = None, log=print) -> Loaded:
     """A working copy of the data at ``scale`` on ``database`` (a PostgreSQL server URL, or "sqlite")."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     key = cache_key(scale, now)
     if database == "sqlite":
         return _prepare_sqlite(scale, key, now, log)
@@ -678,10 +678,14 @@ def forget_cache(database: str) -> None:
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            names = conn.execute(
-                text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
-                {"prefix": DATABASE_PREFIX + "\\_%"},
-            ).scalars().all()
+            names = (
+                conn.execute(
+                    text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
+                    {"prefix": DATABASE_PREFIX + "\\_%"},
+                )
+                .scalars()
+                .all()
+            )
             for db_name in names:  # every scale's working copy and template
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
     finally:

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -222,11 +222,11 @@ def plain_loop(app, sink: Sink, since, already: int) -> dict:
 
 def reminder_fanout(loaded, redis_url: str | None, log=print) -> dict:
     """Run one tick over 10,000 due customers; compare with a plain send loop."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from .server import in_process_app
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     app = in_process_app(loaded.url, redis_url, "http://127.0.0.1:5000")
     customers = make_everyone_due(app, now)
     sink = Sink()
@@ -299,7 +299,7 @@ def reminder_fanout(loaded, redis_url: str | None, log=print) -> dict:
         loop = plain_loop(
             app,
             sink,
-            datetime.fromtimestamp(started, timezone.utc) - timedelta(seconds=5),
+            datetime.fromtimestamp(started, UTC) - timedelta(seconds=5),
             sink.status()["count"],
         )
     finally:

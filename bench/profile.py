@@ -19,8 +19,12 @@ from pathlib import Path
 DATABASE = "database driver (waiting for and reading answers)"
 # sqlite3 is C code: its time shows in the SQLAlchemy frame that called it.
 SQLITE_CALLS = (
-    "DefaultDialect.do_execute ", "DefaultDialect.do_executemany ", "DefaultDialect.do_commit ",
-    "DefaultDialect.do_rollback ", "CursorFetchStrategy.fetchall ", "CursorFetchStrategy.fetchone ",
+    "DefaultDialect.do_execute ",
+    "DefaultDialect.do_executemany ",
+    "DefaultDialect.do_commit ",
+    "DefaultDialect.do_rollback ",
+    "CursorFetchStrategy.fetchall ",
+    "CursorFetchStrategy.fetchone ",
     "CursorFetchStrategy.fetchmany ",
 )
 LAYERS = (  # (layer, substring of the frame's file)

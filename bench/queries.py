@@ -53,7 +53,11 @@ def _customers_with_last_order_of(lines: int, count: int) -> list[int]:
     found = []
     for customer in db.session.scalars(select(Customer).order_by(Customer.id).limit(500)):
         order = last_order(customer)
-        if order is None or len(order.lines) != lines or not all(line.variant.on_sale for line in order.lines):
+        if (
+            order is None
+            or len(order.lines) != lines
+            or not all(line.variant.on_sale for line in order.lines)
+        ):
             continue
         first_contact = select(func.min(Contact.id)).where(Contact.customer_id == customer.id)
         found.append(db.session.scalar(first_contact))
@@ -105,8 +109,12 @@ def _send(app, client, page: Page, visit: Visit, context: dict):
     if response.status_code != request.expect:
         raise RuntimeError(f"{page.key}: expected {request.expect}, got {response.status_code}")
     # One request alone, in-process (no gunicorn, no other load): what the page costs the server by itself.
-    return {"statements": len(statements), "bytes": len(body), "status": response.status_code,
-            "alone_ms": round(elapsed * 1000, 1)}
+    return {
+        "statements": len(statements),
+        "bytes": len(body),
+        "status": response.status_code,
+        "alone_ms": round(elapsed * 1000, 1),
+    }
 
 
 def count_statements(app, staff_email: str, lines: int | None = None) -> dict[str, dict]:
@@ -162,13 +170,22 @@ def count_in_subprocess(database_url: str, redis_url: str | None, staff_email: s
 
     from .data import ROOT
 
-    command = [sys.executable, "-X", "faulthandler", "-m", "bench.queries", database_url,
-               redis_url or "", staff_email, str(lines or "")]
+    command = [
+        sys.executable,
+        "-X",
+        "faulthandler",
+        "-m",
+        "bench.queries",
+        database_url,
+        redis_url or "",
+        staff_email,
+        str(lines or ""),
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"counting SQL statements failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-    return json.loads(line[len("BENCH_JSON "):])
+    return json.loads(line[len("BENCH_JSON ") :])
 
 
 if __name__ == "__main__":
@@ -178,6 +195,7 @@ if __name__ == "__main__":
     from .server import in_process_app
 
     url, redis, staff, wanted = sys.argv[1:5]
-    counted = count_statements(in_process_app(url, redis or None, "http://127.0.0.1"), staff,
-                               int(wanted) if wanted else None)
+    counted = count_statements(
+        in_process_app(url, redis or None, "http://127.0.0.1"), staff, int(wanted) if wanted else None
+    )
     print("BENCH_JSON " + json.dumps(counted), flush=True)

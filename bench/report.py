@@ -111,8 +111,19 @@ def web_rows(results: dict) -> list[list[str]]:
             errors += f" ({detail.get('timeout', 0) + detail.get('unanswered', 0)} unanswered)"
         p99 = _n(row["p99_ms"], 1) if row["p99_ms"] is not None else ("> 30 s" if row["errors"] else "–")
         page = full.get(key, {})
-        rows.append([row["title"], _n(row["rps"]), share, _n(row["p50_ms"], 1), p99, errors, sql,
-                     _n(page.get("bytes")), _n(page.get("alone_ms"), 1)])
+        rows.append(
+            [
+                row["title"],
+                _n(row["rps"]),
+                share,
+                _n(row["p50_ms"], 1),
+                p99,
+                errors,
+                sql,
+                _n(page.get("bytes")),
+                _n(page.get("alone_ms"), 1),
+            ]
+        )
     first = (small.get("order_page_first_open") or {}).get("statements")
     if first is not None:
         rows.append(
@@ -194,8 +205,14 @@ def describe(results: dict, markdown: bool = False) -> str:
     lines.append("")
     weight = results.get("first_load")
     if weight:
-        parts = ", ".join(f"{name} {p.get('sent', p['gzip']) / 1024:.1f}" for name, p in weight["files"].items())
-        sent = f"{weight['sent'] / 1024:.1f} kB as sent to a browser" if "sent" in weight else "not measured as sent"
+        parts = ", ".join(
+            f"{name} {p.get('sent', p['gzip']) / 1024:.1f}" for name, p in weight["files"].items()
+        )
+        sent = (
+            f"{weight['sent'] / 1024:.1f} kB as sent to a browser"
+            if "sent" in weight
+            else "not measured as sent"
+        )
         lines.append(
             f"Order page's first load ({weight['lines']} lines): {sent} ({parts} kB); "
             f"{weight['gzip'] / 1024:.1f} kB if all gzipped, {weight['bytes'] / 1024:.1f} kB uncompressed."
@@ -250,8 +267,11 @@ def describe(results: dict, markdown: bool = False) -> str:
 
 
 def _peaks_by_page(results: dict) -> str:
-    rows = [(row["title"], row["worker_peak_mb_after"]) for key, row in results.get("web", {}).items()
-            if key != "ping" and row.get("worker_peak_mb_after")]
+    rows = [
+        (row["title"], row["worker_peak_mb_after"])
+        for key, row in results.get("web", {}).items()
+        if key != "ping" and row.get("worker_peak_mb_after")
+    ]
     if not rows:
         return ""
     return " (the higher one after each page: " + ", ".join(f"{t} {v:.0f}" for t, v in rows) + ")"

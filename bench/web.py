@@ -188,7 +188,7 @@ end
 def lua_script(page: Page, visits: list[Visit], host: str, threads: int, context: dict) -> str:
     if page.places_orders:
         entries = ",\n".join(
-            "{cookie = %s, csrf = %s, place_path = %s}" % (_lua(v.cookie), _lua(v.csrf), _lua(v.place_path))
+            f"{{cookie = {_lua(v.cookie)}, csrf = {_lua(v.csrf)}, place_path = {_lua(v.place_path)}}}"
             for v in visits
         )
         return f"host = {_lua(host)}\nvisitors = {{\n{entries}\n}}\n" + LUA_COMMON + LUA_PLACE
@@ -213,8 +213,17 @@ def _result(page: Page, tool: str, data: dict) -> LoadResult:
     # A request that timed out has no latency in wrk's histogram: with any, p99 is unknown but worse.
     p50_ms = round(p50, 1) if count else None
     p99_ms = round(p99, 1) if count and not (errors.get("timeout") or errors.get("unanswered")) else None
-    return LoadResult(page.key, tool, count, round(seconds, 2), round(count / seconds, 1), p50_ms, p99_ms,
-                      sum(errors.values()), errors)
+    return LoadResult(
+        page.key,
+        tool,
+        count,
+        round(seconds, 2),
+        round(count / seconds, 1),
+        p50_ms,
+        p99_ms,
+        sum(errors.values()),
+        errors,
+    )
 
 
 def run_wrk(page: Page, base_url: str, visits: list[Visit], seconds: float, context: dict) -> LoadResult:
@@ -224,8 +233,20 @@ def run_wrk(page: Page, base_url: str, visits: list[Visit], seconds: float, cont
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix=f"bench-{page.key}-", delete=False) as script:
         script.write(lua_script(page, visits, host, threads, context))
     try:
-        command = ["wrk", "-t", str(threads), "-c", str(CONNECTIONS), "-d", f"{seconds:g}s",
-                   "--timeout", f"{TIMEOUT}s", "-s", script.name, base_url + "/"]
+        command = [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(CONNECTIONS),
+            "-d",
+            f"{seconds:g}s",
+            "--timeout",
+            f"{TIMEOUT}s",
+            "-s",
+            script.name,
+            base_url + "/",
+        ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     finally:
         os.unlink(script.name)

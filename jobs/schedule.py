@@ -29,8 +29,12 @@ class PeriodicJob:
 # may hold only letters, digits, "-" and "_".
 PERIODIC_JOBS = (
     PeriodicJob("wholesale-sweep-outbox", "jobs.emails.sweep_outbox", every_seconds=120),
-    PeriodicJob("wholesale-dispatch-reminders", "jobs.reminders.dispatch_due_reminders",
-                every_seconds=120, timeout=600),
+    PeriodicJob(
+        "wholesale-dispatch-reminders",
+        "jobs.reminders.dispatch_due_reminders",
+        every_seconds=120,
+        timeout=600,
+    ),
 )
 # Ids of periodic jobs since removed from the list above: registering cancels them, or they would run on.
 RETIRED_JOB_IDS: tuple[str, ...] = ()

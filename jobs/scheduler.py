@@ -24,7 +24,9 @@ class SelfHealingScheduler(Scheduler):
     def enqueue_jobs(self):
         missing = tuple(job for job in PERIODIC_JOBS if job.id not in self)
         if missing:
-            log.warning("periodic jobs missing from Redis, registering again: %s", ", ".join(j.id for j in missing))
+            log.warning(
+                "periodic jobs missing from Redis, registering again: %s", ", ".join(j.id for j in missing)
+            )
             register_periodic_jobs(self.connection, self.queue_name, missing)
         return super().enqueue_jobs()
 

@@ -12,12 +12,11 @@ import re
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 from flask.ctx import RequestContext
 from flask.testing import EnvironBuilder
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from wholesale import create_app
 from wholesale.config import database_url
@@ -55,7 +54,9 @@ def pytest_collection_modifyitems(config, items):
         elif not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        items.sort(key=lambda item: item.get_closest_marker("processes") is None)  # stable: the rest keep order
+        items.sort(
+            key=lambda item: item.get_closest_marker("processes") is None
+        )  # stable: the rest keep order
 
 
 def _admin_url(url):
@@ -118,10 +119,12 @@ def empty_database(app) -> None:
             for table in reversed(db.metadata.sorted_tables):  # children before parents
                 conn.execute(table.delete())
             if conn.dialect.name == "postgresql":  # SQLite's ids restart by themselves (no AUTOINCREMENT)
-                conn.execute(text(
-                    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false) "
-                    "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
-                ))
+                conn.execute(
+                    text(
+                        "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false) "
+                        "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+                    )
+                )
 
 
 @pytest.fixture(autouse=True)
@@ -155,14 +158,19 @@ def put_rows_back(app, rows: dict[str, list[tuple]]) -> None:
             for table in db.metadata.sorted_tables:  # parents before children
                 if rows[table.name]:
                     keys = [column.key for column in table.columns]
-                    conn.execute(table.insert(), [dict(zip(keys, row)) for row in rows[table.name]])
+                    conn.execute(
+                        table.insert(), [dict(zip(keys, row, strict=True)) for row in rows[table.name]]
+                    )
                     if conn.dialect.name == "postgresql" and len(table.primary_key.columns) == 1:
                         # The next ids follow on; a table without a sequence gets setval(NULL, …): nothing.
                         [key] = table.primary_key.columns
-                        conn.execute(text(
-                            f"SELECT setval(pg_get_serial_sequence(:table, :column), max({quote(key.name)})) "
-                            f"FROM {quote(table.name)}"
-                        ), {"table": quote(table.name), "column": key.name})
+                        conn.execute(
+                            text(
+                                f"SELECT setval(pg_get_serial_sequence(:table, :column), max({quote(key.name)})) "
+                                f"FROM {quote(table.name)}"
+                            ),
+                            {"table": quote(table.name), "column": key.name},
+                        )
 
 
 class SharedData:
@@ -348,7 +356,13 @@ def chromium():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--headless",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -369,7 +383,9 @@ def phone(request, chromium):
     page.javascript = request.param == "js"
     problems = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    page.on(
+        "console", lambda message: message.type == "error" and problems.append(f"console: {message.text}")
+    )
     yield page
     artifacts = os.environ.get("TEST_ARTIFACTS")
     if artifacts:

@@ -1,6 +1,5 @@
 """Shared by the staff customer-page tests: input builders, fixtures and small readers."""
 
-
 from __future__ import annotations
 
 import re
@@ -84,7 +83,7 @@ def catalog(app):
         db.session.add_all([*options, guji, old])
         db.session.commit()
         names = ("van", "courier", "old_shipping", "small", "large", "retired_size", "retired_product_size")
-        return dict(zip(names, [str(row.id) for row in options + sizes]))
+        return dict(zip(names, [str(row.id) for row in options + sizes], strict=True))
 
 
 @pytest.fixture
@@ -113,5 +112,3 @@ def corner_shop(app):
         db.session.add(shop)
         db.session.commit()
         return {"customer": shop.id, "contact": shop.contacts[0].id, "price": shop.prices[0].id}
-
-

@@ -26,7 +26,13 @@ def make_catalog(coffees: int = 3, sizes=(("340 g bag", 340, "14.50"), ("5 lb ba
         product = Product(name=f"Coffee {n:02d}", kind="coffee", roast_loss_percent=Decimal("15"))
         for name, grams, price in sizes:
             variants.append(
-                Variant(product=product, name=name, sku=f"C{n:02d}-{grams}", price=Decimal(price), net_weight_g=grams)
+                Variant(
+                    product=product,
+                    name=name,
+                    sku=f"C{n:02d}-{grams}",
+                    price=Decimal(price),
+                    net_weight_g=grams,
+                )
             )
         db.session.add(product)
     db.session.flush()
@@ -57,7 +63,9 @@ def make_price(customer: Customer, variant: Variant, price: str) -> CustomerPric
     return row
 
 
-def make_order(customer: Customer, lines, status: str = "fulfilled", channel: str = "portal", **fields) -> Order:
+def make_order(
+    customer: Customer, lines, status: str = "fulfilled", channel: str = "portal", **fields
+) -> Order:
     """``lines`` is [(variant, quantity), …]; prices are the variant's list price."""
     now = utcnow()
     order = Order(

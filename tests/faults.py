@@ -106,7 +106,11 @@ class Process:
                 log.write(f"\n--- start {self.starts}: {' '.join(self.args)}\n".encode())
                 log.flush()
                 self.process = subprocess.Popen(
-                    self.args, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                    self.args,
+                    env=self.env,
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
         return self
@@ -199,8 +203,21 @@ class RedisServer(Process):
     def __init__(self, log_dir: Path):
         self.port = free_port()
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--daemonize", "no", "--dir", str(log_dir)]
+        args = [
+            binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--dir",
+            str(log_dir),
+        ]
         super().__init__(f"redis-{self.port}", args, {"PATH": os.environ.get("PATH", "")}, log_dir)
 
     def url(self, db_number: int = 0) -> str:
@@ -208,8 +225,12 @@ class RedisServer(Process):
 
     def start(self) -> RedisServer:
         super().start()
-        wait_until(self.ping, 30, f"redis-server on port {self.port}",
-                   seen=lambda: f"alive={self.alive()}, log: {self.log()[-1000:]!r}")
+        wait_until(
+            self.ping,
+            30,
+            f"redis-server on port {self.port}",
+            seen=lambda: f"alive={self.alive()}, log: {self.log()[-1000:]!r}",
+        )
         return self
 
     def ping(self) -> bool:
@@ -223,13 +244,23 @@ class RedisServer(Process):
             return False
 
 
-
-def worker(env: dict[str, str], queue: str, log_dir: Path, name: str = "worker", burst: bool = False
-           ) -> Process:
+def worker(
+    env: dict[str, str], queue: str, log_dir: Path, name: str = "worker", burst: bool = False
+) -> Process:
     """The Procfile's worker: ``rq worker --with-scheduler --worker-class jobs.worker.Worker``."""
-    args = [str(BIN / "rq"), "worker", "--url", env["REDIS_URL"], "--with-scheduler",
-            "--worker-class", "jobs.worker.Worker", "--logging_level", "INFO",
-            "--name", f"{name}-{os.getpid()}-{free_port()}"]
+    args = [
+        str(BIN / "rq"),
+        "worker",
+        "--url",
+        env["REDIS_URL"],
+        "--with-scheduler",
+        "--worker-class",
+        "jobs.worker.Worker",
+        "--logging_level",
+        "INFO",
+        "--name",
+        f"{name}-{os.getpid()}-{free_port()}",
+    ]
     if burst:
         args.append("--burst")
     return Process(name, [*args, queue], env, log_dir)
@@ -241,9 +272,21 @@ class Gunicorn(Process):
     def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 2, threads: int = 1):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        args = [str(BIN / "gunicorn"), "wsgi:app", "--workers", str(workers), "--threads", str(threads),
-                "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "--timeout", "60",
-                "--graceful-timeout", "5"]
+        args = [
+            str(BIN / "gunicorn"),
+            "wsgi:app",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--no-control-socket",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+        ]
         super().__init__("gunicorn", args, env, log_dir)
 
     def start(self) -> Gunicorn:
@@ -321,7 +364,7 @@ class TcpProxy:
         while not self._closed.is_set():
             try:
                 client, _ = self.listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -536,8 +579,9 @@ class Visitor:
         self.host, self.port, self.timeout = host, int(port), timeout
         self.cookie: str | None = None
 
-    def request(self, method: str, path: str, data: dict | None = None,
-                headers: dict | None = None) -> Response:
+    def request(
+        self, method: str, path: str, data: dict | None = None, headers: dict | None = None
+    ) -> Response:
         headers = dict(headers or {})
         body = None
         if data is not None:
@@ -571,8 +615,9 @@ class AppVisitor(Visitor):
     def __init__(self, app):
         self.client = app.test_client()
 
-    def request(self, method: str, path: str, data: dict | None = None,
-                headers: dict | None = None) -> Response:
+    def request(
+        self, method: str, path: str, data: dict | None = None, headers: dict | None = None
+    ) -> Response:
         # In a thread of its own, as a request to a server would be: an app context the test has pushed
         # (and its ``g``, where Flask-WTF keeps the CSRF token it rendered) must not leak into the request.
         answer: list = []
@@ -583,8 +628,11 @@ class AppVisitor(Visitor):
         thread.join(60)
         assert answer, f"no answer to {method} {path} within 60 s"
         response = answer[0]
-        return Response(response.status_code, {k.lower(): v for k, v in response.headers.items()},
-                        response.get_data(as_text=True))
+        return Response(
+            response.status_code,
+            {k.lower(): v for k, v in response.headers.items()},
+            response.get_data(as_text=True),
+        )
 
 
 class JourneyError(AssertionError):
@@ -620,8 +668,12 @@ def reorder_journey(visitor: Visitor, link_path: str, step: int = 1) -> Placed:
         edit = visitor.post(f"/orders/{order_id.group(1)}/lines/{line}", form, htmx=True)
         expect(edit, 200, "change a quantity")
     shipping = SHIPPING.search(page)
-    form = {"csrf_token": csrf.group(1), "idempotency_key": key.group(1),
-            "shipping_option_id": shipping.group(1) if shipping else "", "notes": ""}
+    form = {
+        "csrf_token": csrf.group(1),
+        "idempotency_key": key.group(1),
+        "shipping_option_id": shipping.group(1) if shipping else "",
+        "notes": "",
+    }
     placed = expect(visitor.post(f"/orders/{order_id.group(1)}/place", form), 303, "place the order")
     confirmed = expect(visitor.get(placed.location), 200, "the confirmation")
     if "placed=1" not in placed.location or "is placed" not in confirmed.text:

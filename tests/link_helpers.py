@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ANA = "ana@bluedoor.example"
 BO = "bo@closedshop.example"  # a contact of a customer that no longer orders
 NOBODY = "nobody@unknown.example"
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 HALF_HOUR = timedelta(minutes=30)
 WEEK = timedelta(days=7)
 # Shaped like a real token (payload.signature) but signed by nobody.
@@ -102,5 +102,3 @@ def without_csrf(html: str) -> str:
 
 def ask_for_link(forms, address: str, **kwargs):
     return forms.post("/link/request", {"email": address}, page="/", **kwargs)
-
-

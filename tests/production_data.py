@@ -37,10 +37,18 @@ def make_roastery_catalog() -> Catalog:
         db.session.add(item)
         return item.variants
 
-    espresso = product("House Espresso", "coffee", "15.00", [("340 g bag", "HSE-340", 340, "12.00"),
-                                                             ("5 lb bag", "HSE-2268", 2268, "60.00")])
-    guji = product("Ethiopia Guji", "coffee", "16.50", [("340 g bag", "ETH-340", 340, "15.00"),
-                                                        ("5 lb bag", "ETH-2268", 2268, "75.00")])
+    espresso = product(
+        "House Espresso",
+        "coffee",
+        "15.00",
+        [("340 g bag", "HSE-340", 340, "12.00"), ("5 lb bag", "HSE-2268", 2268, "60.00")],
+    )
+    guji = product(
+        "Ethiopia Guji",
+        "coffee",
+        "16.50",
+        [("340 g bag", "ETH-340", 340, "15.00"), ("5 lb bag", "ETH-2268", 2268, "75.00")],
+    )
     mug = product("Roastery mug", "other", None, [("Mug", "MUG-1", 350, "9.00")])
     db.session.flush()
     return Catalog(espresso[0], espresso[1], guji[0], guji[1], mug[0])
@@ -60,8 +68,11 @@ def week(catalog: Catalog) -> dict[str, Order]:
     orders = {
         "blue_portal": approved(blue, [(catalog.espresso_340, 6), (catalog.espresso_2268, 1)]),
         "blue_staff": approved(blue, [(catalog.espresso_340, 2), (catalog.mug, 2)], channel="staff"),
-        "corner": approved(corner, [(catalog.espresso_340, 2), (catalog.espresso_2268, 3), (catalog.guji_340, 2)],
-                           roast_date=None),
+        "corner": approved(
+            corner,
+            [(catalog.espresso_340, 2), (catalog.espresso_2268, 3), (catalog.guji_340, 2)],
+            roast_date=None,
+        ),
         "owl_pending": make_order(owl, [(catalog.espresso_340, 5)], status="pending", roast_date=ROAST_DAY),
         "later": approved(later, [(catalog.guji_2268, 1)], roast_date=OTHER_DAY),
     }
@@ -72,11 +83,15 @@ def week(catalog: Catalog) -> dict[str, Order]:
 def order_ids(app) -> dict[int, tuple[str, int | None, str]]:
     """Every order as id → (status, production run id, cancel reason)."""
     with app.app_context():
-        rows = db.session.execute(select(Order.id, Order.status, Order.production_run_id, Order.cancel_reason))
+        rows = db.session.execute(
+            select(Order.id, Order.status, Order.production_run_id, Order.cancel_reason)
+        )
         return {row[0]: tuple(row[1:]) for row in rows}
 
 
 def runs(app) -> list[tuple[int, date, str]]:
     with app.app_context():
-        query = select(ProductionRun.id, ProductionRun.roast_date, ProductionRun.status).order_by(ProductionRun.id)
+        query = select(ProductionRun.id, ProductionRun.roast_date, ProductionRun.status).order_by(
+            ProductionRun.id
+        )
         return [tuple(row) for row in db.session.execute(query)]

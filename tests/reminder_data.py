@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from datetime import time as wall_time
 from email import message_from_bytes
 from html import unescape
@@ -20,7 +20,7 @@ from wholesale.services.reminders.dispatch import TickReport, dispatch_due_remin
 
 from .factories import make_customer
 
-UTC = timezone.utc
+UTC = UTC
 LA = "America/Los_Angeles"
 SUNDAY = 6
 LINK = re.compile(r"https?://[^/\s\"]+(/link/[^\s\"<]+)")
@@ -30,12 +30,19 @@ def utc(*fields) -> datetime:
     return datetime(*fields, tzinfo=UTC)
 
 
-def remind(name: str, weekday: int = SUNDAY, at: wall_time = wall_time(2), zone: str = LA, contacts: int = 1,
-           **fields) -> Customer:
+def remind(
+    name: str,
+    weekday: int = SUNDAY,
+    at: wall_time = wall_time(2),
+    zone: str = LA,
+    contacts: int = 1,
+    **fields,
+) -> Customer:
     """A customer with weekly reminders on (default Sunday 02:00 Los Angeles) and ``contacts`` contacts."""
     fields.setdefault("reminders_enabled", True)
-    return make_customer(name, contacts=contacts, reminder_weekday=weekday, reminder_time=at,
-                         reminder_timezone=zone, **fields)
+    return make_customer(
+        name, contacts=contacts, reminder_weekday=weekday, reminder_time=at, reminder_timezone=zone, **fields
+    )
 
 
 def answered_before(customer: Customer, instant: datetime) -> None:

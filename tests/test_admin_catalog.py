@@ -25,14 +25,24 @@ def guji(app, staff_client, forms):
 
 
 def add_size(forms, product_id, **overrides):
-    data = {"variant-name": "340 g bag", "variant-sku": "gui-340", "variant-price": "14.50", "variant-net_weight_g": "340"}
+    data = {
+        "variant-name": "340 g bag",
+        "variant-sku": "gui-340",
+        "variant-price": "14.50",
+        "variant-net_weight_g": "340",
+    }
     data.update({f"variant-{k}": v for k, v in overrides.items()})
     return forms.post(f"/admin/products/{product_id}/variants", data, page=f"/admin/products/{product_id}")
 
 
 def test_staff_adds_a_coffee_with_two_sizes_and_sees_them_in_the_catalog(app, staff_client, forms, guji):
     assert add_size(forms, guji).status_code == 303
-    assert add_size(forms, guji, name="5 lb bag", sku="GUI-2268", price="$98.00", net_weight_g="2268").status_code == 303
+    assert (
+        add_size(
+            forms, guji, name="5 lb bag", sku="GUI-2268", price="$98.00", net_weight_g="2268"
+        ).status_code
+        == 303
+    )
 
     page = staff_client.get("/admin/products").get_data(as_text=True)
     assert "Ethiopia Guji" in page and "GUI-340" in page and "$98.00" in page and "15 %" in page
@@ -61,7 +71,10 @@ def test_editing_a_product_and_a_size(app, staff_client, forms, guji):
     assert response.status_code == 303
     with app.app_context():
         variant = db.session.get(Variant, variant_id)
-        assert (variant.product.name, variant.product.roast_loss_percent) == ("Ethiopia Guji Natural", Decimal("16.50"))
+        assert (variant.product.name, variant.product.roast_loss_percent) == (
+            "Ethiopia Guji Natural",
+            Decimal("16.50"),
+        )
         assert (variant.name, variant.sku, variant.price) == ("12 oz bag", "GUI-12OZ", Decimal("15.00"))
 
 
@@ -69,7 +82,9 @@ def test_retiring_keeps_the_rows_and_can_be_undone(app, staff_client, forms, guj
     add_size(forms, guji)
     with app.app_context():
         variant_id = db.session.scalar(select(Variant.id))
-    assert forms.post(f"/admin/variants/{variant_id}/retire", page=f"/admin/products/{guji}").status_code == 303
+    assert (
+        forms.post(f"/admin/variants/{variant_id}/retire", page=f"/admin/products/{guji}").status_code == 303
+    )
     assert forms.post(f"/admin/products/{guji}/retire", page=f"/admin/products/{guji}").status_code == 303
     page = staff_client.get("/admin/products").get_data(as_text=True)
     assert "retired" in page
@@ -116,7 +131,9 @@ def test_bad_product_input_is_explained_and_saves_nothing(app, staff_client, for
 
 
 def test_a_duplicate_product_name_in_another_case_is_refused(app, staff_client, forms, guji):
-    response = forms.post("/admin/products/new", {"name": "ethiopia guji", "kind": "coffee", "roast_loss_percent": "15"})
+    response = forms.post(
+        "/admin/products/new", {"name": "ethiopia guji", "kind": "coffee", "roast_loss_percent": "15"}
+    )
     assert response.status_code == 400
     assert "A product with this name already exists." in response.get_data(as_text=True)
     with app.app_context():
@@ -160,11 +177,15 @@ def test_a_duplicate_sku_is_refused_even_in_another_case(app, staff_client, form
 
 
 def test_shipping_options_are_added_and_edited(app, staff_client, forms):
-    response = forms.post("/admin/shipping-options", {"name": "Courier", "fee": "12", "position": "1", "active": "y"})
+    response = forms.post(
+        "/admin/shipping-options", {"name": "Courier", "fee": "12", "position": "1", "active": "y"}
+    )
     assert response.status_code == 303
     with app.app_context():
         option_id = db.session.scalar(select(ShippingOption.id))
-    response = forms.post(f"/admin/shipping-options/{option_id}", {"name": "Courier (same day)", "fee": "15.5", "position": "2"})
+    response = forms.post(
+        f"/admin/shipping-options/{option_id}", {"name": "Courier (same day)", "fee": "15.5", "position": "2"}
+    )
     assert response.status_code == 303
     with app.app_context():
         option = db.session.get(ShippingOption, option_id)

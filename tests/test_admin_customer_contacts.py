@@ -2,7 +2,6 @@
 
 from .customer_helpers import *  # noqa: F403
 
-
 # --- Contacts ------------------------------------------------------------------------------------------
 
 
@@ -19,7 +18,10 @@ def test_staff_add_edit_and_remove_a_contact(app, staff_client, forms, blue_door
         contact_id = contact.id
 
     changes = contact_data(
-        f"contact-{contact_id}", name="Ana Ortega", email="ana.o@bluedoor.example", phone="",
+        f"contact-{contact_id}",
+        name="Ana Ortega",
+        email="ana.o@bluedoor.example",
+        phone="",
         receives_reminders=None,
     )
     assert forms.post(f"{page}/contacts/{contact_id}", changes, page=page).status_code == 303
@@ -29,7 +31,10 @@ def test_staff_add_edit_and_remove_a_contact(app, staff_client, forms, blue_door
     with app.app_context():
         contact = db.session.get(Contact, contact_id)
         assert (contact.name, contact.email, contact.phone, contact.receives_reminders) == (
-            "Ana Ortega", "ana.o@bluedoor.example", "", False
+            "Ana Ortega",
+            "ana.o@bluedoor.example",
+            "",
+            False,
         )
 
     assert 'data-confirm="Remove Ana Ortega' in shown
@@ -251,4 +256,3 @@ def test_a_duplicate_that_slips_past_the_checks_is_caught_by_the_database(
 def test_every_form_needs_its_csrf_token(app, staff_client, blue_door):
     assert staff_client.post(f"/admin/customers/{blue_door}/contacts", data=contact_data()).status_code == 400
     assert counts(app) == (1, 0, 0)
-

@@ -6,7 +6,6 @@ answers 400 and saves nothing.
 
 from .customer_helpers import *  # noqa: F403  (helpers and fixtures shared with the contacts and prices tests)
 
-
 # --- Customers -----------------------------------------------------------------------------------------
 
 
@@ -204,5 +203,3 @@ def test_the_list_counts_contacts_and_shows_the_reminder(app, staff_client, form
 )
 def test_unknown_customers_are_not_found(staff_client, path):
     assert staff_client.get(path).status_code == 404
-
-

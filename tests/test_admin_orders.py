@@ -74,7 +74,10 @@ def test_pending_lists_portal_orders_newest_first_with_a_review_button_and_a_cou
     # The tabs of work to do say how many orders are in them; the archive tabs do not count theirs.
     tabs = html.split('aria-label="Order status"')[1].split("</nav>")[0]
     assert re.findall(r">([A-Za-z ]+) <span class=\"muted\">\((\d+)\)</span>", tabs) == [
-        ("Pending", "2"), ("Approved", "1"), ("In production", "0")]
+        ("Pending", "2"),
+        ("Approved", "1"),
+        ("In production", "0"),
+    ]
     assert re.search(r">Fulfilled</a>", tabs) and re.search(r">Cancelled</a>", tabs)
 
     approved_tab = text(staff_client.get("/admin/?status=approved"))

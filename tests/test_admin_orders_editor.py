@@ -192,8 +192,9 @@ def test_a_price_override_needs_a_reason_and_shows_it(app, staff_client, staff_p
 
 
 def test_the_standard_price_is_the_customers_negotiated_one(app, staff_post, shop):
-    from .factories import make_price
     from wholesale.models import Customer
+
+    from .factories import make_price
 
     with app.app_context():
         make_price(

@@ -18,17 +18,16 @@ request changes nothing in the database. Every answer also carries the security 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 
 from wholesale.extensions import db, limiter
 from wholesale.models import CustomerPrice, ReminderSend, StaffUser
-from wholesale.services import customers
-from wholesale.services import reminders
-from wholesale.services.orders.history import Actor
+from wholesale.services import customers, reminders
 from wholesale.services.mail.outbox import queue_email
+from wholesale.services.orders.history import Actor
 from wholesale.services.production.runs import create_run
 
 from .conftest import STAFF_EMAIL, STAFF_PASSWORD, csrf_token, every_row
@@ -57,18 +56,42 @@ def kind_of(rule: str, arguments: tuple[str, ...]) -> str:
 # What each visitor gets, per kind of route; None: proven in another file (see the docstring).
 MATRIX = {
     "public": {"anonymous": "answers", "customer": "answers", "another's ids": None, "staff": "answers"},
-    "portal by id": {"anonymous": "start page", "customer": "allowed", "another's ids": None,
-                     "staff": "start page"},
-    "portal, own data": {"anonymous": "start page", "customer": "allowed", "another's ids": "own data only",
-                         "staff": "start page"},
-    "staff": {"anonymous": None, "customer": "staff sign-in", "another's ids": "staff sign-in",
-              "staff": "allowed"},
+    "portal by id": {
+        "anonymous": "start page",
+        "customer": "allowed",
+        "another's ids": None,
+        "staff": "start page",
+    },
+    "portal, own data": {
+        "anonymous": "start page",
+        "customer": "allowed",
+        "another's ids": "own data only",
+        "staff": "start page",
+    },
+    "staff": {
+        "anonymous": None,
+        "customer": "staff sign-in",
+        "another's ids": "staff sign-in",
+        "staff": "allowed",
+    },
 }
 REFUSALS = ("start page", "staff sign-in")
 # A form body with every field a POST here might read; authorization comes before any of it.
-PAYLOAD = {"quantity": "2", "variant_id": "1", "idempotency_key": "k" * 32, "notes": "matrix", "email":
-           "ana@bluedoor.example", "name": "Matrix", "reason": "matrix", "kind": "coffee", "price": "1.00",
-           "unit_price": "1.00", "order_ids": "1", "keep_id": "1", "roast_date": "2030-01-01"}
+PAYLOAD = {
+    "quantity": "2",
+    "variant_id": "1",
+    "idempotency_key": "k" * 32,
+    "notes": "matrix",
+    "email": "ana@bluedoor.example",
+    "name": "Matrix",
+    "reason": "matrix",
+    "kind": "coffee",
+    "price": "1.00",
+    "unit_price": "1.00",
+    "order_ids": "1",
+    "keep_id": "1",
+    "roast_date": "2030-01-01",
+}
 
 
 @dataclass
@@ -91,22 +114,31 @@ def build_world(app) -> World:
         blue_pending = make_order(blue, [(variants[1], 2)], status="pending")
         rival = make_customer("Rival Roasters", contacts=2)
         rival_pending = make_order(rival, [(variants[2], 5)], status="pending")
-        rival_approved = make_order(rival, [(variants[3], 1)], status="approved",
-                                    roast_date=date.today() + timedelta(days=3))
+        rival_approved = make_order(
+            rival, [(variants[3], 1)], status="approved", roast_date=date.today() + timedelta(days=3)
+        )
         price = CustomerPrice(customer=rival, variant=variants[0], price=variants[0].price - 1)
-        an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+        an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
         send = ReminderSend(customer_id=blue.id, occurrence_at=an_hour_ago, outcome="sent", skip_reason="")
         db.session.add_all([price, send])
-        email = queue_email(kind="staff-test", dedupe_key="matrix", to_address="c0@rivalroasters.example",
-                            subject="For Rival", template="staff_test", context={"name": "Rival"},
-                            customer_id=rival.id)
+        email = queue_email(
+            kind="staff-test",
+            dedupe_key="matrix",
+            to_address="c0@rivalroasters.example",
+            subject="For Rival",
+            template="staff_test",
+            context={"name": "Rival"},
+            customer_id=rival.id,
+        )
         db.session.commit()
         run = create_run(rival_approved.roast_date, [rival_approved.id], Actor(staff_id=staff.id))
         contact = blue.contacts[0]
-        week = datetime.now(timezone.utc) + timedelta(days=7)
+        week = datetime.now(UTC) + timedelta(days=7)
         common = {  # ids every visitor uses alike: the catalog, links, the staff-only records
             "token": urlsplit(customers.links.login_url(contact, "reminder")).path.rsplit("/", 1)[1],
-            "no-order token": customers.links.make_token(contact, reminders.dispatch.no_order_purpose(send.id), week),
+            "no-order token": customers.links.make_token(
+                contact, reminders.dispatch.no_order_purpose(send.id), week
+            ),
             "reminder_id": send.id,
             "filename": "app.css",
             "product_id": variants[0].product_id,
@@ -117,10 +149,20 @@ def build_world(app) -> World:
             "run_id": run.id,
             "run order_id": rival_approved.id,
         }
-        own = {**common, "order_id": blue_pending.id, "line_id": blue_pending.lines[0].id,
-               "customer_id": blue.id, "contact_id": contact.id}
-        rivals = {**common, "order_id": rival_pending.id, "line_id": rival_pending.lines[0].id,
-                  "customer_id": rival.id, "contact_id": rival.contacts[1].id}
+        own = {
+            **common,
+            "order_id": blue_pending.id,
+            "line_id": blue_pending.lines[0].id,
+            "customer_id": blue.id,
+            "contact_id": contact.id,
+        }
+        rivals = {
+            **common,
+            "order_id": rival_pending.id,
+            "line_id": rival_pending.lines[0].id,
+            "customer_id": rival.id,
+            "contact_id": rival.contacts[1].id,
+        }
         return World(own, rivals, [rival_pending.number, rival_approved.number], staff.id)
 
 
@@ -227,8 +269,13 @@ def test_the_matrix(app, world, method, rule, arguments):
         if expected == "answers":
             assert response.status_code < 500 and response.status_code != 403, (who, method, path)
         else:
-            assert outcome(response) == "allowed", (who, method, path, response.status_code,
-                                                    response.headers.get("Location"))
+            assert outcome(response) == "allowed", (
+                who,
+                method,
+                path,
+                response.status_code,
+                response.headers.get("Location"),
+            )
         if expected == "own data only":
             page = response.get_data(as_text=True)
             assert not [number for number in world.rival_numbers if number in page], (who, path)

@@ -41,7 +41,9 @@ def reminder_link(app, live_server):
 def placed_orders(app) -> list[Order]:
     with app.app_context():
         orders = db.session.scalars(select(Order).where(Order.status == "pending").order_by(Order.id)).all()
-        return [(order.number, [(line.variant.sku, line.quantity) for line in order.lines]) for order in orders]
+        return [
+            (order.number, [(line.variant.sku, line.quantity) for line in order.lines]) for order in orders
+        ]
 
 
 def line(page, label: str):

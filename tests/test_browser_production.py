@@ -20,12 +20,16 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(params=["js", "no-js"])
 def laptop(request, chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 800}, java_script_enabled=request.param == "js")
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 800}, java_script_enabled=request.param == "js"
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     problems = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    page.on(
+        "console", lambda message: message.type == "error" and problems.append(f"console: {message.text}")
+    )
     page.on("dialog", lambda dialog: dialog.accept())  # "Merge …?" asked by data-confirm
     yield page
     artifacts = os.environ.get("TEST_ARTIFACTS")
@@ -43,7 +47,9 @@ def week_of_orders(app, staff, live_server):
         return {key: order.number for key, order in orders.items()}
 
 
-def test_plan_a_run_merge_a_customers_two_orders_and_print_the_roast_sheet(app, laptop, live_server, week_of_orders):
+def test_plan_a_run_merge_a_customers_two_orders_and_print_the_roast_sheet(
+    app, laptop, live_server, week_of_orders
+):
     from playwright.sync_api import expect
 
     page, numbers = laptop, week_of_orders
@@ -63,7 +69,9 @@ def test_plan_a_run_merge_a_customers_two_orders_and_print_the_roast_sheet(app, 
     expect(page.get_by_text(re.compile(r"Opened production run #\d+"))).to_be_visible()
     warning = page.locator("section.duplicates")
     expect(warning).to_contain_text("1 customer has more than one order in this run")
-    expect(warning).to_contain_text(f"Blue Door Café: 2 orders, {numbers['blue_portal']}, {numbers['blue_staff']}")
+    expect(warning).to_contain_text(
+        f"Blue Door Café: 2 orders, {numbers['blue_portal']}, {numbers['blue_staff']}"
+    )
     rows = page.locator("table.run-orders tbody tr")
     expect(rows).to_have_count(3)
     expect(page.locator("tr.duplicate")).to_have_count(2)
@@ -72,7 +80,9 @@ def test_plan_a_run_merge_a_customers_two_orders_and_print_the_roast_sheet(app, 
 
     page.get_by_label(re.compile(numbers["blue_portal"])).check()
     page.get_by_role("button", name="Merge Blue Door Café's orders").click()
-    expect(page.get_by_text(f"Merged 1 order of Blue Door Café into {numbers['blue_portal']}.")).to_be_visible()
+    expect(
+        page.get_by_text(f"Merged 1 order of Blue Door Café into {numbers['blue_portal']}.")
+    ).to_be_visible()
     expect(page.locator("section.duplicates")).to_have_count(0)
     expect(rows).to_have_count(2)
     expect(page.locator("#roast")).to_contain_text("14,673 g")  # the same coffee, in one order now
@@ -93,7 +103,9 @@ def test_plan_a_run_merge_a_customers_two_orders_and_print_the_roast_sheet(app, 
     page.emulate_media(media="screen")
     page.go_back()
     page.get_by_role("link", name="Packing lists").click()
-    expect(page.locator("section.packing-list")).to_have_count(2)  # Blue Door Café's one order, Corner Grocer's
+    expect(page.locator("section.packing-list")).to_have_count(
+        2
+    )  # Blue Door Café's one order, Corner Grocer's
     expect(page.locator("section.packing-list").first).to_contain_text("Roastery mug")
     page.emulate_media(media="print")
     assert pages_in(page.pdf(format="A4")) == 2  # one printed page per order

@@ -44,8 +44,9 @@ def token_versions(app, ids):
     ],
     ids=["serialization failure", "deadlock"],
 )
-def test_a_transaction_ended_by_a_conflict_is_a_409_that_says_so(app, staff_client, forms, two_customers,
-                                                                 monkeypatch, cause):
+def test_a_transaction_ended_by_a_conflict_is_a_409_that_says_so(
+    app, staff_client, forms, two_customers, monkeypatch, cause
+):
     def collides(customer):
         db.session.execute(update(Customer).where(Customer.id == customer.id).values(token_version=9))
         raise OperationalError("UPDATE customer SET token_version=…", {}, cause)
@@ -59,8 +60,9 @@ def test_a_transaction_ended_by_a_conflict_is_a_409_that_says_so(app, staff_clie
     assert token_versions(app, two_customers) == [1, 1]  # nothing was saved
 
 
-def test_an_htmx_change_ended_by_a_conflict_reloads_the_page_with_the_reason(app, staff_client, forms,
-                                                                             two_customers, monkeypatch):
+def test_an_htmx_change_ended_by_a_conflict_reloads_the_page_with_the_reason(
+    app, staff_client, forms, two_customers, monkeypatch
+):
     def collides(customer):
         raise OperationalError("UPDATE …", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
 
@@ -71,8 +73,9 @@ def test_an_htmx_change_ended_by_a_conflict_reloads_the_page_with_the_reason(app
     assert f"Your last change was not saved. {CONFLICT}" in page
 
 
-def test_a_real_deadlock_between_a_request_and_another_transaction(app, staff_client, forms, two_customers,
-                                                                  monkeypatch):
+def test_a_real_deadlock_between_a_request_and_another_transaction(
+    app, staff_client, forms, two_customers, monkeypatch
+):
     """Two transactions lock two rows in opposite orders; PostgreSQL ends the request's, which waited first."""
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
@@ -86,22 +89,30 @@ def test_a_real_deadlock_between_a_request_and_another_transaction(app, staff_cl
         try:
             with engine.begin() as conn:
                 conn.execute(text("SET LOCAL lock_timeout = '20s'"))  # never hang the suite
-                conn.execute(update(Customer).where(Customer.id == second).values(business_name="Juniper & Rye Ltd"))
+                conn.execute(
+                    update(Customer).where(Customer.id == second).values(business_name="Juniper & Rye Ltd")
+                )
                 other_holds_second.set()
                 request_holds_first.wait(10)
                 # Lock the first row after the request has begun waiting for the second: the request's wait is
                 # older, so PostgreSQL's deadlock check finds the cycle in the request and ends it there.
                 threading.Event().wait(0.3)
-                conn.execute(update(Customer).where(Customer.id == first).values(business_name="Blue Door Ltd"))
+                conn.execute(
+                    update(Customer).where(Customer.id == first).values(business_name="Blue Door Ltd")
+                )
             other["outcome"] = "committed"
         except Exception as error:  # reported by the assertion below
             other["outcome"] = repr(error)
 
     def revoke_both(customer):
         other_holds_second.wait(10)
-        db.session.execute(update(Customer).where(Customer.id == first).values(token_version=Customer.token_version + 1))
+        db.session.execute(
+            update(Customer).where(Customer.id == first).values(token_version=Customer.token_version + 1)
+        )
         request_holds_first.set()
-        db.session.execute(update(Customer).where(Customer.id == second).values(token_version=Customer.token_version + 1))
+        db.session.execute(
+            update(Customer).where(Customer.id == second).values(token_version=Customer.token_version + 1)
+        )
         db.session.commit()
 
     monkeypatch.setattr("wholesale.admin.customers.revoke_links", revoke_both)

@@ -101,8 +101,11 @@ def test_while_the_database_is_unreachable_every_page_is_a_503_and_nothing_is_wr
     assert page.headers["retry-after"] == "5" and "content-security-policy" in page.headers
     placing = place(phone, form)
     assert placing.status == 503 and "briefly unavailable" in placing.text
-    edit = phone.post(f"/orders/{form['order_id']}/lines/{form['line_id']}",
-                      {"csrf_token": form["csrf_token"], "quantity": "7"}, htmx=True)
+    edit = phone.post(
+        f"/orders/{form['order_id']}/lines/{form['line_id']}",
+        {"csrf_token": form["csrf_token"], "quantity": "7"},
+        htmx=True,
+    )
     assert edit.status == 503 and edit.headers["hx-refresh"] == "true"  # htmx reloads, and shows this page
     health = phone.get("/healthz")
     assert health.status == 503 and '"database":"unreachable"' in health.text.replace(" ", "")
@@ -127,7 +130,9 @@ def test_when_the_database_returns_the_app_recovers_by_itself(proxy, on_the_orde
     assert everything()[0][-1][1] == "pending"
 
 
-def test_a_database_restarted_while_the_app_sat_idle_costs_the_next_customer_nothing(proxy, on_the_order_page):
+def test_a_database_restarted_while_the_app_sat_idle_costs_the_next_customer_nothing(
+    proxy, on_the_order_page
+):
     """The pooled connection died while nobody used it (a restart, a failover, a proxy closing idle
     connections): the first request afterwards finds out before using it and gets a new one."""
     phone, form = on_the_order_page
@@ -137,8 +142,11 @@ def test_a_database_restarted_while_the_app_sat_idle_costs_the_next_customer_not
 
     page = phone.get("/order")
     assert page.status == 200 and "Place order" in page.text
-    edit = phone.post(f"/orders/{form['order_id']}/lines/{form['line_id']}",
-                      {"csrf_token": form["csrf_token"], "quantity": "7"}, htmx=True)
+    edit = phone.post(
+        f"/orders/{form['order_id']}/lines/{form['line_id']}",
+        {"csrf_token": form["csrf_token"], "quantity": "7"},
+        htmx=True,
+    )
     assert edit.status == 200
 
 
@@ -192,8 +200,15 @@ def test_an_inline_edit_while_the_database_is_away_shows_the_customer_the_503_pa
     thread.start()
     context = chromium.new_context(viewport={"width": 390, "height": 844})
     try:
-        context.add_cookies([{"name": "session", "value": phone.client.get_cookie("session").value,
-                              "url": f"http://127.0.0.1:{server.server_port}"}])
+        context.add_cookies(
+            [
+                {
+                    "name": "session",
+                    "value": phone.client.get_cookie("session").value,
+                    "url": f"http://127.0.0.1:{server.server_port}",
+                }
+            ]
+        )
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{server.server_port}/order")
         page.wait_for_selector("html.js")

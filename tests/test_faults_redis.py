@@ -47,8 +47,10 @@ PER_PHASE = 6
 def place_all(base_url: str, link_paths: list[str]) -> list[int]:
     """Every customer's journey at once, one phone each; the ids of the orders placed."""
     with ThreadPoolExecutor(len(link_paths)) as pool:
-        return [placed.order_id for placed in pool.map(lambda path: reorder_journey(Visitor(base_url), path),
-                                                         link_paths)]
+        return [
+            placed.order_id
+            for placed in pool.map(lambda path: reorder_journey(Visitor(base_url), path), link_paths)
+        ]
 
 
 def test_orders_placed_while_redis_is_down_are_kept_and_each_email_arrives_once(
@@ -61,7 +63,7 @@ def test_orders_placed_while_redis_is_down_are_kept_and_each_email_arrives_once(
 
     before = place_all(web.base_url, links[:PER_PHASE])
     redis_server.stop()  # jobs still queued for this phase are lost with it
-    during = place_all(web.base_url, links[PER_PHASE:2 * PER_PHASE])
+    during = place_all(web.base_url, links[PER_PHASE : 2 * PER_PHASE])
 
     db.session.expire_all()
     waiting = db.session.scalars(select(Email).where(Email.order_id.in_(during))).all()
@@ -69,7 +71,7 @@ def test_orders_placed_while_redis_is_down_are_kept_and_each_email_arrives_once(
     assert {(email.status, email.attempts) for email in waiting} == {("queued", 0)}
 
     redis_server.start()  # empty
-    after = place_all(web.base_url, links[2 * PER_PHASE:])
+    after = place_all(web.base_url, links[2 * PER_PHASE :])
 
     # The scheduler's sweep, a minute later: it finds what waited and enqueues it once.
     age_outbox(minutes=2)
@@ -91,9 +93,11 @@ def test_orders_placed_while_redis_is_down_are_kept_and_each_email_arrives_once(
     assert outcome.duplicates == 0
     assert "could not enqueue email sends" in web.log()  # the web noticed, and the order still went through
     with capsys.disabled():
-        print(f"\n[Redis stopped while customers placed orders: {len(orders)} orders ({PER_PHASE} while "
-              f"it was down), {outcome.rows} emails, {outcome.delivered} delivered, {outcome.duplicates} "
-              f"duplicates; the worker was restarted {work.restarts} times]")
+        print(
+            f"\n[Redis stopped while customers placed orders: {len(orders)} orders ({PER_PHASE} while "
+            f"it was down), {outcome.rows} emails, {outcome.delivered} delivered, {outcome.duplicates} "
+            f"duplicates; the worker was restarted {work.restarts} times]"
+        )
 
 
 # --- Rate limits in Redis ---------------------------------------------------------------------------------
@@ -102,8 +106,9 @@ def test_orders_placed_while_redis_is_down_are_kept_and_each_email_arrives_once(
 def sign_in_guess(base_url: str, n: int) -> int:
     visitor = Visitor(base_url)
     token = CSRF.search(visitor.get("/admin/sign-in").text).group(1)
-    return visitor.post("/admin/sign-in", {"csrf_token": token, "email": STAFF_EMAIL,
-                                           "password": f"guess number {n}"}).status
+    return visitor.post(
+        "/admin/sign-in", {"csrf_token": token, "email": STAFF_EMAIL, "password": f"guess number {n}"}
+    ).status
 
 
 def link_request(base_url: str, address: str) -> int:

@@ -59,8 +59,14 @@ def reminded_customers(falling_due: int = 0) -> None:
     for n in range(CUSTOMERS):
         late = n >= CUSTOMERS - falling_due
         due = now + timedelta(seconds=2 * n) if late else now - timedelta(minutes=5)
-        make_customer(f"Reminded {n}", contacts=CONTACTS, reminders_enabled=True,
-                      reminder_weekday=due.weekday(), reminder_time=due.time(), reminder_timezone="UTC")
+        make_customer(
+            f"Reminded {n}",
+            contacts=CONTACTS,
+            reminders_enabled=True,
+            reminder_weekday=due.weekday(),
+            reminder_time=due.time(),
+            reminder_timezone="UTC",
+        )
     db.session.commit()
 
 
@@ -90,8 +96,10 @@ def tick_every_two_seconds(redis_url: str, *workers: Process) -> None:
             if ticks_run(*workers) >= before + 2:
                 return
             time.sleep(0.1)
-    raise AssertionError("the reminder tick did not run every two seconds after being registered five times "
-                         f"({ticks_run(*workers)} ticks in all)")
+    raise AssertionError(
+        "the reminder tick did not run every two seconds after being registered five times "
+        f"({ticks_run(*workers)} ticks in all)"
+    )
 
 
 def reminders_sent() -> tuple[int, int, int]:
@@ -101,7 +109,8 @@ def reminders_sent() -> tuple[int, int, int]:
     (found days late, as the catch-up rule says); only sent ones count here."""
     db.session.expire_all()
     per_customer = db.session.execute(
-        select(ReminderSend.customer_id, func.count()).where(ReminderSend.outcome == "sent")
+        select(ReminderSend.customer_id, func.count())
+        .where(ReminderSend.outcome == "sent")
         .group_by(ReminderSend.customer_id)
     ).all()
     emails = db.session.scalar(select(func.count()).where(Email.kind == "reminder"))
@@ -134,13 +143,19 @@ def test_two_schedulers_at_once_send_each_reminder_once(
     wait_until(lambda: ticks_run(*workers) >= 1, 30, "the first tick")
     tick_every_two_seconds(redis_server.url(), *workers)  # many ticks, by either scheduler, on either worker
 
-    wait_until(lambda: all_reminders_delivered(smtp_sink), 60, "every reminder delivered",
-               seen=lambda: tally(smtp_sink))
+    wait_until(
+        lambda: all_reminders_delivered(smtp_sink),
+        60,
+        "every reminder delivered",
+        seen=lambda: tally(smtp_sink),
+    )
     wait_until(lambda: ticks_run(*workers) >= 5, 30, "ticks after the last reminder fell due")
     assert_each_reminder_once(smtp_sink)
     with capsys.disabled():
-        print(f"\n[two schedulers: {ticks_run(*workers)} ticks on two workers, {CUSTOMERS} reminders, "
-              f"{tally(smtp_sink).delivered} emails delivered, {tally(smtp_sink).duplicates} duplicates]")
+        print(
+            f"\n[two schedulers: {ticks_run(*workers)} ticks on two workers, {CUSTOMERS} reminders, "
+            f"{tally(smtp_sink).delivered} emails delivered, {tally(smtp_sink).duplicates} duplicates]"
+        )
 
 
 def test_a_scheduler_killed_and_started_again_sends_nothing_twice(
@@ -148,8 +163,12 @@ def test_a_scheduler_killed_and_started_again_sends_nothing_twice(
 ):
     work = processes(worker(app_env, "wholesale", tmp_path))
     first = processes(scheduler(app_env, tmp_path))
-    wait_until(lambda: all_reminders_delivered(smtp_sink), 60, "every reminder delivered",
-               seen=lambda: tally(smtp_sink))
+    wait_until(
+        lambda: all_reminders_delivered(smtp_sink),
+        60,
+        "every reminder delivered",
+        seen=lambda: tally(smtp_sink),
+    )
     wait_until(lambda: ticks_run(work) >= 1, 30, "the first tick")
 
     first.kill()  # SIGKILL: no clean shutdown, its lock and registration left as they were
@@ -173,17 +192,29 @@ def test_after_a_long_redis_outage_the_restarted_scheduler_registers_the_schedul
     the Procfile line, which registers the periodic jobs again in the Redis that came back empty."""
     processes(worker(app_env, "wholesale", tmp_path)).supervise(restart_delay=1, max_restarts=30)
     beat = processes(scheduler(app_env, tmp_path)).supervise(restart_delay=1, max_restarts=30)
-    wait_until(lambda: all_reminders_delivered(smtp_sink), 60, "every reminder delivered",
-               seen=lambda: tally(smtp_sink))
+    wait_until(
+        lambda: all_reminders_delivered(smtp_sink),
+        60,
+        "every reminder delivered",
+        seen=lambda: tally(smtp_sink),
+    )
     assert PERIODIC_IDS <= schedule_in(redis_server)
 
     redis_server.stop()
-    wait_until(lambda: beat.restarts >= 1, 60, "the scheduler to give up on Redis and be restarted",
-               seen=lambda: f"alive={beat.alive()}, log:\n{beat.log()[-2000:]}")
+    wait_until(
+        lambda: beat.restarts >= 1,
+        60,
+        "the scheduler to give up on Redis and be restarted",
+        seen=lambda: f"alive={beat.alive()}, log:\n{beat.log()[-2000:]}",
+    )
     redis_server.start()  # empty: no schedule, no queue
 
-    wait_until(lambda: PERIODIC_IDS <= schedule_in(redis_server), 60, "the periodic jobs registered again",
-               seen=lambda: scheduler_state(beat, redis_server))
+    wait_until(
+        lambda: PERIODIC_IDS <= schedule_in(redis_server),
+        60,
+        "the periodic jobs registered again",
+        seen=lambda: scheduler_state(beat, redis_server),
+    )
     assert_each_reminder_once(smtp_sink)
 
 
@@ -199,8 +230,12 @@ def test_after_a_quick_redis_restart_that_lost_the_schedule_the_running_schedule
     Thawed, it finds its connection closed and the schedule gone, as after a failover between two loops.
     """
     beat = processes(scheduler(app_env, tmp_path))
-    wait_until(lambda: PERIODIC_IDS <= schedule_in(redis_server), 30, "the periodic jobs registered",
-               seen=lambda: scheduler_state(beat, redis_server))
+    wait_until(
+        lambda: PERIODIC_IDS <= schedule_in(redis_server),
+        30,
+        "the periodic jobs registered",
+        seen=lambda: scheduler_state(beat, redis_server),
+    )
 
     beat.freeze()
     try:
@@ -209,12 +244,18 @@ def test_after_a_quick_redis_restart_that_lost_the_schedule_the_running_schedule
     finally:
         beat.thaw()
 
-    wait_until(lambda: PERIODIC_IDS <= schedule_in(redis_server), 30, "the periodic jobs registered again",
-               seen=lambda: scheduler_state(beat, redis_server))
+    wait_until(
+        lambda: PERIODIC_IDS <= schedule_in(redis_server),
+        30,
+        "the periodic jobs registered again",
+        seen=lambda: scheduler_state(beat, redis_server),
+    )
     assert beat.restarts == 0 and beat.alive(), scheduler_state(beat, redis_server)  # the same process did it
 
 
 def scheduler_state(beat: Process, redis_server) -> str:
     """What a failure should say: is the scheduler running, what Redis holds, the end of its log."""
-    return (f"scheduler alive={beat.alive()} restarts={beat.restarts}, schedule={sorted(schedule_in(redis_server))}, "
-            f"log:\n{beat.log()[-2000:]}")
+    return (
+        f"scheduler alive={beat.alive()} restarts={beat.restarts}, schedule={sorted(schedule_in(redis_server))}, "
+        f"log:\n{beat.log()[-2000:]}"
+    )

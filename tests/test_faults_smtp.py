@@ -57,12 +57,18 @@ def test_a_refusing_then_hanging_mail_server_delays_every_email_and_loses_or_dou
 
     smtp_sink.mode = "refuse"
     refused = [reorder_journey(AppVisitor(app), path).order_id for path in links[:2]]
-    wait_until(lambda: all(e.attempts >= 1 and e.status == "queued" for e in emails_of(refused)), 20,
-               "the first attempts to be refused")
+    wait_until(
+        lambda: all(e.attempts >= 1 and e.status == "queued" for e in emails_of(refused)),
+        20,
+        "the first attempts to be refused",
+    )
     smtp_sink.mode = "stall"  # the worker gives up on a silent server after MAIL_TIMEOUT (1 s here)
     stalled = [reorder_journey(AppVisitor(app), path).order_id for path in links[2:]]
-    wait_until(lambda: all(e.attempts >= 1 and e.status == "queued" for e in emails_of(stalled)), 30,
-               "the first attempts to time out")
+    wait_until(
+        lambda: all(e.attempts >= 1 and e.status == "queued" for e in emails_of(stalled)),
+        30,
+        "the first attempts to time out",
+    )
 
     # Staff see every email waiting, how many attempts it had and why the last one failed.
     page = staff_client.get("/admin/emails?status=queued").get_data(as_text=True)
@@ -89,8 +95,10 @@ def test_a_refusing_then_hanging_mail_server_delays_every_email_and_loses_or_dou
     assert sorted(r[0] for r in customer_copies) == sorted(f"c0@caf{n:03d}.example" for n in range(4))
     attempts = sum(e.attempts for e in emails_of(refused + stalled))
     with capsys.disabled():
-        print(f"\n[SMTP refusing (451), then hanging, then back: {outcome.rows} emails, {attempts} attempts, "
-              f"{outcome.delivered} delivered, {outcome.duplicates} duplicates]")
+        print(
+            f"\n[SMTP refusing (451), then hanging, then back: {outcome.rows} emails, {attempts} attempts, "
+            f"{outcome.delivered} delivered, {outcome.duplicates} duplicates]"
+        )
 
 
 @pytest.fixture
@@ -109,8 +117,14 @@ def in_process_smtp(app, smtp_sink, monkeypatch):
 
 
 def write_email() -> int:
-    email = queue_email(kind="staff-test", dedupe_key="staff-test:quit", to_address="ana@cafe.example",
-                        subject="Test message", template="staff_test", context={"name": "Ana"})
+    email = queue_email(
+        kind="staff-test",
+        dedupe_key="staff-test:quit",
+        to_address="ana@cafe.example",
+        subject="Test message",
+        template="staff_test",
+        context={"name": "Ana"},
+    )
     db.session.commit()
     return email.id
 

@@ -78,8 +78,10 @@ def test_a_worker_killed_mid_batch_while_sending_loses_no_email_and_doubles_none
     assert outcome.missing == [] and outcome.statuses == {"sent": 8}
     assert outcome.duplicates == 0
     with capsys.disabled():
-        print(f"\n[worker SIGKILLed mid-batch while sending: {outcome.rows} emails, "
-              f"{outcome.delivered} delivered, {outcome.duplicates} duplicates]")
+        print(
+            f"\n[worker SIGKILLed mid-batch while sending: {outcome.rows} emails, "
+            f"{outcome.delivered} delivered, {outcome.duplicates} duplicates]"
+        )
 
 
 def test_a_worker_killed_between_the_servers_250_and_its_commit_makes_one_duplicate_with_one_message_id(
@@ -101,7 +103,9 @@ def test_a_worker_killed_between_the_servers_250_and_its_commit_makes_one_duplic
     assert outcome.missing == [] and outcome.statuses == {"sent": 2}
     assert outcome.delivered == 3 and outcome.duplicates == 1  # the bound: one per worker killed in it
     with capsys.disabled():
-        print(f"\n[worker SIGKILLed after the server queued a message, before its commit: {outcome.rows} emails, "
-              f"{outcome.delivered} delivered, {outcome.duplicates} duplicate]")
+        print(
+            f"\n[worker SIGKILLed after the server queued a message, before its commit: {outcome.rows} emails, "
+            f"{outcome.delivered} delivered, {outcome.duplicates} duplicate]"
+        )
     [(twice, count)] = [(message_id, n) for message_id, n in smtp_sink.message_ids().items() if n > 1]
     assert count == 2  # both copies carry one Message-ID, so mail clients that merge by it show one

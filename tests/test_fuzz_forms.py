@@ -30,7 +30,9 @@ from .routes import fill_some, routes
 
 # Routes whose whole point is to end the session or to be rate limited are fuzzed elsewhere.
 SKIPPED = {"/admin/sign-out", "/admin/sign-in", "/link/request"}
-POSTS = [(rule, arguments) for method, rule, arguments in routes("") if method == "POST" and rule not in SKIPPED]
+POSTS = [
+    (rule, arguments) for method, rule, arguments in routes("") if method == "POST" and rule not in SKIPPED
+]
 
 pytestmark = pytest.mark.module_data  # the demo data below is built once for the module
 
@@ -57,8 +59,27 @@ PREFIXES = ["", "variant-", "new-contact-", "new-price-", "contact-1-", "price-1
 NASTY = st.one_of(
     st.text(max_size=30),
     st.sampled_from(
-        ["", "0", "-1", "1.5", "1e3", "1e999", "NaN", "-Infinity", "99999999999999999999", "0x10", "٣",
-         "<script>alert(1)</script>", "' OR 1=1 --", "\x00", "2026-02-30", "9999-12-31", "25:61", "None", "true"]
+        [
+            "",
+            "0",
+            "-1",
+            "1.5",
+            "1e3",
+            "1e999",
+            "NaN",
+            "-Infinity",
+            "99999999999999999999",
+            "0x10",
+            "٣",
+            "<script>alert(1)</script>",
+            "' OR 1=1 --",
+            "\x00",
+            "2026-02-30",
+            "9999-12-31",
+            "25:61",
+            "None",
+            "true",
+        ]
     ),
     st.integers(min_value=-(2**63), max_value=2**63).map(str),
     st.decimals(allow_nan=True, allow_infinity=True).map(str),
@@ -81,8 +102,10 @@ def build_demo(app) -> dict:
         db.session.commit()
     assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
     client = app.test_client()
-    signed_in = client.post("/admin/sign-in", data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD,
-                                                    "csrf_token": csrf_token(client)})
+    signed_in = client.post(
+        "/admin/sign-in",
+        data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD, "csrf_token": csrf_token(client)},
+    )
     assert signed_in.status_code == 303, signed_in.status_code
     with app.app_context():
         contact = db.session.scalar(select(Contact).order_by(Contact.id))
@@ -100,8 +123,11 @@ def build_demo(app) -> dict:
             "variant_id": db.session.scalar(select(func.min(Variant.id))),
             "option_id": db.session.scalar(select(func.min(ShippingOption.id))),
         }
-    return {"token": csrf_from(page.get_data(as_text=True)), "ids": ids,
-            "cookie": client.get_cookie("session").value}
+    return {
+        "token": csrf_from(page.get_data(as_text=True)),
+        "ids": ids,
+        "cookie": client.get_cookie("session").value,
+    }
 
 
 @pytest.fixture

@@ -51,7 +51,10 @@ def test_the_id_converter_routes_ids_and_nothing_else(app, raw, expected):
         with pytest.raises(NotFound):
             adapter.match(f"/admin/customers/{raw}", method="GET")
     else:
-        assert adapter.match(f"/admin/customers/{raw}", method="GET") == ("admin.customer", {"customer_id": expected})
+        assert adapter.match(f"/admin/customers/{raw}", method="GET") == (
+            "admin.customer",
+            {"customer_id": expected},
+        )
 
 
 def test_urls_are_built_with_the_converter(app):
@@ -67,14 +70,25 @@ def test_out_of_range_and_garbled_ids_answer_404(app, staff_client, raw):
         customer_id = make_customer().id
         db.session.commit()
     assert staff_client.get(f"/admin/customers/{customer_id}").status_code == 200
-    for path in (f"/admin/customers/{raw}", f"/admin/customers/{raw}/reminders",
-                 f"/admin/products/{raw}", f"/admin/emails/{raw}", f"/admin/production/{raw}"):
+    for path in (
+        f"/admin/customers/{raw}",
+        f"/admin/customers/{raw}/reminders",
+        f"/admin/products/{raw}",
+        f"/admin/emails/{raw}",
+        f"/admin/production/{raw}",
+    ):
         assert staff_client.get(path).status_code == 404, path
 
 
 def test_the_largest_id_is_looked_up_and_not_found(staff_client):
     # Sent to the database (on PostgreSQL too) and simply not there.
-    for path in ("/admin/customers", "/admin/products", "/admin/variants", "/admin/emails", "/admin/production"):
+    for path in (
+        "/admin/customers",
+        "/admin/products",
+        "/admin/variants",
+        "/admin/emails",
+        "/admin/production",
+    ):
         assert staff_client.get(f"{path}/{2**31 - 1}").status_code == 404, path
 
 

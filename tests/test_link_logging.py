@@ -4,15 +4,19 @@ import pytest
 
 from .link_helpers import *  # noqa: F403
 
-
 # --- Tokens never reach a log --------------------------------------------------------------------------
 
 
 @pytest.mark.db_independent
 def test_the_filter_redacts_a_dev_server_request_line():
     record = logging.LogRecord(
-        "werkzeug", logging.INFO, __file__, 1, '%s - - [%s] "%s" %s %s',
-        ("127.0.0.1", "03/Mar/2025 09:00:00", f"GET /link/{TOKEN} HTTP/1.1", "303", "-"), None,
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - - [%s] "%s" %s %s',
+        ("127.0.0.1", "03/Mar/2025 09:00:00", f"GET /link/{TOKEN} HTTP/1.1", "303", "-"),
+        None,
     )
     assert RedactLinkTokens().filter(record) is True
     assert record.getMessage() == '127.0.0.1 - - [03/Mar/2025 09:00:00] "GET /link/[redacted] HTTP/1.1" 303 -'
@@ -54,12 +58,16 @@ def test_gunicorns_access_log_never_shows_a_token(tmp_path):
     log_file = tmp_path / "access.log"
     cfg = Config()
     cfg.set("accesslog", str(log_file))
-    cfg.set("access_log_format", '%(r)s %(U)s %(f)s %({referer}i)s %({raw_uri}e)s %(s)s')
+    cfg.set("access_log_format", "%(r)s %(U)s %(f)s %({referer}i)s %({raw_uri}e)s %(s)s")
     logger = _gunicorn_logger_class()(cfg)
     try:
         environ = {
-            "REQUEST_METHOD": "GET", "RAW_URI": f"/link/{TOKEN}", "PATH_INFO": f"/link/{TOKEN}",
-            "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+            "REQUEST_METHOD": "GET",
+            "RAW_URI": f"/link/{TOKEN}",
+            "PATH_INFO": f"/link/{TOKEN}",
+            "QUERY_STRING": "",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
             "HTTP_REFERER": f"http://portal.test/link/{TOKEN}",
         }
         response = SimpleNamespace(status="303 SEE OTHER", sent=0, headers=[("Location", "/order")])
@@ -98,9 +106,24 @@ def test_gunicorn_reads_the_redacting_logger_from_the_repository(tmp_path):
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
     process = subprocess.Popen(
-        [*command, "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--access-logfile", str(log_file), "--error-logfile", str(errors), "--no-control-socket"],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        [
+            *command,
+            "wsgi:app",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--access-logfile",
+            str(log_file),
+            "--error-logfile",
+            str(errors),
+            "--no-control-socket",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 20
@@ -131,6 +154,3 @@ def test_gunicorn_reads_the_redacting_logger_from_the_repository(tmp_path):
     logged = log_file.read_text()
     assert "GET /link/[redacted] HTTP/1.1" in logged
     assert TOKEN not in logged
-
-
-

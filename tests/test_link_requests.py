@@ -2,10 +2,10 @@
 is rate limited, and sends a link that works for thirty minutes. Also the login-link command and revoking.
 """
 
-from .link_helpers import *  # noqa: F403
-from .statements import recorded_statements
 from wholesale import create_app
 
+from .link_helpers import *  # noqa: F403
+from .statements import recorded_statements
 
 # --- Asking for a new link (journey 5) -----------------------------------------------------------------
 
@@ -30,8 +30,9 @@ def test_asking_for_a_link_answers_the_same_for_a_customer_and_a_stranger(app, c
 
 
 @pytest.mark.parametrize("stranger", [NOBODY, BO], ids=["unknown address", "contact of an inactive customer"])
-def test_asking_for_a_link_runs_the_same_statements_for_a_customer_and_a_stranger(app, client, forms, ana, bo,
-                                                                                    stranger):
+def test_asking_for_a_link_runs_the_same_statements_for_a_customer_and_a_stranger(
+    app, client, forms, ana, bo, stranger
+):
     """The same work, so the time the answer takes does not tell who is a customer either."""
     token = forms.token("/")
     with recorded_statements(app) as known:
@@ -46,7 +47,9 @@ def test_asking_for_a_link_runs_the_same_statements_for_a_customer_and_a_strange
         assert stranger_email.kind == "login_link_unknown"
         assert "is not the address of one of our wholesale customers" in stranger_email.text_body
         # No sign-in link: only the way back to the form.
-        assert re.findall(r"http://portal\.test/\S*", stranger_email.text_body) == ["http://portal.test/link/request"]
+        assert re.findall(r"http://portal\.test/\S*", stranger_email.text_body) == [
+            "http://portal.test/link/request"
+        ]
 
 
 @pytest.fixture
@@ -59,16 +62,18 @@ def production(app, database_uri):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    deployed = create_app({
-        "ENV_NAME": "production",
-        "SECRET_KEY": "a-long-random-production-secret-for-the-test",
-        "PUBLIC_BASE_URL": "https://orders.hillside.example",
-        "SQLALCHEMY_DATABASE_URI": database_uri,
-        "REDIS_URL": f"redis://127.0.0.1:{closed_port}/0",
-        "RATELIMIT_STORAGE_URI": "memory://",  # the limiter is one object shared by every app of the process
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp.getsockname()[1],
-    })
+    deployed = create_app(
+        {
+            "ENV_NAME": "production",
+            "SECRET_KEY": "a-long-random-production-secret-for-the-test",
+            "PUBLIC_BASE_URL": "https://orders.hillside.example",
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "REDIS_URL": f"redis://127.0.0.1:{closed_port}/0",
+            "RATELIMIT_STORAGE_URI": "memory://",  # the limiter is one object shared by every app of the process
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp.getsockname()[1],
+        }
+    )
     yield SimpleNamespace(app=deployed, smtp=smtp)
     smtp.close()
     with deployed.app_context():
@@ -91,7 +96,10 @@ def test_in_production_without_redis_the_link_waits_in_the_outbox_and_no_request
     deployed = production.app
     assert deployed.config["ENV_NAME"] == "production" and not deployed.config["MAIL_SUPPRESS_SEND"]
     client = deployed.test_client()
-    https = {"base_url": "https://orders.hillside.example", "headers": {"Referer": "https://orders.hillside.example/"}}
+    https = {
+        "base_url": "https://orders.hillside.example",
+        "headers": {"Referer": "https://orders.hillside.example/"},
+    }
     token = csrf_from(client.get("/link/request", **https).get_data(as_text=True))
     response = client.post("/link/request", data={"csrf_token": token, "email": ANA}, **https)
 
@@ -99,7 +107,12 @@ def test_in_production_without_redis_the_link_waits_in_the_outbox_and_no_request
     assert smtp_connections(production.smtp) == 0
     with deployed.app_context():
         [email] = db.session.scalars(select(Email)).all()
-        assert (email.kind, email.to_address, email.status, email.attempts) == ("login_link", ANA, "queued", 0)
+        assert (email.kind, email.to_address, email.status, email.attempts) == (
+            "login_link",
+            ANA,
+            "queued",
+            0,
+        )
         assert "https://orders.hillside.example/link/" in email.text_body
 
 
@@ -231,11 +244,12 @@ def test_staff_revoke_every_link_of_a_customer_with_one_button(app, staff_client
         customer_id = customer.id
     page = staff_client.get(f"/admin/customers/{customer_id}").get_data(as_text=True)
     assert "Revoke all links" in page
-    response = forms.post(f"/admin/customers/{customer_id}/revoke-links", page=f"/admin/customers/{customer_id}")
+    response = forms.post(
+        f"/admin/customers/{customer_id}/revoke-links", page=f"/admin/customers/{customer_id}"
+    )
     assert response.status_code == 303
     assert "is revoked" in staff_client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Customer, customer_id).token_version == 2
     visitor = app.test_client()
     assert visitor.get(link.replace(app.config["PUBLIC_BASE_URL"], "")).status_code == 400
-

@@ -4,7 +4,6 @@ with, was made for something else or was revoked signs nobody in and offers to e
 
 from .link_helpers import *  # noqa: F403  (shared constants and helpers; the `ana` fixture comes from conftest)
 
-
 # --- Opening a link ------------------------------------------------------------------------------------
 
 
@@ -52,9 +51,7 @@ def test_opening_a_link_writes_nothing_to_the_database(app, client, ana):
     assert every_row(app) == before
 
 
-@pytest.mark.parametrize(
-    ("purpose", "lifetime"), [("requested", HALF_HOUR), ("reminder", WEEK)]
-)
+@pytest.mark.parametrize(("purpose", "lifetime"), [("requested", HALF_HOUR), ("reminder", WEEK)])
 def test_a_link_works_until_its_expiry_and_not_from_it_on(app, ana, purpose, lifetime):
     url = url_for_contact(app, ana, purpose, now=T0)
     with app.app_context():
@@ -80,7 +77,7 @@ def test_an_expired_link_offers_a_new_one_and_signs_nobody_in(app, client, ana):
 
 def one_char_changed(token: str) -> str:
     i = len(token) // 2
-    return token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1:]
+    return token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
 
 
 @pytest.mark.parametrize(
@@ -198,8 +195,6 @@ def test_an_emailed_link_ignores_a_forged_host_on_the_request(app, client, ana):
         email = db.session.scalar(select(Email))
         assert "http://portal.test/link/" in email.text_body
         assert "evil" not in email.text_body + email.html_body
-
-
 
 
 @pytest.mark.parametrize(

@@ -295,7 +295,9 @@ def test_two_quick_taps_on_different_lines_of_the_draft_both_count(app, customer
     responses = {}
 
     def tap(client, url, quantity):
-        responses[url] = client.post(url, data={"csrf_token": tokens[client], "quantity": quantity}, headers=HX)
+        responses[url] = client.post(
+            url, data={"csrf_token": tokens[client], "quantity": quantity}, headers=HX
+        )
 
     with app.app_context(), db.engine.connect() as holder:  # another request is still writing the order
         holder.execute(sql('SELECT id FROM "order" WHERE id = :id FOR UPDATE'), {"id": draft_id})

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 import wholesale.admin.emails  # noqa: F401  (the staff email pages; wholesale.admin imports them too)
 from jobs.emails import sweep_outbox
-from wholesale.smtp import TimedConnection
 from wholesale.extensions import db, mail
 from wholesale.models import Customer, Email, utcnow
 from wholesale.services.mail.delivery import deliver
@@ -27,6 +26,7 @@ from wholesale.services.mail.outbox import (
     send_email,
     unsent_email_ids,
 )
+from wholesale.smtp import TimedConnection
 
 
 def write_email(key: str = "staff-test:1", to: str = "ana@cafe.example", subject: str = "Test", **fields):
@@ -97,17 +97,29 @@ def test_an_email_is_written_then_sent_once_after_the_commit_without_redis(app_c
 
 def test_the_same_dedupe_key_makes_one_email(app_ctx):
     first = queue_email(
-        kind="staff-test", dedupe_key="staff-test:1", to_address="ana@cafe.example", subject="One",
-        template="staff_test", context={"name": "Ana"},
+        kind="staff-test",
+        dedupe_key="staff-test:1",
+        to_address="ana@cafe.example",
+        subject="One",
+        template="staff_test",
+        context={"name": "Ana"},
     )
     again_in_the_same_transaction = queue_email(
-        kind="staff-test", dedupe_key="staff-test:1", to_address="ana@cafe.example", subject="Two",
-        template="staff_test", context={"name": "Ana"},
+        kind="staff-test",
+        dedupe_key="staff-test:1",
+        to_address="ana@cafe.example",
+        subject="Two",
+        template="staff_test",
+        context={"name": "Ana"},
     )
     db.session.commit()
     again_later = queue_email(
-        kind="staff-test", dedupe_key="staff-test:1", to_address="bo@cafe.example", subject="Three",
-        template="staff_test", context={"name": "Bo"},
+        kind="staff-test",
+        dedupe_key="staff-test:1",
+        to_address="bo@cafe.example",
+        subject="Three",
+        template="staff_test",
+        context={"name": "Bo"},
     )
     db.session.commit()
     assert again_in_the_same_transaction is first and again_later.id == first.id
@@ -207,7 +219,11 @@ def test_staff_read_every_email_newest_first_with_its_status(app, staff_client):
         yesterday = now - timedelta(days=1)
         write_email("old", subject="Order W000041 confirmed", status="sent", attempts=1, created_at=yesterday)
         write_email(
-            "new", to="bo@grocer.example", subject="Your weekly order", status="failed", attempts=6,
+            "new",
+            to="bo@grocer.example",
+            subject="Your weekly order",
+            status="failed",
+            attempts=6,
             last_error="SMTPRecipientsRefused: {'bo@grocer.example': (550, b'No such user')}",
         )
 
@@ -216,7 +232,7 @@ def test_staff_read_every_email_newest_first_with_its_status(app, staff_client):
     assert "bo@grocer.example" in page and "No such user" in page
     assert '<span class="pill cancelled">Failed</span>' in page
     assert '<span class="pill approved">Sent</span>' in page
-    assert "All <span class=\"muted\">(2)</span>" in page
+    assert 'All <span class="muted">(2)</span>' in page
 
     failed_only = staff_client.get("/admin/emails?status=failed").get_data(as_text=True)
     assert "Your weekly order" in failed_only and "Order W000041 confirmed" not in failed_only

@@ -14,9 +14,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from wholesale.services.mail.delivery import SEND_BATCH, enqueue_sends
 from wholesale.extensions import db
 from wholesale.models import Email, utcnow
+from wholesale.services.mail.delivery import SEND_BATCH, enqueue_sends
 from wholesale.services.mail.outbox import RETRY_INTERVALS, SendFailed, queue_email, send_emails
 
 from .reminder_data import BOUNCING, picky_server  # noqa: F401  (picky_server is a fixture)
@@ -71,7 +71,9 @@ def test_the_retry_of_a_batch_sends_only_what_is_left_once_its_backoff_has_passe
     assert states(ids) == [("sent", 1), ("sent", 2), ("sent", 1)]
 
 
-def test_a_connection_that_fails_ends_the_batch_and_counts_the_attempt_on_every_email_left(app_ctx, smtp_port):
+def test_a_connection_that_fails_ends_the_batch_and_counts_the_attempt_on_every_email_left(
+    app_ctx, smtp_port
+):
     """The server failed, not a message: nothing more is tried, and staff see every email waiting and why."""
     ids = write_emails("a@cafe.example", "b@cafe.example", "c@cafe.example")  # no server on smtp_port
 
@@ -82,7 +84,9 @@ def test_a_connection_that_fails_ends_the_batch_and_counts_the_attempt_on_every_
     assert all(db.session.get(Email, i).last_error.startswith("ConnectionRefusedError") for i in ids)
 
 
-def test_a_server_that_hangs_up_mid_batch_loses_no_message_and_sends_none_twice(app_ctx, picky_server, monkeypatch):
+def test_a_server_that_hangs_up_mid_batch_loses_no_message_and_sends_none_twice(
+    app_ctx, picky_server, monkeypatch
+):
     ids = write_emails("a@cafe.example", "b@cafe.example", "c@cafe.example")
     real_sendmail = smtplib.SMTP.sendmail
     calls = []

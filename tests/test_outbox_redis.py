@@ -14,14 +14,15 @@ from rq.job import Job
 
 from jobs import schedule
 from jobs.emails import sweep_outbox
-from wholesale.services.mail.delivery import deliver, enqueue_sends
 from wholesale.extensions import db
 from wholesale.models import Email, utcnow
+from wholesale.services.mail.delivery import deliver, enqueue_sends
 from wholesale.services.mail.outbox import queue_email
 
 from .fixtures_jobs import TEST_REDIS_URL, free_port
 
 pytestmark = pytest.mark.redis
+
 
 def write_email(key: str = "staff-test:1") -> int:
     email = queue_email(
@@ -55,8 +56,11 @@ def test_the_worker_sends_a_queued_email_once_even_when_it_is_enqueued_twice(
     assert len(inbox.messages) == 1
     recipients, message = inbox.messages[0]
     assert recipients == ["ana@cafe.example"] and message["Subject"] == "Test message"
-    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in message.walk()
-             if not part.is_multipart()}
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if not part.is_multipart()
+    }
     assert "Hello Ana," in parts["text/plain"] and "Hello Ana," in parts["text/html"]
     email = row(email_id)
     assert (email.status, email.attempts, email.last_error) == ("sent", 1, "")
@@ -118,7 +122,9 @@ def test_the_outbox_sweep_is_scheduled_once_however_often_it_is_registered(redis
     monkeypatch.setenv("RQ_QUEUE", queue.name)
     try:
         assert schedule.main() == 0  # `python -m jobs.schedule`, as the Procfile runs it on every start
-        assert schedule.register_periodic_jobs(redis, queue.name) == [job.id for job in schedule.PERIODIC_JOBS]
+        assert schedule.register_periodic_jobs(redis, queue.name) == [
+            job.id for job in schedule.PERIODIC_JOBS
+        ]
         assert f"Scheduled on queue '{queue.name}': wholesale-sweep-outbox" in capsys.readouterr().out
 
         assert [member.decode() for member in redis.zrange(key, 0, -1)].count(sweep.id) == 1

@@ -25,7 +25,12 @@ def test_healthz_reports_the_database(client):
 @pytest.mark.db_independent
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
     app = create_app(
-        {"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none", "REDIS_URL": None}
+        {
+            "ENV_NAME": "development",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "REDIS_URL": None,
+        }
     )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
@@ -45,7 +50,12 @@ def test_healthz_reports_redis_when_configured(app):
 @pytest.mark.db_independent
 def test_a_page_that_needs_the_database_shows_a_503_page_when_it_is_down():
     app = create_app(
-        {"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none", "SECRET_KEY": "x"}
+        {
+            "ENV_NAME": "development",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "SECRET_KEY": "x",
+        }
     )
     client = app.test_client()
     with client.session_transaction() as session:
@@ -162,11 +172,22 @@ def test_production_refuses_the_development_secret_key_and_a_missing_public_url(
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://orders.hillside.example")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    assert app.config["SESSION_COOKIE_SECURE"] and app.config["PUBLIC_BASE_URL"] == "https://orders.hillside.example"
+    assert (
+        app.config["SESSION_COOKIE_SECURE"]
+        and app.config["PUBLIC_BASE_URL"] == "https://orders.hillside.example"
+    )
 
 
 def _environment(monkeypatch, **variables):
-    for name in ("WHOLESALE_ENV", "FLASK_ENV", "APP_ENV", "SECRET_KEY", "PUBLIC_BASE_URL", "REDIS_URL", "DATABASE_URL"):
+    for name in (
+        "WHOLESALE_ENV",
+        "FLASK_ENV",
+        "APP_ENV",
+        "SECRET_KEY",
+        "PUBLIC_BASE_URL",
+        "REDIS_URL",
+        "DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
@@ -213,6 +234,12 @@ def test_development_still_starts_with_nothing_set(monkeypatch):
 
 @pytest.mark.db_independent
 def test_ping_answers_ok_without_touching_the_database():
-    app = create_app({"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    app = create_app(
+        {
+            "ENV_NAME": "development",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        }
+    )
     response = app.test_client().get("/ping")
     assert response.status_code == 200 and response.get_data(as_text=True) == "ok"

@@ -21,7 +21,11 @@ from .routes import fill, routes
 PORTAL_ROUTES = routes("portal.")
 ORDER_ROUTES = [r for r in PORTAL_ROUTES if "order_id" in r[2]]
 PUBLIC = {
-    "/", "/link/<token>", "/link/request", "/link/requested", "/static/<path:filename>",
+    "/",
+    "/link/<token>",
+    "/link/request",
+    "/link/requested",
+    "/static/<path:filename>",
     "/link/<token>/no-order/<id:reminder_id>",  # "no order this week" from a reminder: its token is the key
 }
 
@@ -51,7 +55,9 @@ def two_customers(app, client):
 
 def snapshot():
     return (
-        db.session.execute(select(Order.id, Order.status, Order.version, Order.total).order_by(Order.id)).all(),
+        db.session.execute(
+            select(Order.id, Order.status, Order.version, Order.total).order_by(Order.id)
+        ).all(),
         db.session.execute(select(OrderLine.id, OrderLine.quantity).order_by(OrderLine.id)).all(),
         db.session.scalar(select(func.count()).select_from(Email)),
     )
@@ -62,14 +68,24 @@ def test_the_route_list_is_complete():
 
 
 @pytest.mark.parametrize("target", ["pending order", "draft", "approved order"])
-@pytest.mark.parametrize(("method", "rule", "arguments"), ORDER_ROUTES, ids=[f"{m} {r}" for m, r, _ in ORDER_ROUTES])
-def test_another_customers_ids_are_404_on_every_route(app, client, two_customers, target, method, rule, arguments):
+@pytest.mark.parametrize(
+    ("method", "rule", "arguments"), ORDER_ROUTES, ids=[f"{m} {r}" for m, r, _ in ORDER_ROUTES]
+)
+def test_another_customers_ids_are_404_on_every_route(
+    app, client, two_customers, target, method, rule, arguments
+):
     order_id, line_id = two_customers.targets[target]
     token = csrf_from(client.get("/order").get_data(as_text=True))
     with app.app_context():
         before = snapshot()
     path = fill(rule, order_id=order_id, line_id=line_id)
-    data = {"csrf_token": token, "quantity": "3", "variant_id": "1", "idempotency_key": "k" * 32, "notes": "x"}
+    data = {
+        "csrf_token": token,
+        "quantity": "3",
+        "variant_id": "1",
+        "idempotency_key": "k" * 32,
+        "notes": "x",
+    }
     for headers in ({}, {"HX-Request": "true"}):
         response = client.open(path, method=method, data=data if method == "POST" else None, headers=headers)
         assert response.status_code == 404, (path, headers, response.status_code)
@@ -78,7 +94,7 @@ def test_another_customers_ids_are_404_on_every_route(app, client, two_customers
 
 
 def test_portal_pages_send_visitors_without_a_session_to_the_start_page(client):
-    for method, rule, arguments in PORTAL_ROUTES:
+    for method, rule, _arguments in PORTAL_ROUTES:
         if rule in PUBLIC:
             continue
         path = fill(rule, order_id=1, line_id=1)
@@ -100,7 +116,9 @@ POSTS = [(rule, arguments) for method, rule, arguments in routes("") if method =
 
 
 @pytest.mark.parametrize(("rule", "arguments"), POSTS, ids=[rule for rule, _ in POSTS])
-def test_every_post_without_a_csrf_token_is_refused(app, client, staff_client, two_customers, rule, arguments):
+def test_every_post_without_a_csrf_token_is_refused(
+    app, client, staff_client, two_customers, rule, arguments
+):
     with app.app_context():
         before = snapshot()
     path = fill(rule, **{name: 1 for name in arguments})
@@ -116,9 +134,13 @@ def test_htmx_posts_carry_the_token_in_the_header_and_are_accepted(app, client, 
     assert '"X-CSRFToken": "' in html  # hx-headers on <body>
     token = csrf_from(html)
     with app.app_context():
-        draft = db.session.scalar(select(Order).where(Order.status == "draft", Order.customer.has(business_name="Blue Door Café")))
+        draft = db.session.scalar(
+            select(Order).where(Order.status == "draft", Order.customer.has(business_name="Blue Door Café"))
+        )
         line_id = draft.lines[0].id
     response = client.post(
-        f"/orders/{draft.id}/lines/{line_id}", data={"quantity": "4"}, headers={"HX-Request": "true", "X-CSRFToken": token}
+        f"/orders/{draft.id}/lines/{line_id}",
+        data={"quantity": "4"},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
     )
     assert response.status_code == 200 and 'value="4"' in response.get_data(as_text=True)

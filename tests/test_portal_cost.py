@@ -76,7 +76,9 @@ def test_a_quantity_change_answers_in_under_2_kb(app, client):
     with app.app_context():
         html = client.get("/order").get_data(as_text=True)
         line_url = first_line_url(html)
-        response = client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "3", "step": "1"}, headers=HX)
+        response = client.post(
+            line_url, data={"csrf_token": csrf_from(html), "quantity": "3", "step": "1"}, headers=HX
+        )
     assert response.status_code == 200
     assert len(response.data) < 2048, len(response.data)
 

@@ -145,7 +145,12 @@ def test_the_draft_is_kept_on_the_server_for_every_contact_of_the_customer(app, 
         again, same = open_order_page(other)
         assert same.id == draft.id
         assert lines_of(same.id)[0][1] == 7
-        assert db.session.scalar(select(func.count()).where(Order.status == "draft", Order.customer_id == shop.blue_id)) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).where(Order.status == "draft", Order.customer_id == shop.blue_id)
+            )
+            == 1
+        )
 
 
 def test_requests_sharing_an_app_context_each_see_their_own_customer(app, shop):
@@ -158,7 +163,9 @@ def test_requests_sharing_an_app_context_each_see_their_own_customer(app, shop):
         sign_in_contact(blue, db.session.get(Contact, shop.contact_ids[0]))
         rival_contact = db.session.scalar(select(Contact).where(Contact.customer_id != shop.blue_id))
         sign_in_contact(rival, rival_contact)
-        db.session.delete(db.session.get(Order, shop.rival_draft_id))  # Rival's draft is made on its next visit
+        db.session.delete(
+            db.session.get(Order, shop.rival_draft_id)
+        )  # Rival's draft is made on its next visit
         db.session.commit()
 
         _, blue_draft = open_order_page(blue)
@@ -199,16 +206,24 @@ def test_a_quantity_change_stores_the_line_the_totals_and_a_new_version_and_noth
         html, draft = open_order_page(customer_client)
         draft_id, version, changed_at = draft.id, draft.version, draft.updated_at
         url, token = line_urls(html)[1], csrf_from(html)
-        assert customer_client.post(url, data={"csrf_token": token, "quantity": "3"}, headers=HX).status_code == 200
+        assert (
+            customer_client.post(url, data={"csrf_token": token, "quantity": "3"}, headers=HX).status_code
+            == 200
+        )
         db.session.expire_all()
         draft = db.session.get(Order, draft_id)
         assert lines_of(draft_id)[1][1] == 3
         # Blue Door's 4 × 13.00 and one 82.00 bag as before; discount 10 %, courier 12.00.
         assert draft.subtotal == Decimal("52.00") + 3 * lines_of(draft_id)[1][2] + Decimal("82.00")
-        assert draft.total == draft.subtotal - (draft.subtotal / 10).quantize(Decimal("0.01")) + Decimal("12.00")
+        assert draft.total == draft.subtotal - (draft.subtotal / 10).quantize(Decimal("0.01")) + Decimal(
+            "12.00"
+        )
         assert draft.version == version + 1 and draft.updated_at >= changed_at
         # The same quantity again (a repeated request) writes nothing.
-        assert customer_client.post(url, data={"csrf_token": token, "quantity": "3"}, headers=HX).status_code == 200
+        assert (
+            customer_client.post(url, data={"csrf_token": token, "quantity": "3"}, headers=HX).status_code
+            == 200
+        )
         db.session.expire_all()
         assert db.session.get(Order, draft_id).version == version + 1
 
@@ -235,14 +250,20 @@ def test_minus_typing_remove_and_add_work_with_htmx(app, customer_client, shop):
         token, urls = csrf_from(html), line_urls(html)
         customer_client.post(urls[0], data={"csrf_token": token, "quantity": "4", "step": "-1"}, headers=HX)
         customer_client.post(urls[1], data={"csrf_token": token, "quantity": "12"}, headers=HX)
-        removed = customer_client.post(urls[2], data={"csrf_token": token, "quantity": "1", "remove_line": "1"}, headers=HX)
+        removed = customer_client.post(
+            urls[2], data={"csrf_token": token, "quantity": "1", "remove_line": "1"}, headers=HX
+        )
         assert removed.status_code == 200 and 'class="line"' not in removed.get_data(as_text=True)
         added = customer_client.post(
-            f"/orders/{draft.id}/lines", data={"csrf_token": token, "variant_id": shop.variant_ids[4]}, headers=HX
+            f"/orders/{draft.id}/lines",
+            data={"csrf_token": token, "variant_id": shop.variant_ids[4]},
+            headers=HX,
         )
         assert added.status_code == 200 and "Added Coffee 02, 340 g bag" in added.get_data(as_text=True)
         again = customer_client.post(
-            f"/orders/{draft.id}/lines", data={"csrf_token": token, "variant_id": shop.variant_ids[4]}, headers=HX
+            f"/orders/{draft.id}/lines",
+            data={"csrf_token": token, "variant_id": shop.variant_ids[4]},
+            headers=HX,
         )
         assert again.headers["HX-Retarget"].startswith("#line-")
         assert lines_of(draft.id) == [
@@ -261,20 +282,29 @@ def test_the_same_edits_work_without_javascript(app, customer_client, shop):
         token, urls = csrf_from(html), line_urls(html)
         response = customer_client.post(urls[0], data={"csrf_token": token, "quantity": "4", "step": "1"})
         assert response.status_code == 303 and response.headers["Location"].startswith("/order#line-")
-        response = customer_client.post(urls[1], data={"csrf_token": token, "quantity": "1", "remove_line": "1"})
+        response = customer_client.post(
+            urls[1], data={"csrf_token": token, "quantity": "1", "remove_line": "1"}
+        )
         assert response.status_code == 303
         page = customer_client.get(f"/orders/{draft.id}/catalog").get_data(as_text=True)
         assert "Coffee 02" in page and "Add Coffee 02, 340 g bag, $14.50" in page
-        response = customer_client.post(f"/orders/{draft.id}/lines", data={"csrf_token": token, "variant_id": shop.variant_ids[4]})
+        response = customer_client.post(
+            f"/orders/{draft.id}/lines", data={"csrf_token": token, "variant_id": shop.variant_ids[4]}
+        )
         assert response.status_code == 303
         response = customer_client.post(
-            f"/orders/{draft.id}/details", data={"csrf_token": token, "shipping_option_id": shop.van_id, "notes": "Back door"}
+            f"/orders/{draft.id}/details",
+            data={"csrf_token": token, "shipping_option_id": shop.van_id, "notes": "Back door"},
         )
         assert response.status_code == 303
         db.session.refresh(draft)
         assert [sku for sku, _, _ in lines_of(draft.id)] == ["C00-340", "C02-2268", "C02-340"]
         assert lines_of(draft.id)[0][1] == 5
-        assert (draft.shipping_option_id, draft.shipping_fee, draft.notes) == (shop.van_id, Decimal("0.00"), "Back door")
+        assert (draft.shipping_option_id, draft.shipping_fee, draft.notes) == (
+            shop.van_id,
+            Decimal("0.00"),
+            "Back door",
+        )
 
 
 def test_the_catalog_can_be_searched(app, customer_client, shop):
@@ -282,7 +312,9 @@ def test_the_catalog_can_be_searched(app, customer_client, shop):
         _, draft = open_order_page(customer_client)
     page = customer_client.get(f"/orders/{draft.id}/catalog?q=coffee 01", headers=HX).get_data(as_text=True)
     assert "Coffee 01" in page and "Coffee 02" not in page and "<html" not in page
-    assert "Nothing matches" in customer_client.get(f"/orders/{draft.id}/catalog?q=zzz").get_data(as_text=True)
+    assert "Nothing matches" in customer_client.get(f"/orders/{draft.id}/catalog?q=zzz").get_data(
+        as_text=True
+    )
 
 
 BAD_QUANTITIES = [
@@ -318,7 +350,11 @@ def test_bad_quantities_get_a_message_and_change_nothing(app, customer_client, s
 
 @pytest.mark.parametrize(
     ("variant", "message"),
-    [("unknown", "not available any more"), ("retired", "not available any more"), ("abc", "not available any more")],
+    [
+        ("unknown", "not available any more"),
+        ("retired", "not available any more"),
+        ("abc", "not available any more"),
+    ],
 )
 def test_adding_an_unknown_or_retired_product_is_refused(app, customer_client, shop, variant, message):
     with app.app_context():
@@ -328,7 +364,9 @@ def test_adding_an_unknown_or_retired_product_is_refused(app, customer_client, s
         db.session.get(Variant, shop.variant_ids[1]).retired_at = utcnow()
         db.session.commit()
         response = customer_client.post(
-            f"/orders/{draft.id}/lines", data={"csrf_token": csrf_from(html), "variant_id": variant_id}, headers=HX
+            f"/orders/{draft.id}/lines",
+            data={"csrf_token": csrf_from(html), "variant_id": variant_id},
+            headers=HX,
         )
         assert response.status_code == 422 and message in response.get_data(as_text=True)
         assert lines_of(draft.id) == before
@@ -338,9 +376,13 @@ def test_an_unknown_shipping_option_is_refused(app, customer_client, shop):
     with app.app_context():
         html, draft = open_order_page(customer_client)
         response = customer_client.post(
-            f"/orders/{draft.id}/details", data={"csrf_token": csrf_from(html), "shipping_option_id": "999"}, headers=HX
+            f"/orders/{draft.id}/details",
+            data={"csrf_token": csrf_from(html), "shipping_option_id": "999"},
+            headers=HX,
         )
-        assert response.status_code == 422 and "choose one of the delivery options" in response.get_data(as_text=True)
+        assert response.status_code == 422 and "choose one of the delivery options" in response.get_data(
+            as_text=True
+        )
         db.session.refresh(draft)
         assert draft.shipping_option_id == shop.courier_id
 
@@ -360,7 +402,9 @@ def place(client, html, **overrides):
     return client.post(f"/orders/{order_id}/place", data=data)
 
 
-def test_placing_the_unchanged_order_makes_a_pending_portal_order_and_a_confirmation(app, customer_client, shop):
+def test_placing_the_unchanged_order_makes_a_pending_portal_order_and_a_confirmation(
+    app, customer_client, shop
+):
     with app.app_context(), mail.record_messages() as outbox:
         html, draft = open_order_page(customer_client)
         response = place(customer_client, html, notes="Leave at the back door")
@@ -372,12 +416,20 @@ def test_placing_the_unchanged_order_makes_a_pending_portal_order_and_a_confirma
         assert "Coffee 00, 340 g bag" in page and "$158.70" in page
 
         order = db.session.get(Order, draft.id)
-        assert (order.status, order.channel, order.placed_by_contact_id) == ("pending", "portal", shop.contact_ids[0])
+        assert (order.status, order.channel, order.placed_by_contact_id) == (
+            "pending",
+            "portal",
+            shop.contact_ids[0],
+        )
         assert order.notes == "Leave at the back door" and order.placed_at is not None
         assert [e.action for e in order.events] == ["placed"]
 
         email = db.session.scalar(select(Email).where(Email.order_id == order.id).order_by(Email.id))
-        assert (email.kind, email.status, email.to_address) == ("order_confirmation", "sent", "c0@bluedoorcaf.example")
+        assert (email.kind, email.status, email.to_address) == (
+            "order_confirmation",
+            "sent",
+            "c0@bluedoorcaf.example",
+        )
         assert "$158.70" in email.text_body and "$158.70" in email.html_body
         # The confirmation to the contact, and the roastery's notice (ORDER_NOTIFY_ROASTERY, on by default).
         assert [m.recipients for m in outbox] == [["c0@bluedoorcaf.example"], ["orders@hillside.example"]]
@@ -393,7 +445,9 @@ def test_a_double_tap_or_a_retry_makes_one_order(app, customer_client, shop):
         html, draft = open_order_page(customer_client)
         first, second = place(customer_client, html), place(customer_client, html)
         assert first.headers["Location"] == second.headers["Location"]
-        placed = db.session.scalar(select(func.count()).where(Order.customer_id == shop.blue_id, Order.status == "pending"))
+        placed = db.session.scalar(
+            select(func.count()).where(Order.customer_id == shop.blue_id, Order.status == "pending")
+        )
         assert placed == 1
         # One confirmation and one roastery notice, not two of each.
         assert db.session.scalar(select(func.count()).select_from(Email)) == 2 and len(outbox) == 2
@@ -421,7 +475,9 @@ def test_an_empty_order_cannot_be_placed(app, customer_client, shop):
     with app.app_context():
         html, draft = open_order_page(customer_client)
         for url in line_urls(html):
-            customer_client.post(url, data={"csrf_token": csrf_from(html), "quantity": "1", "remove_line": "1"})
+            customer_client.post(
+                url, data={"csrf_token": csrf_from(html), "quantity": "1", "remove_line": "1"}
+            )
         html, _ = open_order_page(customer_client)
         response = place(customer_client, html)
         assert response.status_code == 422 and "Your order is empty" in response.get_data(as_text=True)
@@ -462,7 +518,15 @@ def test_a_pending_order_can_still_be_changed_and_each_change_is_in_its_history(
         assert "Change this order" in page
         html = customer_client.get(f"/orders/{order_id}/edit").get_data(as_text=True)
         assert "Save changes" in html
-        customer_client.post(line_urls(html)[0], data={"csrf_token": csrf_from(html), "quantity": "6", "version": re.search(r'id="order-version" name="version" value="(\d+)"', html).group(1)}, headers=HX)
+        customer_client.post(
+            line_urls(html)[0],
+            data={
+                "csrf_token": csrf_from(html),
+                "quantity": "6",
+                "version": re.search(r'id="order-version" name="version" value="(\d+)"', html).group(1),
+            },
+            headers=HX,
+        )
         order = db.session.get(Order, order_id)
         db.session.refresh(order)
         assert order.status == "pending" and order.lines[0].quantity == 6
@@ -481,9 +545,13 @@ def test_an_approved_order_is_read_only(app, customer_client, shop):
         assert "Change this order" not in page and "can no longer be changed" in page
         token = csrf_from(page)
         assert customer_client.get(f"/orders/{order_id}/edit").status_code == 303
-        response = customer_client.post(f"/orders/{order_id}/lines/{line_id}", data={"csrf_token": token, "quantity": "9"}, headers=HX)
+        response = customer_client.post(
+            f"/orders/{order_id}/lines/{line_id}", data={"csrf_token": token, "quantity": "9"}, headers=HX
+        )
         assert response.status_code == 409 and "can no longer be changed" in response.get_data(as_text=True)
-        response = customer_client.post(f"/orders/{order_id}/lines", data={"csrf_token": token, "variant_id": shop.variant_ids[1]})
+        response = customer_client.post(
+            f"/orders/{order_id}/lines", data={"csrf_token": token, "variant_id": shop.variant_ids[1]}
+        )
         assert response.status_code == 303
         db.session.expire_all()
         assert [line.quantity for line in db.session.get(Order, order_id).lines] == [4, 2, 1]
@@ -495,8 +563,13 @@ def test_the_history_lists_orders_and_any_can_be_ordered_again(app, customer_cli
         assert f"W{shop.last_week_id:06d}" in page and "cancelled" in page
         assert f"W{shop.rival_order_id:06d}" not in page
         _, draft = open_order_page(customer_client)
-        customer_client.post(f"/orders/{draft.id}/lines/{draft.lines[0].id}", data={"csrf_token": csrf_from(page), "quantity": "1", "remove_line": "1"})
-        response = customer_client.post(f"/orders/{shop.last_week_id}/reorder", data={"csrf_token": csrf_from(page)})
+        customer_client.post(
+            f"/orders/{draft.id}/lines/{draft.lines[0].id}",
+            data={"csrf_token": csrf_from(page), "quantity": "1", "remove_line": "1"},
+        )
+        response = customer_client.post(
+            f"/orders/{shop.last_week_id}/reorder", data={"csrf_token": csrf_from(page)}
+        )
         assert response.status_code == 303 and response.headers["Location"] == "/order"
         assert [sku for sku, _, _ in lines_of(draft.id)] == ["C00-340", "C01-340", "C02-2268"]
         # Its lines were replaced even if the totals come out the same: a new version, so an edit made

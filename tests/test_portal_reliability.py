@@ -64,7 +64,9 @@ def test_two_concurrent_submits_with_the_same_key_make_one_order(app, client, re
     for thread in threads:
         thread.join(30)
 
-    assert [r.status_code for r in responses] == [303] * 4, [r.get_data(as_text=True)[:300] for r in responses]
+    assert [r.status_code for r in responses] == [303] * 4, [
+        r.get_data(as_text=True)[:300] for r in responses
+    ]
     assert len({r.headers["Location"] for r in responses}) == 1
     assert placed_and_emails(app) == (1, ["sent"])
 

@@ -76,7 +76,9 @@ def test_the_rounding_rule_is_half_up_once_on_the_whole_subtotal():
     # 3 × 0.15 = 0.45 at 50 %: 0.225 → 0.23 (half up), not 3 × round(0.075) = 0.24 nor banker's 0.22.
     assert orders.pricing.compute_totals([Decimal("0.45")], Decimal("50")).discount == Decimal("0.23")
     assert orders.pricing.compute_totals([Decimal("0.15")] * 3, Decimal("50")).discount == Decimal("0.23")
-    assert orders.pricing.compute_totals([Decimal("10.00")], Decimal("0"), Decimal("25.00")).total == Decimal("0.00")
+    assert orders.pricing.compute_totals([Decimal("10.00")], Decimal("0"), Decimal("25.00")).total == Decimal(
+        "0.00"
+    )
 
 
 ORDER_LINES = st.lists(
@@ -117,7 +119,7 @@ def test_an_order_edited_by_staff_stores_and_shows_exact_totals(
         db.session.commit()
         charged = []
         order_id, line_ids = order.id, [line.id for line in order.lines]
-        for line_id, (price, quantity, override) in zip(line_ids, lines):
+        for line_id, (price, quantity, override) in zip(line_ids, lines, strict=True):
             order = orders.editing.set_quantity(order_id, line_id, quantity, actor, order.version)
             if override is not None:
                 order = orders.adjustments.set_line_price(

@@ -26,7 +26,7 @@ BIN = Path(sys.executable).parent
 def web_command() -> str:
     for line in (ROOT / "Procfile").read_text().splitlines():
         if line.startswith("web:"):
-            return line[len("web:"):].strip()
+            return line[len("web:") :].strip()
     raise AssertionError("the Procfile has no web line")
 
 
@@ -47,8 +47,13 @@ class Web:
         self.env, self.log_path = env, log_path
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(
-                ["/bin/sh", "-c", web_command()], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                ["/bin/sh", "-c", web_command()],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def output(self) -> str:
@@ -96,7 +101,9 @@ def serves(web: Web) -> bool:
     return False
 
 
-def test_the_web_line_with_only_port_and_database_refuses_and_names_every_missing_setting(tmp_path, start_web):
+def test_the_web_line_with_only_port_and_database_refuses_and_names_every_missing_setting(
+    tmp_path, start_web
+):
     web = start_web(minimal_environment(tmp_path))
     try:
         code = web.process.wait(timeout=60)
@@ -110,12 +117,14 @@ def test_the_web_line_with_only_port_and_database_refuses_and_names_every_missin
 
 
 def test_the_web_line_serves_in_production_once_the_settings_are_there(tmp_path, start_web):
-    web = start_web(minimal_environment(
-        tmp_path,
-        SECRET_KEY="a-long-random-production-secret-for-the-test",
-        PUBLIC_BASE_URL="https://orders.hillside.example",
-        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",  # /ping needs no Redis; the worker would
-    ))
+    web = start_web(
+        minimal_environment(
+            tmp_path,
+            SECRET_KEY="a-long-random-production-secret-for-the-test",
+            PUBLIC_BASE_URL="https://orders.hillside.example",
+            REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",  # /ping needs no Redis; the worker would
+        )
+    )
     assert serves(web), web.output()[-3000:]
 
 

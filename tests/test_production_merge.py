@@ -22,7 +22,9 @@ def run_with_duplicates(app, staff_client, forms):
     """A run holding Blue Door Café's portal and staff orders, and Corner Grocer's; returns ids by key."""
     with app.app_context():
         orders = week(make_roastery_catalog())
-        ids = {key: order.id for key, order in orders.items()} | {"numbers": {k: o.number for k, o in orders.items()}}
+        ids = {key: order.id for key, order in orders.items()} | {
+            "numbers": {k: o.number for k, o in orders.items()}
+        }
     ids["run"] = open_run(forms, ROAST_DAY, [ids[k] for k in ("blue_portal", "blue_staff", "corner")])
     return ids
 
@@ -37,15 +39,20 @@ def test_merging_sums_the_lines_cancels_the_other_order_and_keeps_both_histories
     ids, numbers = run_with_duplicates, run_with_duplicates["numbers"]
     url = f"/admin/production/{ids['run']}"
     response = forms.post(
-        f"{url}/merge", {"keep_id": ids["blue_portal"], "order_ids": [ids["blue_portal"], ids["blue_staff"]]}, page=url
+        f"{url}/merge",
+        {"keep_id": ids["blue_portal"], "order_ids": [ids["blue_portal"], ids["blue_staff"]]},
+        page=url,
     )
     assert response.status_code == 303
 
     with app.app_context():
         kept, merged = db.session.get(Order, ids["blue_portal"]), db.session.get(Order, ids["blue_staff"])
         # 6 + 2 small bags of espresso, the 5 lb bag, and the 2 mugs the staff order had.
-        assert lines_of(kept) == [("HSE-340", 8, Decimal("12.00")), ("HSE-2268", 1, Decimal("60.00")),
-                                  ("MUG-1", 2, Decimal("9.00"))]
+        assert lines_of(kept) == [
+            ("HSE-340", 8, Decimal("12.00")),
+            ("HSE-2268", 1, Decimal("60.00")),
+            ("MUG-1", 2, Decimal("9.00")),
+        ]
         assert (kept.subtotal, kept.total) == (Decimal("174.00"), Decimal("174.00"))  # 96 + 60 + 18
         assert (kept.status, kept.production_run_id) == ("approved", ids["run"])
         assert kept.events[-1].action == "merged" and kept.events[-1].changes == {
@@ -55,10 +62,17 @@ def test_merging_sums_the_lines_cancels_the_other_order_and_keeps_both_histories
             "total": ["132.00", "174.00"],
         }
         assert merged.status == "cancelled" and merged.production_run_id is None and merged.cancelled_at
-        assert merged.cancel_reason.startswith(f"Merged into {numbers['blue_portal']} (same customer) in production run")
-        assert lines_of(merged) == [("HSE-340", 2, Decimal("12.00")), ("MUG-1", 2, Decimal("9.00"))]  # untouched
+        assert merged.cancel_reason.startswith(
+            f"Merged into {numbers['blue_portal']} (same customer) in production run"
+        )
+        assert lines_of(merged) == [
+            ("HSE-340", 2, Decimal("12.00")),
+            ("MUG-1", 2, Decimal("9.00")),
+        ]  # untouched
         assert merged.events[-1].action == "merged away" and merged.events[-1].changes["merged into"] == [
-            None, numbers["blue_portal"]]
+            None,
+            numbers["blue_portal"],
+        ]
         assert kept.events[-1].staff_user_id == merged.events[-1].staff_user_id is not None
 
     page = text(staff_client.get(url))
@@ -73,8 +87,12 @@ def test_the_kept_order_can_be_the_later_one_and_keeps_its_own_prices_discount_a
         catalog = make_roastery_catalog()
         customer = make_customer("Blue Door Café")
         first = approved(customer, [(catalog.espresso_340, 3)], notes="Back door please.")
-        second = approved(customer, [(catalog.espresso_340, 1), (catalog.guji_340, 2)],
-                          discount_percent=Decimal("10"), shipping_fee=Decimal("8.00"))
+        second = approved(
+            customer,
+            [(catalog.espresso_340, 1), (catalog.guji_340, 2)],
+            discount_percent=Decimal("10"),
+            shipping_fee=Decimal("8.00"),
+        )
         second.lines[0].unit_price = Decimal("11.00")  # a price agreed on the phone for this order
         db.session.flush()
         run = ProductionRun(roast_date=ROAST_DAY, status="open", notes="")
@@ -100,17 +118,26 @@ def test_the_kept_order_can_be_the_later_one_and_keeps_its_own_prices_discount_a
         (("blue_portal", "blue_staff"), "corner", "Only orders of the same customer can be merged.", 400),
     ],
 )
-def test_refused_merges_change_nothing(app, staff_client, forms, run_with_duplicates, keys, keep, message, status):
+def test_refused_merges_change_nothing(
+    app, staff_client, forms, run_with_duplicates, keys, keep, message, status
+):
     ids = run_with_duplicates
     url = f"/admin/production/{ids['run']}"
     before = order_ids(app)
     with app.app_context():
-        lines_before = db.session.execute(select(OrderLine.order_id, OrderLine.variant_id, OrderLine.quantity)).all()
-    response = forms.post(f"{url}/merge", {"keep_id": ids[keep], "order_ids": [ids[k] for k in keys]}, page=url)
+        lines_before = db.session.execute(
+            select(OrderLine.order_id, OrderLine.variant_id, OrderLine.quantity)
+        ).all()
+    response = forms.post(
+        f"{url}/merge", {"keep_id": ids[keep], "order_ids": [ids[k] for k in keys]}, page=url
+    )
     assert response.status_code == status and message in text(response)
     assert order_ids(app) == before
     with app.app_context():
-        assert db.session.execute(select(OrderLine.order_id, OrderLine.variant_id, OrderLine.quantity)).all() == lines_before
+        assert (
+            db.session.execute(select(OrderLine.order_id, OrderLine.variant_id, OrderLine.quantity)).all()
+            == lines_before
+        )
 
 
 def test_malformed_merge_forms_are_refused(app, staff_client, forms, run_with_duplicates):
@@ -120,14 +147,19 @@ def test_malformed_merge_forms_are_refused(app, staff_client, forms, run_with_du
     for data, message in [
         ({"order_ids": [ids["blue_portal"], ids["blue_staff"]]}, "Choose the one order to keep."),
         ({"keep_id": "x", "order_ids": [ids["blue_staff"]]}, "That list of orders was not valid"),
-        ({"keep_id": [ids["blue_portal"], ids["blue_staff"]], "order_ids": []}, "Choose the one order to keep."),
+        (
+            {"keep_id": [ids["blue_portal"], ids["blue_staff"]], "order_ids": []},
+            "Choose the one order to keep.",
+        ),
     ]:
         response = forms.post(f"{url}/merge", data, page=url)
         assert response.status_code == 400 and message in text(response), data
     assert order_ids(app) == before
 
 
-def test_a_merge_is_all_or_nothing_when_an_order_moved_on_meanwhile(app, staff_client, forms, run_with_duplicates):
+def test_a_merge_is_all_or_nothing_when_an_order_moved_on_meanwhile(
+    app, staff_client, forms, run_with_duplicates
+):
     ids = run_with_duplicates
     with app.app_context():  # the staff order is no longer approved by the time the merge arrives
         order = db.session.get(Order, ids["blue_staff"])
@@ -136,7 +168,9 @@ def test_a_merge_is_all_or_nothing_when_an_order_moved_on_meanwhile(app, staff_c
     before = order_ids(app)
     url = f"/admin/production/{ids['run']}"
     response = forms.post(
-        f"{url}/merge", {"keep_id": ids["blue_portal"], "order_ids": [ids["blue_portal"], ids["blue_staff"]]}, page=url
+        f"{url}/merge",
+        {"keep_id": ids["blue_portal"], "order_ids": [ids["blue_portal"], ids["blue_staff"]]},
+        page=url,
     )
     assert response.status_code == 400
     assert f"{ids['numbers']['blue_staff']} is cancelled" in text(response)
@@ -152,7 +186,9 @@ def test_a_closed_runs_duplicates_are_shown_but_not_merged(app, staff_client, fo
     page = text(staff_client.get(url))
     assert "more than one order in this run" in page and "can be merged only while the run is open" in page
     response = forms.post(
-        f"{url}/merge", {"keep_id": ids["blue_portal"], "order_ids": [ids["blue_portal"], ids["blue_staff"]]}, page=url
+        f"{url}/merge",
+        {"keep_id": ids["blue_portal"], "order_ids": [ids["blue_portal"], ids["blue_staff"]]},
+        page=url,
     )
     assert response.status_code == 409 and "is closed" in text(response)
     assert order_ids(app)[ids["blue_staff"]][0] == "in_production"
@@ -164,5 +200,9 @@ def test_the_service_refuses_a_merge_outside_an_open_run(app, staff, run_with_du
         run.status = "done"
         db.session.commit()
         with pytest.raises(production.runs.RunLocked):
-            production.runs.merge_orders(run, run_with_duplicates["blue_portal"], [run_with_duplicates["blue_staff"]],
-                                    Actor(staff_id=staff))
+            production.runs.merge_orders(
+                run,
+                run_with_duplicates["blue_portal"],
+                [run_with_duplicates["blue_staff"]],
+                Actor(staff_id=staff),
+            )

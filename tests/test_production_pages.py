@@ -54,7 +54,9 @@ def test_packing_lists_have_one_section_per_order_with_every_item(staff_client, 
     response = staff_client.get(f"{run_url}/packing-lists")
     html, page = response.get_data(as_text=True), text(response)
     assert response.status_code == 200 and html.count('class="packing-list"') == 3
-    assert re.search(r"Blue Door Café · W\d{6} Roast .{0,40} staff .*? HSE-340 2 Roastery mug Mug MUG-1 2 Items 4", page)
+    assert re.search(
+        r"Blue Door Café · W\d{6} Roast .{0,40} staff .*? HSE-340 2 Roastery mug Mug MUG-1 2 Items 4", page
+    )
     assert '<dt>Deliver to</dt><dd class="packing-address">12 Market St\nPortland, OR 97201</dd>' in html
     assert page.index("Blue Door Café") < page.index("Corner Grocer")
 
@@ -64,7 +66,8 @@ def test_the_csv_has_every_line_with_grams_and_a_safe_filename(app, staff_client
     assert response.status_code == 200 and response.mimetype == "text/csv"
     run_id = run_url.rsplit("/", 1)[1]
     assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="production-run-{run_id}-{ROAST_DAY.isoformat()}.csv"')
+        f'attachment; filename="production-run-{run_id}-{ROAST_DAY.isoformat()}.csv"'
+    )
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0] == ["order", "customer", "channel", "product", "size", "quantity", "grams"]
     body = [row[1:] for row in rows[1:]]
@@ -80,20 +83,24 @@ def test_the_csv_has_every_line_with_grams_and_a_safe_filename(app, staff_client
     assert all(re.fullmatch(r"W\d{6}", row[0]) for row in rows[1:])
 
 
-@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://evil.example\")", "+1 Café", "-Minus Deli", "@Home Bakery",
-                                  "\tTabbed Inc"])
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://evil.example")', "+1 Café", "-Minus Deli", "@Home Bakery", "\tTabbed Inc"]
+)
 def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_defused(app, staff_client, forms, name):
     with app.app_context():
         catalog = make_roastery_catalog()
         order_id = approved(make_customer(name), [(catalog.espresso_340, 1)]).id
         db.session.commit()
     run_url = f"/admin/production/{open_run(forms, ROAST_DAY, [order_id])}"
-    rows = list(csv.reader(io.StringIO(staff_client.get(f"{run_url}/lines.csv").get_data().decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(staff_client.get(f"{run_url}/lines.csv").get_data().decode("utf-8-sig")))
+    )
     assert rows[1][1] == "'" + name
 
 
-@pytest.mark.parametrize("suffix", ["", "/roast-sheet", "/packing-lists", "/../production/new?roast_date=" +
-                                    ROAST_DAY.isoformat()])
+@pytest.mark.parametrize(
+    "suffix", ["", "/roast-sheet", "/packing-lists", "/../production/new?roast_date=" + ROAST_DAY.isoformat()]
+)
 def test_pages_keep_to_the_strict_csp(staff_client, run_url, suffix):
     html = staff_client.get(run_url + suffix, follow_redirects=True).get_data(as_text=True)
     assert " style=" not in html and "<style" not in html
@@ -134,17 +141,30 @@ def count_queries(app):
 def run_of(app, size: int) -> int:
     """A run of ``size`` approved orders from ``size // 2`` customers (so half of them are duplicates)."""
     with app.app_context():
-        catalog = make_roastery_catalog() if size == 10 else Catalog(*db.session.scalars(select(Variant).order_by(Variant.id)))
+        catalog = (
+            make_roastery_catalog()
+            if size == 10
+            else Catalog(*db.session.scalars(select(Variant).order_by(Variant.id)))
+        )
         customers = [make_customer(f"Café {size}-{n:04d}") for n in range(max(1, size // 2))]
         run = ProductionRun(roast_date=ROAST_DAY, status="open", notes="")
         db.session.add(run)
         db.session.flush()
         for n in range(size):
-            order = Order(customer=customers[n % len(customers)], channel=("portal", "staff")[n % 2],
-                          status="approved", roast_date=ROAST_DAY, production_run_id=run.id)
-            order.lines = [OrderLine(variant=catalog.espresso_340, quantity=1 + n % 3, unit_price=catalog.espresso_340.price),
-                           OrderLine(variant=catalog.guji_2268, quantity=1, unit_price=catalog.guji_2268.price),
-                           OrderLine(variant=catalog.mug, quantity=1, unit_price=catalog.mug.price)]
+            order = Order(
+                customer=customers[n % len(customers)],
+                channel=("portal", "staff")[n % 2],
+                status="approved",
+                roast_date=ROAST_DAY,
+                production_run_id=run.id,
+            )
+            order.lines = [
+                OrderLine(
+                    variant=catalog.espresso_340, quantity=1 + n % 3, unit_price=catalog.espresso_340.price
+                ),
+                OrderLine(variant=catalog.guji_2268, quantity=1, unit_price=catalog.guji_2268.price),
+                OrderLine(variant=catalog.mug, quantity=1, unit_price=catalog.mug.price),
+            ]
             db.session.add(order)
         db.session.commit()
         return run.id

@@ -63,7 +63,14 @@ def test_a_roast_loss_of_100_percent_or_more_is_refused():
 
 def test_coffees_are_listed_by_name_and_sizes_smallest_first_and_empty_rows_left_out():
     plan = plan_from_rows(
-        rows("15", ("5 lb bag", 2268, 1), ("340 g bag", 340, 2), ("2 lb bag", 907, 0), product_id=2, name="Morning")
+        rows(
+            "15",
+            ("5 lb bag", 2268, 1),
+            ("340 g bag", 340, 2),
+            ("2 lb bag", 907, 0),
+            product_id=2,
+            name="Morning",
+        )
         + rows("16.5", ("340 g bag", 340, 1), product_id=3, name="guji")
     )
     assert [c.name for c in plan.coffees] == ["guji", "Morning"]

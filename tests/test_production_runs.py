@@ -31,7 +31,9 @@ def orders(app):
 
 def open_run(forms, roast_date, ids, expect=303):
     data = {"roast_date": roast_date.isoformat(), "order_ids": [str(i) for i in ids]}
-    response = forms.post("/admin/production/new", data, page=f"/admin/production/new?roast_date={roast_date}")
+    response = forms.post(
+        "/admin/production/new", data, page=f"/admin/production/new?roast_date={roast_date}"
+    )
     assert response.status_code == expect, response.get_data(as_text=True)[:2000]
     if expect == 303:
         return int(re.fullmatch(r"/admin/production/(\d+)", response.headers["Location"]).group(1))
@@ -51,17 +53,28 @@ def test_a_new_run_proposes_the_days_approved_orders_and_those_without_a_date(st
     assert orders["owl_pending"][1] not in page  # not approved yet
     assert orders["later"][1] not in page  # approved for another day
     # Each with its channel; one customer's two orders are marked before the run even exists.
-    assert "Blue Door Café more than one order portal" in page and "Blue Door Café more than one order staff" in page
+    assert (
+        "Blue Door Café more than one order portal" in page
+        and "Blue Door Café more than one order staff" in page
+    )
     assert f"{orders['corner'][1]} Corner Grocer portal not set" in page
 
 
-def test_the_date_picker_suggests_the_next_day_orders_wait_for_and_htmx_gets_just_the_proposal(staff_client, orders):
+def test_the_date_picker_suggests_the_next_day_orders_wait_for_and_htmx_gets_just_the_proposal(
+    staff_client, orders
+):
     html = staff_client.get("/admin/production").get_data(as_text=True)
     assert f'value="{ROAST_DAY.isoformat()}"' in html  # the earliest roast date of approved orders in no run
-    response = staff_client.get(f"/admin/production/new?roast_date={OTHER_DAY}", headers={"HX-Request": "true"})
+    response = staff_client.get(
+        f"/admin/production/new?roast_date={OTHER_DAY}", headers={"HX-Request": "true"}
+    )
     fragment = response.get_data(as_text=True)
     assert response.status_code == 200 and fragment.lstrip().startswith('<div id="proposal">')
-    assert "<html" not in fragment and orders["later"][1] in fragment and orders["blue_portal"][1] not in fragment
+    assert (
+        "<html" not in fragment
+        and orders["later"][1] in fragment
+        and orders["blue_portal"][1] not in fragment
+    )
     response = staff_client.get("/admin/production/new?roast_date=2026-02-30", headers={"HX-Request": "true"})
     assert response.status_code == 200 and "not a date on the calendar" in response.get_data(as_text=True)
 
@@ -74,7 +87,9 @@ def test_staff_open_a_run_with_the_ticked_orders(app, staff_client, forms, order
     state = order_ids(app)
     assert [oid for oid, (_, run, _) in state.items() if run == run_id] == sorted(ids)
     with app.app_context():
-        events = db.session.scalars(select(OrderEvent).where(OrderEvent.action == "added to production run")).all()
+        events = db.session.scalars(
+            select(OrderEvent).where(OrderEvent.action == "added to production run")
+        ).all()
         assert sorted(e.order_id for e in events) == sorted(ids)
         assert events[0].changes == {"production run": [None, f"#{run_id}"]} and events[0].staff_user_id
 
@@ -101,7 +116,10 @@ def test_the_run_page_shows_channels_customers_and_warns_of_duplicates(staff_cli
     assert "more than one order" in row("blue_staff").group(2) and "Corner Grocer" in row("corner").group(2)
     # What to roast, with the exact grams of the known orders.
     assert "House Espresso 15 % 14 12,472 g 14,673 g" in page
-    assert "340 g bag (340 g net) 10 3,400 g 4,000 g" in page and "5 lb bag (2,268 g net) 4 9,072 g 10,673 g" in page
+    assert (
+        "340 g bag (340 g net) 10 3,400 g 4,000 g" in page
+        and "5 lb bag (2,268 g net) 4 9,072 g 10,673 g" in page
+    )
     assert "rounded up to the whole gram" in page
     assert "Roastery mug" not in page.split("What to roast")[1].split("Add approved orders")[0]
 
@@ -117,7 +135,10 @@ def test_staff_add_and_remove_orders(app, staff_client, forms, orders):
     response = forms.post(f"{url}/orders", {"order_ids": [orders["later"][0], orders["corner"][0]]}, page=url)
     assert response.status_code == 303
     assert {oid for oid, (_, run, _) in order_ids(app).items() if run == run_id} == {
-        orders["blue_portal"][0], orders["later"][0], orders["corner"][0]}
+        orders["blue_portal"][0],
+        orders["later"][0],
+        orders["corner"][0],
+    }
 
     # The list is one form with one token; each row's Remove button posts it to its own order's address.
     html = staff_client.get(url).get_data(as_text=True)
@@ -131,7 +152,9 @@ def test_staff_add_and_remove_orders(app, staff_client, forms, orders):
     assert "it is approved and free again" in text(staff_client.get(url))
 
 
-def test_closing_puts_the_orders_in_production_on_the_runs_date_and_done_fulfils_them(app, staff_client, forms, orders):
+def test_closing_puts_the_orders_in_production_on_the_runs_date_and_done_fulfils_them(
+    app, staff_client, forms, orders
+):
     ids = [orders[k][0] for k in ("blue_portal", "corner")]
     run_id = open_run(forms, ROAST_DAY, ids)
     url = f"/admin/production/{run_id}"
@@ -140,10 +163,14 @@ def test_closing_puts_the_orders_in_production_on_the_runs_date_and_done_fulfils
     assert runs(app) == [(run_id, ROAST_DAY, "closed")]
     with app.app_context():
         closed = db.session.scalars(select(Order).where(Order.id.in_(ids))).all()
-        assert {o.status for o in closed} == {"in_production"} and {o.roast_date for o in closed} == {ROAST_DAY}
+        assert {o.status for o in closed} == {"in_production"} and {o.roast_date for o in closed} == {
+            ROAST_DAY
+        }
         corner = db.session.get(Order, orders["corner"][0])
         assert corner.events[-1].changes == {
-            "status": ["approved", "in_production"], "roast date": [None, ROAST_DAY.isoformat()]}
+            "status": ["approved", "in_production"],
+            "roast date": [None, ROAST_DAY.isoformat()],
+        }
         assert db.session.get(ProductionRun, run_id).closed_at is not None
     assert "2 orders are in production" in text(staff_client.get(url))
 
@@ -161,8 +188,11 @@ def test_an_impossible_date_is_refused_with_a_message(app, staff_client, forms, 
     response = staff_client.get(f"/admin/production/new?roast_date={bad}")
     assert response.status_code == 400
     assert "That is not a date on the calendar" in text(response)
-    response = forms.post("/admin/production/new", {"roast_date": bad, "order_ids": [orders["corner"][0]]},
-                          page="/admin/production/new")
+    response = forms.post(
+        "/admin/production/new",
+        {"roast_date": bad, "order_ids": [orders["corner"][0]]},
+        page="/admin/production/new",
+    )
     assert response.status_code == 400 and "not a date on the calendar" in text(response)
     assert runs(app) == []
 
@@ -193,7 +223,9 @@ def test_unknown_or_malformed_order_ids_are_refused(app, staff_client, forms, or
 def test_an_order_not_approved_is_refused_and_nothing_is_created(app, staff_client, forms, orders):
     before = order_ids(app)
     body = open_run(forms, ROAST_DAY, [orders["corner"][0], orders["owl_pending"][0]], expect=400)
-    assert f"Only approved orders can go into a run or be merged: {orders['owl_pending'][1]} is pending." in body
+    assert (
+        f"Only approved orders can go into a run or be merged: {orders['owl_pending'][1]} is pending." in body
+    )
     assert runs(app) == [] and order_ids(app) == before
 
 
@@ -237,7 +269,9 @@ def test_other_refusals(app, staff_client, forms, orders):
     response = forms.post(f"{url}/close", page=url)
     assert response.status_code == 400 and "This run has no orders yet" in text(response)
     response = forms.post(f"{url}/done", page=url)
-    assert response.status_code == 409 and "Only a closed run (in production) can be marked done" in text(response)
+    assert response.status_code == 409 and "Only a closed run (in production) can be marked done" in text(
+        response
+    )
     response = forms.post(f"{url}/orders", {}, page=url)
     assert response.status_code == 400 and "Tick at least one order to add." in text(response)
     response = forms.post(f"{url}/orders/{orders['corner'][0]}/remove", page=url)
@@ -290,7 +324,9 @@ def test_two_concurrent_requests_cannot_put_one_order_in_two_runs(app, staff_cli
 def test_a_second_claim_waits_for_the_first_to_commit_and_is_then_refused(app, staff, orders, monkeypatch):
     """Forced interleaving: run A has claimed the order and not yet committed when run B asks for it."""
     with app.app_context():
-        first, second = (ProductionRun(roast_date=day, status="open", notes="") for day in (ROAST_DAY, OTHER_DAY))
+        first, second = (
+            ProductionRun(roast_date=day, status="open", notes="") for day in (ROAST_DAY, OTHER_DAY)
+        )
         db.session.add_all([first, second])
         db.session.commit()
         first_id, second_id = first.id, second.id

@@ -60,7 +60,9 @@ def test_on_the_customers_draft(app, customer_client, shop, sent, expected, htmx
     url = re.findall(r'<form class="line" id="line-\d+" method="post"\s+action="([^"]+)"', html)[0]
     order_id, line_id = (int(part) for part in re.match(r"/orders/(\d+)/lines/(\d+)", url).groups())
     before = order_state(app, order_id)
-    response = customer_client.post(url, data={"csrf_token": csrf_from(html), **sent}, headers=HX if htmx else {})
+    response = customer_client.post(
+        url, data={"csrf_token": csrf_from(html), **sent}, headers=HX if htmx else {}
+    )
     check(app, order_id, line_id, response, expected, before, 422)
 
 
@@ -96,7 +98,12 @@ def test_adding_a_size_from_the_catalog(app, customer_client, shop, quantity, ex
     variant_id = shop.variant_ids[4]  # not on the order yet
     response = customer_client.post(
         f"/orders/{shop.order_id}/lines",
-        data={"csrf_token": csrf_from(html), "version": before["version"], "variant_id": variant_id, "quantity": quantity},
+        data={
+            "csrf_token": csrf_from(html),
+            "version": before["version"],
+            "variant_id": variant_id,
+            "quantity": quantity,
+        },
         headers=HX,
     )
     if expected is None:
@@ -106,7 +113,9 @@ def test_adding_a_size_from_the_catalog(app, customer_client, shop, quantity, ex
         assert response.status_code == 200
         with app.app_context():
             added = db.session.scalar(
-                select(OrderLine.quantity).where(OrderLine.order_id == shop.order_id, OrderLine.variant_id == variant_id)
+                select(OrderLine.quantity).where(
+                    OrderLine.order_id == shop.order_id, OrderLine.variant_id == variant_id
+                )
             )
         assert added == expected
 

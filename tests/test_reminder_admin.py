@@ -82,7 +82,9 @@ def test_a_reminder_whose_time_has_come_shows_as_due_now(app, client, staff, for
 def test_a_customer_whose_time_zone_is_unknown_shows_why_nothing_is_sent(app, staff_client):
     with app.app_context():
         customer_id = remind("Odd Zone Café").id
-        db.session.execute(update(Customer).where(Customer.id == customer_id).values(reminder_timezone="Mars/Base"))
+        db.session.execute(
+            update(Customer).where(Customer.id == customer_id).values(reminder_timezone="Mars/Base")
+        )
         db.session.commit()
 
     page = staff_client.get(f"/admin/customers/{customer_id}")
@@ -104,8 +106,11 @@ def test_staff_switch_reminders_on_for_one_customer_from_its_page(app, staff_cli
     html = staff_client.get(page).get_data(as_text=True)
     assert "Off: no weekly email is sent." in section(html, "reminder")
 
-    response = forms.post("/admin/customers/switch-on-reminders",
-                          {"customer_id": str(customer_id), "return_to": "customer"}, page=page)
+    response = forms.post(
+        "/admin/customers/switch-on-reminders",
+        {"customer_id": str(customer_id), "return_to": "customer"},
+        page=page,
+    )
 
     assert response.status_code == 303 and response.headers["Location"] == f"{page}#reminder"
     html = staff_client.get(page).get_data(as_text=True)
@@ -120,8 +125,11 @@ def test_staff_tick_several_customers_in_the_list_and_switch_their_reminders_on(
         ids = {
             name: remind(name, reminders_enabled=enabled, active=active).id
             for name, enabled, active in (
-                ("Blue Door Café", False, True), ("Corner Shop", False, True), ("Harbour Kiosk", True, True),
-                ("Closed Café", False, False), ("Untouched Deli", False, True),
+                ("Blue Door Café", False, True),
+                ("Corner Shop", False, True),
+                ("Harbour Kiosk", True, True),
+                ("Closed Café", False, False),
+                ("Untouched Deli", False, True),
             )
         }
         db.session.commit()
@@ -235,8 +243,9 @@ def four_weeks(app):
         first = make_order(customer, [(variants[0], 2)], placed_at=utc(2026, 3, 3, 17))
         make_order(customer, [(variants[0], 9)], placed_at=utc(2026, 2, 27))  # before: follows nothing
         tick(utc(2026, 3, 8, 10))  # week 2: a staff order only, and Bo says "no order this week"
-        make_order(customer, [(variants[0], 1)], channel="staff", status="approved",
-                   placed_at=utc(2026, 3, 9))
+        make_order(
+            customer, [(variants[0], 1)], channel="staff", status="approved", placed_at=utc(2026, 3, 9)
+        )
         week_two = sends(customer.id)[-1]
         week_two.no_order_at, week_two.no_order_contact_id = utc(2026, 3, 9, 16), bo.id
         db.session.commit()

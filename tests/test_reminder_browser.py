@@ -25,7 +25,9 @@ def customers_off(app, staff, live_server):
         db.session.commit()
 
 
-def test_staff_invite_customers_send_one_now_and_the_contact_answers_no_order(app, phone, live_server, customers_off):
+def test_staff_invite_customers_send_one_now_and_the_contact_answers_no_order(
+    app, phone, live_server, customers_off
+):
     from playwright.sync_api import expect
 
     page = phone

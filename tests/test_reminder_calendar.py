@@ -7,7 +7,7 @@ time zone set to UTC and then to America/Los_Angeles: the answer never depends o
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from datetime import time as wall_time
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from wholesale.services.reminders.calendar import (
     wall_clock,
 )
 
-UTC = timezone.utc
+UTC = UTC
 SUNDAY, MONDAY = 6, 0
 
 # Pure calendar arithmetic: one pass of `make test` is enough (setup.cfg).
@@ -57,34 +57,108 @@ def case(what: str, weekday: int, at: wall_time, zone: str, expected: datetime, 
 
 
 CASES = [
-    case("LA spring forward 2026: 02:00 does not exist, sent at 03:00 PDT",
-         SUNDAY, wall_time(2), LA, utc(2026, 3, 8, 10), "Sun 08 Mar 2026, 03:00 PDT"),
-    case("LA fall back 2026: 02:00 happens once, in PST",
-         SUNDAY, wall_time(2), LA, utc(2026, 11, 1, 10), "Sun 01 Nov 2026, 02:00 PST"),
-    case("LA fall back 2026: 01:30 happens twice, sent at the first (PDT)",
-         SUNDAY, wall_time(1, 30), LA, utc(2026, 11, 1, 8, 30), "Sun 01 Nov 2026, 01:30 PDT"),
-    case("LA spring forward 2027",
-         SUNDAY, wall_time(2), LA, utc(2027, 3, 14, 10), "Sun 14 Mar 2027, 03:00 PDT"),
-    case("LA spring forward 2026: 02:30 is in the gap too, sent when the clocks jump",
-         SUNDAY, wall_time(2, 30), LA, utc(2026, 3, 8, 10), "Sun 08 Mar 2026, 03:00 PDT"),
-    case("LA ordinary summer week",
-         SUNDAY, wall_time(2), LA, utc(2026, 3, 15, 9), "Sun 15 Mar 2026, 02:00 PDT"),
-    case("LA ordinary winter week",
-         SUNDAY, wall_time(2), LA, utc(2026, 1, 11, 10), "Sun 11 Jan 2026, 02:00 PST"),
-    case("London winter Monday 09:00",
-         MONDAY, wall_time(9), LONDON, utc(2026, 1, 12, 9), "Mon 12 Jan 2026, 09:00 GMT"),
-    case("London summer Monday 09:00",
-         MONDAY, wall_time(9), LONDON, utc(2026, 6, 15, 8), "Mon 15 Jun 2026, 09:00 BST"),
-    case("London spring forward: 01:30 does not exist, sent at 02:00 BST",
-         SUNDAY, wall_time(1, 30), LONDON, utc(2026, 3, 29, 1), "Sun 29 Mar 2026, 02:00 BST"),
-    case("London fall back: 01:30 happens twice, sent at the first (BST)",
-         SUNDAY, wall_time(1, 30), LONDON, utc(2026, 10, 25, 0, 30), "Sun 25 Oct 2026, 01:30 BST"),
-    case("Sydney winter Sunday 02:00 is Saturday 16:00 UTC",
-         SUNDAY, wall_time(2), SYDNEY, utc(2026, 7, 4, 16), "Sun 05 Jul 2026, 02:00 AEST"),
-    case("Sydney DST ends: 02:30 happens twice, sent at the first (AEDT)",
-         SUNDAY, wall_time(2, 30), SYDNEY, utc(2026, 4, 4, 15, 30), "Sun 05 Apr 2026, 02:30 AEDT"),
-    case("Sydney DST starts: 02:00 does not exist, sent at 03:00 AEDT",
-         SUNDAY, wall_time(2), SYDNEY, utc(2026, 10, 3, 16), "Sun 04 Oct 2026, 03:00 AEDT"),
+    case(
+        "LA spring forward 2026: 02:00 does not exist, sent at 03:00 PDT",
+        SUNDAY,
+        wall_time(2),
+        LA,
+        utc(2026, 3, 8, 10),
+        "Sun 08 Mar 2026, 03:00 PDT",
+    ),
+    case(
+        "LA fall back 2026: 02:00 happens once, in PST",
+        SUNDAY,
+        wall_time(2),
+        LA,
+        utc(2026, 11, 1, 10),
+        "Sun 01 Nov 2026, 02:00 PST",
+    ),
+    case(
+        "LA fall back 2026: 01:30 happens twice, sent at the first (PDT)",
+        SUNDAY,
+        wall_time(1, 30),
+        LA,
+        utc(2026, 11, 1, 8, 30),
+        "Sun 01 Nov 2026, 01:30 PDT",
+    ),
+    case(
+        "LA spring forward 2027", SUNDAY, wall_time(2), LA, utc(2027, 3, 14, 10), "Sun 14 Mar 2027, 03:00 PDT"
+    ),
+    case(
+        "LA spring forward 2026: 02:30 is in the gap too, sent when the clocks jump",
+        SUNDAY,
+        wall_time(2, 30),
+        LA,
+        utc(2026, 3, 8, 10),
+        "Sun 08 Mar 2026, 03:00 PDT",
+    ),
+    case(
+        "LA ordinary summer week", SUNDAY, wall_time(2), LA, utc(2026, 3, 15, 9), "Sun 15 Mar 2026, 02:00 PDT"
+    ),
+    case(
+        "LA ordinary winter week",
+        SUNDAY,
+        wall_time(2),
+        LA,
+        utc(2026, 1, 11, 10),
+        "Sun 11 Jan 2026, 02:00 PST",
+    ),
+    case(
+        "London winter Monday 09:00",
+        MONDAY,
+        wall_time(9),
+        LONDON,
+        utc(2026, 1, 12, 9),
+        "Mon 12 Jan 2026, 09:00 GMT",
+    ),
+    case(
+        "London summer Monday 09:00",
+        MONDAY,
+        wall_time(9),
+        LONDON,
+        utc(2026, 6, 15, 8),
+        "Mon 15 Jun 2026, 09:00 BST",
+    ),
+    case(
+        "London spring forward: 01:30 does not exist, sent at 02:00 BST",
+        SUNDAY,
+        wall_time(1, 30),
+        LONDON,
+        utc(2026, 3, 29, 1),
+        "Sun 29 Mar 2026, 02:00 BST",
+    ),
+    case(
+        "London fall back: 01:30 happens twice, sent at the first (BST)",
+        SUNDAY,
+        wall_time(1, 30),
+        LONDON,
+        utc(2026, 10, 25, 0, 30),
+        "Sun 25 Oct 2026, 01:30 BST",
+    ),
+    case(
+        "Sydney winter Sunday 02:00 is Saturday 16:00 UTC",
+        SUNDAY,
+        wall_time(2),
+        SYDNEY,
+        utc(2026, 7, 4, 16),
+        "Sun 05 Jul 2026, 02:00 AEST",
+    ),
+    case(
+        "Sydney DST ends: 02:30 happens twice, sent at the first (AEDT)",
+        SUNDAY,
+        wall_time(2, 30),
+        SYDNEY,
+        utc(2026, 4, 4, 15, 30),
+        "Sun 05 Apr 2026, 02:30 AEDT",
+    ),
+    case(
+        "Sydney DST starts: 02:00 does not exist, sent at 03:00 AEDT",
+        SUNDAY,
+        wall_time(2),
+        SYDNEY,
+        utc(2026, 10, 3, 16),
+        "Sun 04 Oct 2026, 03:00 AEDT",
+    ),
 ]
 
 
@@ -130,8 +204,15 @@ def test_an_unknown_zone_is_refused():
 
 
 ZONES = [
-    LA, LONDON, SYDNEY, "Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata", "Pacific/Chatham",
-    "America/St_Johns", "UTC",
+    LA,
+    LONDON,
+    SYDNEY,
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+    "America/St_Johns",
+    "UTC",
 ]
 
 

@@ -35,7 +35,8 @@ def everything_sent_once(customers: int, contacts_each: int) -> None:
     """Each customer has exactly one reminder for DUE, and each of its contacts exactly one email."""
     db.session.expire_all()
     per_customer = db.session.execute(
-        select(ReminderSend.customer_id, func.count()).where(ReminderSend.occurrence_at == DUE)
+        select(ReminderSend.customer_id, func.count())
+        .where(ReminderSend.occurrence_at == DUE)
         .group_by(ReminderSend.customer_id)
     ).all()
     assert len(per_customer) == customers and {n for _, n in per_customer} == {1}
@@ -54,7 +55,9 @@ def sixty_due(app):
         db.session.commit()
 
 
-@pytest.mark.parametrize("page_size", [reminders.dispatch.PAGE_SIZE, 7], ids=["one page", "interleaved pages"])
+@pytest.mark.parametrize(
+    "page_size", [reminders.dispatch.PAGE_SIZE, 7], ids=["one page", "interleaved pages"]
+)
 def test_two_ticks_at_once_in_threads_send_each_reminder_once(app, sixty_due, monkeypatch, page_size):
     monkeypatch.setattr(reminders.dispatch, "PAGE_SIZE", page_size)
     barrier = threading.Barrier(2)
@@ -121,34 +124,72 @@ def thousand_customers_with_an_order_each() -> None:
     """Written in bulk: 1,000 customers (one contact, one two-line order, last week's reminder sent)."""
     variants = make_catalog(coffees=2)
     now = utc(2026, 3, 1)
-    db.session.execute(insert(Customer), [
-        {"business_name": f"Café {n:04d}", "reminders_enabled": True, "reminder_weekday": 6,
-         "reminder_time": wall_time(2), "reminder_timezone": LA, "discount_percent": Decimal("0"),
-         "created_at": now}
-        for n in range(1000)
-    ])
+    db.session.execute(
+        insert(Customer),
+        [
+            {
+                "business_name": f"Café {n:04d}",
+                "reminders_enabled": True,
+                "reminder_weekday": 6,
+                "reminder_time": wall_time(2),
+                "reminder_timezone": LA,
+                "discount_percent": Decimal("0"),
+                "created_at": now,
+            }
+            for n in range(1000)
+        ],
+    )
     ids = list(db.session.scalars(select(Customer.id).order_by(Customer.id)))
-    db.session.execute(insert(Contact), [
-        {"customer_id": customer_id, "name": f"Buyer {n}", "email": f"buyer{n}@cafe{n}.example",
-         "created_at": now}
-        for n, customer_id in enumerate(ids)
-    ])
-    db.session.execute(insert(Order), [
-        {"customer_id": customer_id, "channel": "portal", "status": "fulfilled",
-         "placed_at": utc(2026, 3, 10),
-         "subtotal": Decimal("43.50"), "total": Decimal("43.50"), "version": 1, "created_at": now,
-         "updated_at": now}
-        for customer_id in ids
-    ])
+    db.session.execute(
+        insert(Contact),
+        [
+            {
+                "customer_id": customer_id,
+                "name": f"Buyer {n}",
+                "email": f"buyer{n}@cafe{n}.example",
+                "created_at": now,
+            }
+            for n, customer_id in enumerate(ids)
+        ],
+    )
+    db.session.execute(
+        insert(Order),
+        [
+            {
+                "customer_id": customer_id,
+                "channel": "portal",
+                "status": "fulfilled",
+                "placed_at": utc(2026, 3, 10),
+                "subtotal": Decimal("43.50"),
+                "total": Decimal("43.50"),
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for customer_id in ids
+        ],
+    )
     orders = list(db.session.scalars(select(Order.id).order_by(Order.id)))
-    db.session.execute(insert(OrderLine), [
-        {"order_id": order_id, "variant_id": variant.id, "quantity": 1 + n % 3, "unit_price": variant.price}
-        for order_id in orders for n, variant in enumerate(variants[:2])
-    ])
-    db.session.execute(insert(ReminderSend), [
-        {"customer_id": customer_id, "occurrence_at": LAST_WEEK, "outcome": "sent", "skip_reason": ""}
-        for customer_id in ids
-    ])
+    db.session.execute(
+        insert(OrderLine),
+        [
+            {
+                "order_id": order_id,
+                "variant_id": variant.id,
+                "quantity": 1 + n % 3,
+                "unit_price": variant.price,
+            }
+            for order_id in orders
+            for n, variant in enumerate(variants[:2])
+        ],
+    )
+    db.session.execute(
+        insert(ReminderSend),
+        [
+            {"customer_id": customer_id, "occurrence_at": LAST_WEEK, "outcome": "sent", "skip_reason": ""}
+            for customer_id in ids
+        ],
+    )
     db.session.commit()
 
 
@@ -206,9 +247,13 @@ def test_a_tick_with_1000_customers_due_sends_1000_emails_once_each(app, app_ctx
     # key (one SELECT per email), and SQLite inserts emails one by one (PostgreSQL in batches).
     ours = [sql for sql in statements if not sql.startswith(("SELECT email.", "INSERT INTO email "))]
     assert len(ours) <= 8 * (1000 // reminders.dispatch.PAGE_SIZE + 1), ours
-    assert reminders.dispatch.dispatch_due_reminders(now=DUE).sent == 0  # and a second tick finds nothing to do
+    assert (
+        reminders.dispatch.dispatch_due_reminders(now=DUE).sent == 0
+    )  # and a second tick finds nothing to do
     with capsys.disabled():
-        print(f"\n[1,000-customer tick on {db.engine.dialect.name}: claim and write {tick_seconds:.2f} s "
-              f"in {queries} statements ({len(ours)} of them the tick's own); "
-              f"sending in-process {send_seconds:.2f} s]")
+        print(
+            f"\n[1,000-customer tick on {db.engine.dialect.name}: claim and write {tick_seconds:.2f} s "
+            f"in {queries} statements ({len(ours)} of them the tick's own); "
+            f"sending in-process {send_seconds:.2f} s]"
+        )
     assert tick_seconds < 60

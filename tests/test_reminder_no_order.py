@@ -110,7 +110,9 @@ def test_a_link_changed_to_another_reminder_is_refused(client, reminded, monday)
     page = client.get(ana_no_order.replace(f"/no-order/{send_id}", f"/no-order/{other_send}"))
     assert page.status_code == 400 and "This link is no longer valid" in page.get_data(as_text=True)
     # A number that cannot be a reminder's id is no address at all (the id converter).
-    assert client.get(ana_no_order.replace(f"/no-order/{send_id}", "/no-order/99999999999")).status_code == 404
+    assert (
+        client.get(ana_no_order.replace(f"/no-order/{send_id}", "/no-order/99999999999")).status_code == 404
+    )
     assert answer(other_send) == (None, None)
 
 

@@ -17,8 +17,7 @@ from sqlalchemy import update
 
 from wholesale.extensions import db
 from wholesale.models import Customer
-from wholesale.services import orders
-from wholesale.services import reminders
+from wholesale.services import orders, reminders
 from wholesale.services.customers.links import verify
 
 from .factories import make_catalog, make_customer, make_order
@@ -128,8 +127,11 @@ def test_after_downtime_reminders_under_twelve_hours_late_are_sent_and_older_one
     late = remind("Blue Door Café")  # due Sun 09:00 UTC
     borderline = remind("Corner Shop", at=wall_time(1, 59))  # due Sun 08:59 UTC
     too_late = remind("Harbour Kiosk", weekday=5, at=wall_time(8))  # due Sat 15:00 UTC
-    for customer, due in ((late, utc(2026, 3, 15, 9)), (borderline, utc(2026, 3, 15, 8, 59)),
-                          (too_late, utc(2026, 3, 14, 15))):
+    for customer, due in (
+        (late, utc(2026, 3, 15, 9)),
+        (borderline, utc(2026, 3, 15, 8, 59)),
+        (too_late, utc(2026, 3, 14, 15)),
+    ):
         answered_before(customer, due)
     db.session.commit()
 
@@ -223,8 +225,9 @@ def ordered_before(app_ctx):
     ana, bo, kim = customer.contacts
     ana.name, bo.name, kim.name = "Ana", "Bo", "Kim"
     kim.receives_reminders = False
-    last = make_order(customer, [(variant, n + 1) for n, variant in enumerate(variants)],
-                      placed_at=utc(2026, 3, 10, 17))
+    last = make_order(
+        customer, [(variant, n + 1) for n, variant in enumerate(variants)], placed_at=utc(2026, 3, 10, 17)
+    )
     make_order(customer, [(variants[0], 9)], status="cancelled", placed_at=utc(2026, 3, 12))
     answered_before(customer, utc(2026, 3, 15, 9))
     db.session.commit()
@@ -240,7 +243,8 @@ def test_each_contact_who_gets_reminders_gets_their_own_email_with_the_last_orde
     assert [email.to_address for email in emails] == [customer.contacts[0].email, customer.contacts[1].email]
     [send] = [row for row in sends(customer.id) if row.occurrence_at == utc(2026, 3, 15, 9)]
     assert [email.dedupe_key for email in emails] == [
-        f"reminder:{send.id}:{customer.contacts[0].id}", f"reminder:{send.id}:{customer.contacts[1].id}"
+        f"reminder:{send.id}:{customer.contacts[0].id}",
+        f"reminder:{send.id}:{customer.contacts[1].id}",
     ]
     ana = emails[0]
     assert ana.subject == "Your weekly order for Blue Door Café from Hillside Coffee Roasters"

@@ -37,8 +37,11 @@ def subject(message) -> str:
 
 
 def parts(message) -> dict[str, str]:
-    return {part.get_content_type(): part.get_payload(decode=True).decode()
-            for part in message.walk() if not part.is_multipart()}
+    return {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if not part.is_multipart()
+    }
 
 
 def test_the_tick_job_sends_through_the_worker_and_the_link_that_arrives_signs_the_contact_in(
@@ -68,8 +71,10 @@ def test_the_tick_job_sends_through_the_worker_and_the_link_that_arrives_signs_t
         with client.session_transaction() as session:
             assert session["contact_id"] == customer.contacts[0].id
         assert "Blue Door Café" in client.get("/order").get_data(as_text=True)
-        finished = [Job.fetch(job_id, connection=queue.connection).func_name
-                    for job_id in queue.finished_job_registry.get_job_ids()]
+        finished = [
+            Job.fetch(job_id, connection=queue.connection).func_name
+            for job_id in queue.finished_job_registry.get_job_ids()
+        ]
         assert sorted(finished) == ["jobs.emails.send_emails", "jobs.reminders.dispatch_due_reminders"]
 
     [email] = reminder_emails()
@@ -93,7 +98,10 @@ def test_two_tick_jobs_queued_at_once_send_each_reminder_once(app_ctx, queue, ru
 
 
 def test_a_refused_address_is_retried_by_rq_while_the_other_customers_mail_goes(
-    app_ctx, queue, run_worker, picky_server  # noqa: F811  (the fixture)
+    app_ctx,
+    queue,
+    run_worker,
+    picky_server,  # noqa: F811  (the fixture)
 ):
     good = remind("Blue Door Café")
     bad = remind("Bounce Bistro")

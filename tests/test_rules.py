@@ -11,8 +11,7 @@ from sqlalchemy import select
 from wholesale.extensions import db
 from wholesale.models import Variant, utcnow
 from wholesale.portal.catalog import catalog_for
-from wholesale.services import customers
-from wholesale.services import orders
+from wholesale.services import customers, orders
 from wholesale.services.errors import ServiceError
 
 from .factories import make_catalog, make_customer, make_order
@@ -59,7 +58,10 @@ def test_a_negotiated_price_is_set_only_for_a_size_on_sale(catalog):
     assert {v.id for v in customers.accounts.priceable_variants()} == on_sale
     for variant in variants:
         if variant.id in on_sale:
-            assert customers.accounts.set_customer_price(customer, variant.id, variant.price).variant_id == variant.id
+            assert (
+                customers.accounts.set_customer_price(customer, variant.id, variant.price).variant_id
+                == variant.id
+            )
         else:
             with pytest.raises(ServiceError):
                 customers.accounts.set_customer_price(customer, variant.id, variant.price)
@@ -80,8 +82,14 @@ def test_the_last_order_skips_drafts_and_cancelled_orders_and_counts_staff_order
     cafe, quiet, newcomer = (make_customer(name) for name in ("Café", "Quiet", "Newcomer"))
     make_order(cafe, [(variants[0], 1)], placed_at=utc(2026, 3, 1))
     # Entered by staff with no placed_at: when it was entered counts.
-    staff = make_order(cafe, [(variants[0], 2)], channel="staff", status="approved", placed_at=None,
-                       created_at=utc(2026, 3, 5))
+    staff = make_order(
+        cafe,
+        [(variants[0], 2)],
+        channel="staff",
+        status="approved",
+        placed_at=None,
+        created_at=utc(2026, 3, 5),
+    )
     make_order(cafe, [(variants[1], 3)], status="cancelled", placed_at=utc(2026, 3, 9))
     make_order(cafe, [(variants[1], 4)], status="draft", created_at=utc(2026, 3, 10))
     first = make_order(quiet, [(variants[0], 5)], status="fulfilled", placed_at=utc(2026, 3, 2))
@@ -105,7 +113,9 @@ def test_a_new_draft_copies_the_last_order(app_ctx):
     variants = make_catalog(coffees=1)
     cafe = make_customer("Café")
     make_order(cafe, [(variants[0], 1)], placed_at=utc(2026, 3, 1))
-    staff = make_order(cafe, [(variants[1], 2)], channel="staff", status="approved", placed_at=utc(2026, 3, 5))
+    staff = make_order(
+        cafe, [(variants[1], 2)], channel="staff", status="approved", placed_at=utc(2026, 3, 5)
+    )
     make_order(cafe, [(variants[0], 9)], status="cancelled", placed_at=utc(2026, 3, 9))
     db.session.commit()
 

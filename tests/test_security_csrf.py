@@ -37,8 +37,10 @@ def victim(app, client, staff):
         db.session.commit()
         contact = customer.contacts[0]
         before_sign_in = Forms(client).token("/admin/sign-in")
-        response = client.post("/admin/sign-in", data={"csrf_token": before_sign_in, "email": STAFF_EMAIL,
-                                                       "password": STAFF_PASSWORD})
+        response = client.post(
+            "/admin/sign-in",
+            data={"csrf_token": before_sign_in, "email": STAFF_EMAIL, "password": STAFF_PASSWORD},
+        )
         assert response.status_code == 303
         sign_in_contact(client, contact)
     return before_sign_in
@@ -52,14 +54,22 @@ def refused(response) -> bool:
 def test_every_post_refuses_a_real_token_that_is_not_this_sessions(app, client, victim, rule, arguments):
     path = fill(rule, **{name: 1 for name in arguments})
     attackers_own = csrf_from(app.test_client().get("/link/request").get_data(as_text=True))
-    retired_key = create_app({"ENV_NAME": "development", "TESTING": True, "SECRET_KEY": "a-key-retired-last-month",
-                              "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    retired_key = create_app(
+        {
+            "ENV_NAME": "development",
+            "TESTING": True,
+            "SECRET_KEY": "a-key-retired-last-month",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        }
+    )
     signed_with_retired_key = csrf_from(retired_key.test_client().get("/link/request").get_data(as_text=True))
     before = every_row(app)
 
-    for name, token in [("the attacker's own session's", attackers_own),
-                        ("the victim's from before signing in", victim),
-                        ("one signed with a retired key", signed_with_retired_key)]:
+    for name, token in [
+        ("the attacker's own session's", attackers_own),
+        ("the victim's from before signing in", victim),
+        ("one signed with a retired key", signed_with_retired_key),
+    ]:
         for headers in ({}, {"HX-Request": "true", "X-CSRFToken": token}):
             data = {"quantity": "2", "email": "ana@bluedoor.example", "name": "X"}
             if not headers:
@@ -75,8 +85,9 @@ def test_a_form_posts_hours_later_in_the_same_session(app, client, victim):
     long as the session, and ends with it (sign-in above, revoking links, a key rotation)."""
     token = csrf_from(client.get("/admin/products/new").get_data(as_text=True))
     with time_machine.travel(timedelta(hours=20)):
-        response = client.post("/admin/products/new", data={"csrf_token": token, "name": "Late Espresso",
-                                                            "kind": "coffee"})
+        response = client.post(
+            "/admin/products/new", data={"csrf_token": token, "name": "Late Espresso", "kind": "coffee"}
+        )
     assert response.status_code < 500 and not refused(response)  # a form error at most, never "stale"
 
 
@@ -85,15 +96,21 @@ def https_staff(app, staff):
     client = app.test_client()
     https = {"base_url": "https://portal.test"}
     token = csrf_from(client.get("/admin/sign-in", **https).get_data(as_text=True))
-    response = client.post("/admin/sign-in", data={"csrf_token": token, "email": STAFF_EMAIL,
-                                                   "password": STAFF_PASSWORD},
-                           headers={"Referer": "https://portal.test/admin/sign-in"}, **https)
+    response = client.post(
+        "/admin/sign-in",
+        data={"csrf_token": token, "email": STAFF_EMAIL, "password": STAFF_PASSWORD},
+        headers={"Referer": "https://portal.test/admin/sign-in"},
+        **https,
+    )
     assert response.status_code == 303
     return client, csrf_from(client.get("/admin/products/new", **https).get_data(as_text=True))
 
 
-@pytest.mark.parametrize("referer", ["https://evil.example/page", "http://portal.test/admin/", None],
-                         ids=["another site", "our site over plain http", "none"])
+@pytest.mark.parametrize(
+    "referer",
+    ["https://evil.example/page", "http://portal.test/admin/", None],
+    ids=["another site", "our site over plain http", "none"],
+)
 def test_over_https_a_post_from_another_origin_is_refused_whatever_its_token(app, https_staff, referer):
     client, token = https_staff
     before = every_row(app)
@@ -103,6 +120,7 @@ def test_over_https_a_post_from_another_origin_is_refused_whatever_its_token(app
     assert refused(response)
     assert every_row(app) == before
     ours = {"Referer": "https://portal.test/admin/products/new"}
-    same_origin = client.post("/admin/products/new", data={**form, "name": "Ours"}, headers=ours,
-                              base_url="https://portal.test")
+    same_origin = client.post(
+        "/admin/products/new", data={**form, "name": "Ours"}, headers=ours, base_url="https://portal.test"
+    )
     assert not refused(same_origin)

@@ -64,7 +64,7 @@ def assert_no_inline_code(response, path: str) -> None:
     html = response.get_data(as_text=True)
     for pattern, what in INLINE:
         match = pattern.search(html)
-        assert match is None, f"{path} has {what}: {html[max(0, match.start() - 80):match.end() + 80]!r}"
+        assert match is None, f"{path} has {what}: {html[max(0, match.start() - 80) : match.end() + 80]!r}"
 
 
 # --- What the matrix does not reach ----------------------------------------------------------------------
@@ -91,9 +91,14 @@ def test_error_answers_and_static_files_carry_the_headers_too(app, client, staff
 
 @pytest.mark.db_independent
 def test_a_503_while_the_database_is_down_carries_the_headers():
-    app = create_app({"ENV_NAME": "development", "TESTING": True,
-                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-                      "SECRET_KEY": "x"})
+    app = create_app(
+        {
+            "ENV_NAME": "development",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "SECRET_KEY": "x",
+        }
+    )
     client = app.test_client()
     with client.session_transaction() as session:
         session["contact_id"] = 1
@@ -137,8 +142,13 @@ def production(monkeypatch, database_uri):
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://orders.hillside.example")
     monkeypatch.setenv("TRUSTED_PROXIES", "1")
     # The limiter is one object shared by every app of the process: it keeps counting in memory.
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "MAIL_SUPPRESS_SEND": True,
-                      "RATELIMIT_STORAGE_URI": "memory://"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "MAIL_SUPPRESS_SEND": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     yield app
     with app.app_context():
         db.session.remove()
@@ -166,8 +176,9 @@ def test_production_forms_post_over_https_with_the_referrer_policy_we_send(produ
     data = {"csrf_token": csrf_from(page.get_data(as_text=True)), "email": "ana@bluedoor.example"}
     foreign = client.post("/link/request", data=data, headers={"Referer": "https://evil.example/x"}, **https)
     assert foreign.status_code == 400
-    ours = client.post("/link/request", data=data, headers={"Referer": "https://orders.hillside.example/"},
-                       **https)
+    ours = client.post(
+        "/link/request", data=data, headers={"Referer": "https://orders.hillside.example/"}, **https
+    )
     assert ours.status_code == 303
     with production.app_context():
         [email] = db.session.scalars(select(Email)).all()

@@ -180,7 +180,9 @@ def test_no_email_with_a_link_can_be_pointed_elsewhere_by_the_request(deploys, s
     customer_phone = Attacker(instance)
     asked = customer_phone.post("/link/request", {"email": contact_email}, page="/link/request")
     assert asked.status_code == 303
-    stranger = customer_phone.post("/link/request", {"email": "stranger@unknown.example"}, page="/link/request")
+    stranger = customer_phone.post(
+        "/link/request", {"email": "stranger@unknown.example"}, page="/link/request"
+    )
     assert stranger.status_code == 303  # the "no account with this address" email links back to the form
     with instance.app_context():
         login = db.session.scalar(select(Email).where(Email.kind == "login_link"))
@@ -194,8 +196,9 @@ def test_no_email_with_a_link_can_be_pointed_elsewhere_by_the_request(deploys, s
     assert placed.status_code == 303
 
     staff_laptop = Attacker(instance)
-    signed_in = staff_laptop.post("/admin/sign-in", {"email": STAFF_EMAIL, "password": STAFF_PASSWORD},
-                                  page="/admin/sign-in")
+    signed_in = staff_laptop.post(
+        "/admin/sign-in", {"email": STAFF_EMAIL, "password": STAFF_PASSWORD}, page="/admin/sign-in"
+    )
     assert signed_in.status_code == 303
     for path, data, page in [
         (f"/admin/orders/{order_id}/approve", {}, f"/admin/orders/{order_id}"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -104,9 +104,9 @@ def test_order_history_is_eight_weeks_of_varied_weekly_orders(seeded):
     assert Counter(o.channel for o in orders)["staff"] >= 3
 
     placed = [o.placed_at for o in orders]
-    assert all(p.tzinfo == timezone.utc and now - timedelta(weeks=8) < p <= now for p in placed)
+    assert all(p.tzinfo == UTC and now - timedelta(weeks=8) < p <= now for p in placed)
     assert placed[0] < now - timedelta(weeks=6)
-    gaps = [b - a for a, b in zip(placed, placed[1:] + [now])]
+    gaps = [b - a for a, b in zip(placed, placed[1:] + [now], strict=True)]
     assert max(gaps) < timedelta(days=7), "an order every week"
 
     prices = {(p.customer_id, p.variant_id): p.price for p in db.session.scalars(select(CustomerPrice))}
@@ -146,7 +146,7 @@ def test_order_history_is_eight_weeks_of_varied_weekly_orders(seeded):
         assert run is None or run.roast_date == order.roast_date
 
     assert len({o.roast_date for o in orders if o.status == "fulfilled"}) == 6
-    for customer_id, seen in baskets.items():
+    for seen in baskets.values():
         assert len(seen) > 1, "the usual basket varies from week to week"
     skus = [{sku for sku, _ in basket} for seen in baskets.values() for basket in seen]
     assert len({frozenset(s) for s in skus}) > len(baskets), "now and then an item is added or left out"
@@ -208,8 +208,14 @@ def test_existing_rows_are_kept_and_completed(runner, app):
 def _snapshot():
     orders = db.session.scalars(select(Order).order_by(Order.placed_at)).all()
     return [
-        (o.customer.business_name, o.status, o.channel, o.total, o.roast_date,
-         sorted((line.variant.sku, line.quantity) for line in o.lines))
+        (
+            o.customer.business_name,
+            o.status,
+            o.channel,
+            o.total,
+            o.roast_date,
+            sorted((line.variant.sku, line.quantity) for line in o.lines),
+        )
         for o in orders
     ]
 

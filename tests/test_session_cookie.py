@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from sqlalchemy import select
@@ -44,7 +44,7 @@ def test_a_signed_in_customer_gets_the_cookie_once_a_day_not_with_every_page(app
     assert cookie, "the first request of a new day sends the cookie with a new expiry"
     expires = parsedate_to_datetime(cookie.split("Expires=", 1)[1].split(";", 1)[0])
     lifetime = app.permanent_session_lifetime
-    assert abs(expires - (datetime.now(timezone.utc) + lifetime)) < timedelta(minutes=5)
+    assert abs(expires - (datetime.now(UTC) + lifetime)) < timedelta(minutes=5)
     assert session_set_cookie(client.get("/order")) is None
     assert client.get("/order").status_code == 200  # still signed in
 

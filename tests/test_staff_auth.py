@@ -11,7 +11,6 @@ from .conftest import STAFF_EMAIL, STAFF_PASSWORD, Forms
 from .routes import fill, routes
 from .statements import recorded_statements
 
-
 STAFF_ROUTES = routes("admin.")
 
 
@@ -19,7 +18,9 @@ def test_there_are_staff_routes_to_check():
     assert len(STAFF_ROUTES) >= 25, STAFF_ROUTES
 
 
-@pytest.mark.parametrize(("method", "rule", "arguments"), STAFF_ROUTES, ids=[f"{m} {r}" for m, r, _ in STAFF_ROUTES])
+@pytest.mark.parametrize(
+    ("method", "rule", "arguments"), STAFF_ROUTES, ids=[f"{m} {r}" for m, r, _ in STAFF_ROUTES]
+)
 def test_every_staff_route_redirects_to_sign_in_when_signed_out(client, forms, method, rule, arguments):
     path = fill(rule, **{name: 1 for name in arguments})
     data = {"csrf_token": forms.token("/admin/sign-in")} if method == "POST" else None
@@ -32,7 +33,8 @@ def test_staff_signs_in_lands_where_they_were_going_and_signs_out(client, staff,
     response = client.get("/admin/products")
     assert response.headers["Location"] == "/admin/sign-in?next=/admin/products"
     response = forms.post(
-        "/admin/sign-in", {"email": "SAM@hillside.example ", "password": STAFF_PASSWORD, "next": "/admin/products"},
+        "/admin/sign-in",
+        {"email": "SAM@hillside.example ", "password": STAFF_PASSWORD, "next": "/admin/products"},
         page="/admin/sign-in?next=/admin/products",
     )
     assert response.status_code == 303 and response.headers["Location"] == "/admin/products"
@@ -46,7 +48,9 @@ def test_staff_signs_in_lands_where_they_were_going_and_signs_out(client, staff,
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example", "/portal"])
 def test_sign_in_never_redirects_off_the_staff_area(client, staff, forms, target):
     response = forms.post(
-        "/admin/sign-in", {"email": STAFF_EMAIL, "password": STAFF_PASSWORD, "next": target}, page="/admin/sign-in"
+        "/admin/sign-in",
+        {"email": STAFF_EMAIL, "password": STAFF_PASSWORD, "next": target},
+        page="/admin/sign-in",
     )
     assert response.headers["Location"] == "/admin/"
 
@@ -61,8 +65,9 @@ def test_a_wrong_password_or_unknown_email_gets_the_same_message(client, staff, 
     assert client.get("/admin/").status_code == 302
 
 
-def test_sign_in_does_the_same_work_for_an_unknown_a_deactivated_and_a_known_address(app, client, staff, forms,
-                                                                                     monkeypatch):
+def test_sign_in_does_the_same_work_for_an_unknown_a_deactivated_and_a_known_address(
+    app, client, staff, forms, monkeypatch
+):
     """The same statement and a password check for every address, so timing does not tell who has an account."""
     with app.app_context():
         former = StaffUser(email="lee@hillside.example", name="Lee", active=False)
@@ -86,7 +91,9 @@ def test_sign_in_does_the_same_work_for_an_unknown_a_deactivated_and_a_known_add
     statements, pages = {}, {}
     for name, (email, password) in attempts.items():
         with recorded_statements(app) as statements[name]:
-            response = client.post("/admin/sign-in", data={"csrf_token": token, "email": email, "password": password})
+            response = client.post(
+                "/admin/sign-in", data={"csrf_token": token, "email": email, "password": password}
+            )
         assert response.status_code == 400
         pages[name] = response.get_data(as_text=True)
 
@@ -122,9 +129,13 @@ def test_passwords_are_stored_hashed(app, staff):
 
 
 def test_create_staff_command_creates_and_resets_an_account(app, runner):
-    result = runner.invoke(args=["create-staff", "Olivia@Hillside.example", "--password", "kettle morning crema"])
+    result = runner.invoke(
+        args=["create-staff", "Olivia@Hillside.example", "--password", "kettle morning crema"]
+    )
     assert result.exit_code == 0 and "Created staff account olivia@hillside.example" in result.output
-    result = runner.invoke(args=["create-staff", "olivia@hillside.example", "--password", "another tamper espresso"])
+    result = runner.invoke(
+        args=["create-staff", "olivia@hillside.example", "--password", "another tamper espresso"]
+    )
     assert "Updated" in result.output
     with app.app_context():
         user = db.session.scalar(select(StaffUser))
@@ -133,7 +144,9 @@ def test_create_staff_command_creates_and_resets_an_account(app, runner):
     assert result.exit_code != 0 and "at least 12 characters" in result.output
 
 
-@pytest.mark.parametrize("password", ["password1234", "hillsidecoffee", "qwertyuiop123", "iloveyou12345", "roasteryroastery"])
+@pytest.mark.parametrize(
+    "password", ["password1234", "hillsidecoffee", "qwertyuiop123", "iloveyou12345", "roasteryroastery"]
+)
 def test_common_or_guessable_staff_passwords_are_refused(app, runner, password):
     result = runner.invoke(args=["create-staff", "x@hillside.example", "--password", password])
     assert result.exit_code != 0 and "Invalid value for password" in result.output
@@ -144,11 +157,15 @@ def test_common_or_guessable_staff_passwords_are_refused(app, runner, password):
 def test_sign_in_is_throttled_per_client_and_per_account(app, client, staff, forms):
     token = forms.token("/admin/sign-in")
     statuses = [
-        client.post("/admin/sign-in", data={"csrf_token": token, "email": STAFF_EMAIL, "password": f"guess {n}"}).status_code
+        client.post(
+            "/admin/sign-in", data={"csrf_token": token, "email": STAFF_EMAIL, "password": f"guess {n}"}
+        ).status_code
         for n in range(11)
     ]
     assert statuses[:10] == [400] * 10 and statuses[10] == 429
-    response = client.post("/admin/sign-in", data={"csrf_token": token, "email": STAFF_EMAIL, "password": STAFF_PASSWORD})
+    response = client.post(
+        "/admin/sign-in", data={"csrf_token": token, "email": STAFF_EMAIL, "password": STAFF_PASSWORD}
+    )
     assert response.status_code == 429 and "Too many sign-in attempts" in response.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302  # the right password did not get in while throttled
 
@@ -157,12 +174,18 @@ def test_the_account_limit_holds_across_clients(app, staff, forms):
     for n in range(10):
         other = app.test_client()
         token = Forms(other).token("/admin/sign-in")
-        other.post("/admin/sign-in", data={"csrf_token": token, "email": STAFF_EMAIL, "password": f"guess {n}"},
-                   environ_base={"REMOTE_ADDR": f"10.0.0.{n}"})
+        other.post(
+            "/admin/sign-in",
+            data={"csrf_token": token, "email": STAFF_EMAIL, "password": f"guess {n}"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+        )
     last = app.test_client()
     token = Forms(last).token("/admin/sign-in")
-    response = last.post("/admin/sign-in", data={"csrf_token": token, "email": STAFF_EMAIL, "password": STAFF_PASSWORD},
-                         environ_base={"REMOTE_ADDR": "10.0.0.99"})
+    response = last.post(
+        "/admin/sign-in",
+        data={"csrf_token": token, "email": STAFF_EMAIL, "password": STAFF_PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.0.99"},
+    )
     assert response.status_code == 429
 
 

@@ -26,7 +26,9 @@ def test_each_gzipped_copy_is_the_file_as_it_is_now(source):
     """The copies are committed (a PaaS runs no build step of ours): `make static` after changing a file."""
     copy = source.with_name(source.name + ".gz")
     assert copy.exists(), f"{copy.name} is missing: run `make static`"
-    assert gzip.decompress(copy.read_bytes()) == source.read_bytes(), f"{copy.name} is out of date: run `make static`"
+    assert gzip.decompress(copy.read_bytes()) == source.read_bytes(), (
+        f"{copy.name} is out of date: run `make static`"
+    )
 
 
 def test_no_gzipped_copy_is_left_of_a_file_that_is_gone():
@@ -76,7 +78,9 @@ def test_a_changed_file_gets_a_new_address(app, tmp_path):
             missing = url_for("static", filename="no-such-file.css")
     finally:
         app.static_folder = original
-    assert before != after and before.startswith("/static/app.css?v=") and after.startswith("/static/app.css?v=")
+    assert (
+        before != after and before.startswith("/static/app.css?v=") and after.startswith("/static/app.css?v=")
+    )
     assert missing == "/static/no-such-file.css"
 
 
@@ -85,7 +89,9 @@ def test_an_unknown_static_file_is_a_404(client):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("query", ["", "?v=0123456789ab", "?v="], ids=["no version", "another version", "empty"])
+@pytest.mark.parametrize(
+    "query", ["", "?v=0123456789ab", "?v="], ids=["no version", "another version", "empty"]
+)
 def test_a_link_not_naming_the_files_content_now_is_not_cached_for_good(client, query):
     """An old link, or a new one answered by an instance still on the old release during a deploy: the
     answer is right for now, but no cache may keep it under that name for good."""

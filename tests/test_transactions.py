@@ -60,13 +60,17 @@ def test_the_order_page_reads_without_a_transaction_and_an_edit_writes_in_one(ap
         reads = list(seen)
         seen.clear()
         line_url = first_line_url(html)
-        response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "5"}, headers=HX)
+        response = customer_client.post(
+            line_url, data={"csrf_token": csrf_from(html), "quantity": "5"}, headers=HX
+        )
         assert response.status_code == 200 and 'value="5"' in response.get_data(as_text=True)
         tap = list(seen)
         seen.clear()
         order_id = int(line_url.split("/")[2])
         response = customer_client.post(
-            f"/orders/{order_id}/details", data={"csrf_token": csrf_from(html), "notes": "Back door"}, headers=HX
+            f"/orders/{order_id}/details",
+            data={"csrf_token": csrf_from(html), "notes": "Back door"},
+            headers=HX,
         )
         assert response.status_code == 200
         details = list(seen)
@@ -74,7 +78,9 @@ def test_the_order_page_reads_without_a_transaction_and_an_edit_writes_in_one(ap
         stop()
     assert reads and all(autocommit for autocommit, _ in reads), reads
     for edit in (tap, details):
-        assert {"UPDATE"} <= {verb for _, verb in edit} and not any(autocommit for autocommit, _ in edit), edit
+        assert {"UPDATE"} <= {verb for _, verb in edit} and not any(autocommit for autocommit, _ in edit), (
+            edit
+        )
     with app.app_context():
         order = db.session.get(Order, order_id)
         assert order.notes == "Back door" and order.version == 3  # the tap's version, then the details'
@@ -176,7 +182,9 @@ def test_a_post_runs_in_a_transaction_from_its_first_statement(app, customer_cli
         seen.clear()
         line_url = first_line_url(html)
         order_id = int(line_url.split("/")[2])
-        customer_client.post(f"/orders/{order_id}/details", data={"csrf_token": csrf_from(html), "notes": "x"})
+        customer_client.post(
+            f"/orders/{order_id}/details", data={"csrf_token": csrf_from(html), "notes": "x"}
+        )
         customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "4"})
     finally:
         event.remove(transactions.Session, "after_begin", record)
@@ -190,7 +198,9 @@ def test_removing_a_line_writes_in_a_transaction(app, customer_client):
     line_url = first_line_url(html)
     seen, stop = autocommit_per_statement(app)
     try:
-        response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "remove_line": "1"}, headers=HX)
+        response = customer_client.post(
+            line_url, data={"csrf_token": csrf_from(html), "remove_line": "1"}, headers=HX
+        )
     finally:
         stop()
     assert response.status_code == 200
@@ -209,10 +219,16 @@ def test_a_tap_on_a_draft_placed_from_another_tab_is_not_made_on_the_placed_orde
     line_url = first_line_url(html)
     with app.app_context():
         order_id = db.session.scalar(select(Order.id).where(Order.status == "draft"))
-        db.session.execute(update(Order).where(Order.id == order_id).values(status="pending", version=Order.version + 1))
+        db.session.execute(
+            update(Order).where(Order.id == order_id).values(status="pending", version=Order.version + 1)
+        )
         db.session.commit()
-        quantities = sorted(db.session.scalars(select(OrderLine.quantity).where(OrderLine.order_id == order_id)))
-    response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "9"}, headers=HX)
+        quantities = sorted(
+            db.session.scalars(select(OrderLine.quantity).where(OrderLine.order_id == order_id))
+        )
+    response = customer_client.post(
+        line_url, data={"csrf_token": csrf_from(html), "quantity": "9"}, headers=HX
+    )
     assert response.status_code == 409
     assert response.headers["HX-Redirect"] == f"/orders/{order_id}/edit"
     with app.app_context():
@@ -231,7 +247,9 @@ def test_a_tap_on_a_line_that_is_gone_is_not_found_and_writes_nothing(app, custo
         db.session.commit()
         order = db.session.scalar(select(Order).where(Order.status == "draft"))
         before = order.id, order.version, order.subtotal, order.total, order.updated_at
-    response = customer_client.post(line_url, data={"csrf_token": csrf_from(html), "quantity": "7"}, headers=HX)
+    response = customer_client.post(
+        line_url, data={"csrf_token": csrf_from(html), "quantity": "7"}, headers=HX
+    )
     assert response.status_code == 404
     with app.app_context():
         order = db.session.get(Order, before[0])

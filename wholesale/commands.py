@@ -63,12 +63,16 @@ def welcome(base_url: str) -> None:
     if demo_staff is not None and demo_staff.check_password(DEMO_STAFF_PASSWORD):
         click.echo(f"  Staff sign-in:    {base_url}/admin/  as {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
     else:
-        click.echo(f"  Staff sign-in:    {base_url}/admin/  (add an account: flask --app wsgi create-staff EMAIL)")
+        click.echo(
+            f"  Staff sign-in:    {base_url}/admin/  (add an account: flask --app wsgi create-staff EMAIL)"
+        )
     contact = db.session.scalar(select(Contact).where(Contact.email == DEMO_CONTACT_EMAIL))
     if contact is not None:
         from .services.customers.links import login_url
 
         link = login_url(contact, "reminder").replace(current_app.config["PUBLIC_BASE_URL"], base_url, 1)
         click.echo(f"  Customer link:    {link}")
-        click.echo(f"                    (signs in {contact.name} of {contact.customer.business_name}; valid 7 days)")
+        click.echo(
+            f"                    (signs in {contact.name} of {contact.customer.business_name}; valid 7 days)"
+        )
     click.echo("")

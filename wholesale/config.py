@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105  (development only; refused in production)
 ENVIRONMENTS = ("production", "development")
 
 
@@ -21,7 +21,7 @@ class ConfigurationError(RuntimeError):
 
 
 def environment_name() -> str:
-    """"production" unless development is asked for by name.
+    """ "production" unless development is asked for by name.
 
     ``WHOLESALE_ENV`` decides; anything but its two names is refused, so a typo never serves development
     defaults. Without it, ``FLASK_ENV`` or ``APP_ENV`` set to "development" (the names read before) still
@@ -56,9 +56,9 @@ def database_url(raw: str | None, instance_path: str) -> str:
     if not raw:
         return "sqlite:///" + str(Path(instance_path) / "wholesale.sqlite3")
     if raw.startswith("postgres://"):
-        raw = "postgresql://" + raw[len("postgres://"):]
+        raw = "postgresql://" + raw[len("postgres://") :]
     if raw.startswith("postgresql://"):
-        raw = "postgresql+psycopg://" + raw[len("postgresql://"):]
+        raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
     return raw
 
 
@@ -77,14 +77,18 @@ def from_environment(instance_path: str, environment: str | None = None) -> dict
         "SECRET_KEY_FALLBACKS": [key for key in env("SECRET_KEY_FALLBACKS", "").split(",") if key],
         # Production has no default: a SQLite file on a PaaS's disk would vanish with the next deploy.
         "SQLALCHEMY_DATABASE_URI": (
-            database_url(env("DATABASE_URL"), instance_path) if env("DATABASE_URL") or not production else None
+            database_url(env("DATABASE_URL"), instance_path)
+            if env("DATABASE_URL") or not production
+            else None
         ),
         # Connections idle for a second or more are checked before use (extensions.PING_AFTER_IDLE_SECONDS).
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": env("REDIS_URL") or None,
         "RQ_QUEUE": env("RQ_QUEUE", "wholesale"),
         # Public base URL that links in emails are built from (never the request's Host header).
-        "PUBLIC_BASE_URL": (env("PUBLIC_BASE_URL") or ("" if production else "http://127.0.0.1:5000")).rstrip("/"),
+        "PUBLIC_BASE_URL": (env("PUBLIC_BASE_URL") or ("" if production else "http://127.0.0.1:5000")).rstrip(
+            "/"
+        ),
         # Sign-in links: a reminder's lasts until the next reminder, one asked for by hand 30 minutes.
         "LINK_TTL_REMINDER_SECONDS": _int("LINK_TTL_REMINDER_SECONDS", 7 * 24 * 3600),
         "LINK_TTL_REQUESTED_SECONDS": _int("LINK_TTL_REQUESTED_SECONDS", 30 * 60),

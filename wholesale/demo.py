@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -45,32 +45,82 @@ SIZES = (("340", "340 g (12 oz)", 340), ("907", "907 g (2 lb)", 907), ("2268", "
 
 # name, SKU prefix, roast loss %, prices for 340 g / 907 g / 2268 g (None: not sold in that size), description
 COFFEES = [
-    ("Hillside House Espresso", "HSE", "15.0", ("11.50", "27.00", "62.50"),
-     "Our house blend for milk drinks: milk chocolate, toasted almond, dried cherry."),
-    ("Morning Ridge Blend", "MRB", "14.0", ("10.75", "25.00", "57.50"),
-     "Drip and batch-brew blend: brown sugar, orange peel, hazelnut."),
-    ("Ethiopia Guji Natural", "ETH", "16.5", ("14.25", "35.50", None),
-     "Hambela, natural process: blueberry, jasmine, cocoa nib."),
-    ("Colombia Huila Washed", "COL", "14.5", ("12.50", "30.00", "69.00"),
-     "Smallholders around Pitalito: red apple, panela, round body."),
-    ("Guatemala Huehuetenango", "GUA", "15.0", ("12.75", "30.50", "70.00"),
-     "High-grown washed lot: cocoa, plum, a clean finish."),
-    ("Sumatra Mandheling", "SUM", "17.5", ("12.25", "29.00", None),
-     "Wet-hulled: cedar, dark chocolate, heavy body."),
-    ("Brazil Cerrado Pulped Natural", "BRA", "13.5", (None, "23.50", "54.00"),
-     "Peanut, cocoa and low acidity: our espresso base and a favourite for cold brew."),
-    ("Swiss Water Decaf Colombia", "DEC", "16.0", ("12.75", "31.00", "72.50"),
-     "Decaffeinated with water only: caramel, red apple, no compromise."),
-    ("Kenya Kirinyaga AA", "KEN", "15.5", ("15.50", "38.00", None),
-     "Seasonal lot, sold out: blackcurrant, grapefruit, juicy."),
+    (
+        "Hillside House Espresso",
+        "HSE",
+        "15.0",
+        ("11.50", "27.00", "62.50"),
+        "Our house blend for milk drinks: milk chocolate, toasted almond, dried cherry.",
+    ),
+    (
+        "Morning Ridge Blend",
+        "MRB",
+        "14.0",
+        ("10.75", "25.00", "57.50"),
+        "Drip and batch-brew blend: brown sugar, orange peel, hazelnut.",
+    ),
+    (
+        "Ethiopia Guji Natural",
+        "ETH",
+        "16.5",
+        ("14.25", "35.50", None),
+        "Hambela, natural process: blueberry, jasmine, cocoa nib.",
+    ),
+    (
+        "Colombia Huila Washed",
+        "COL",
+        "14.5",
+        ("12.50", "30.00", "69.00"),
+        "Smallholders around Pitalito: red apple, panela, round body.",
+    ),
+    (
+        "Guatemala Huehuetenango",
+        "GUA",
+        "15.0",
+        ("12.75", "30.50", "70.00"),
+        "High-grown washed lot: cocoa, plum, a clean finish.",
+    ),
+    (
+        "Sumatra Mandheling",
+        "SUM",
+        "17.5",
+        ("12.25", "29.00", None),
+        "Wet-hulled: cedar, dark chocolate, heavy body.",
+    ),
+    (
+        "Brazil Cerrado Pulped Natural",
+        "BRA",
+        "13.5",
+        (None, "23.50", "54.00"),
+        "Peanut, cocoa and low acidity: our espresso base and a favourite for cold brew.",
+    ),
+    (
+        "Swiss Water Decaf Colombia",
+        "DEC",
+        "16.0",
+        ("12.75", "31.00", "72.50"),
+        "Decaffeinated with water only: caramel, red apple, no compromise.",
+    ),
+    (
+        "Kenya Kirinyaga AA",
+        "KEN",
+        "15.5",
+        ("15.50", "38.00", None),
+        "Seasonal lot, sold out: blackcurrant, grapefruit, juicy.",
+    ),
 ]
 # name, [(SKU, variant name, net weight g, price)], description
 OTHERS = [
-    ("Cold Brew Filter Packs", [("CB-12", "Case of 12 × 120 g", 1440, "36.00"),
-                                ("CB-24", "Case of 24 × 120 g", 2880, "68.00")],
-     "Ground Brazil Cerrado in filter bags: one pack makes 2 L of concentrate overnight."),
-    ("Unbleached Cone Filters #4", [("FLT-500", "Box of 500", 900, "14.00")],
-     "Oxygen-whitened paper filters for cone brewers."),
+    (
+        "Cold Brew Filter Packs",
+        [("CB-12", "Case of 12 × 120 g", 1440, "36.00"), ("CB-24", "Case of 24 × 120 g", 2880, "68.00")],
+        "Ground Brazil Cerrado in filter bags: one pack makes 2 L of concentrate overnight.",
+    ),
+    (
+        "Unbleached Cone Filters #4",
+        [("FLT-500", "Box of 500", 900, "14.00")],
+        "Oxygen-whitened paper filters for cone brewers.",
+    ),
 ]
 RETIRED_PRODUCTS = {"Kenya Kirinyaga AA": 24}  # name: retired this many days ago
 RETIRED_SKUS = {"COL-2268": 40}
@@ -82,60 +132,192 @@ LA = (6, time(2, 0), "America/Los_Angeles")  # Sunday 02:00, the default
 # name, address, shipping, discount %, reminder (None: off), contacts (name, email, receives reminders),
 # usual basket {SKU: quantity}, negotiated prices {SKU: price}, odds of ordering in a given week, notes
 CUSTOMERS = [
-    ("Blue Door Café", "2130 SE Division St\nPortland, OR 97202", VAN, "5", LA,
-     [("Maya Okafor", "maya@bluedoorcafe.example", True), ("Theo Brandt", "theo@bluedoorcafe.example", True)],
-     {"HSE-2268": 2, "ETH-340": 4, "DEC-907": 1}, {}, 0.9, "Back door on the alley; ring twice."),
-    ("Juniper & Rye Bakery", "815 N Killingsworth St\nPortland, OR 97217", VAN, "0", LA,
-     [("Rosa Delgado", "rosa@juniperandrye.example", True), ("Eli Moss", "eli@juniperandrye.example", True)],
-     {"MRB-907": 3, "HSE-907": 2, "CB-12": 1}, {"MRB-907": "23.50"}, 0.85, ""),
-    ("Northside Grocery Co-op", "4420 N Interstate Ave\nPortland, OR 97217", VAN, "10", LA,
-     [("Dev Patel", "dev.patel@northsidecoop.example", True),
-      ("Receiving desk", "receiving@northsidecoop.example", False),
-      ("Aimee Laurent", "aimee@northsidecoop.example", True)],
-     {"MRB-340": 12, "ETH-340": 6, "COL-340": 6, "DEC-340": 4, "SUM-340": 4, "KEN-340": 4},
-     {"MRB-340": "9.75"}, 0.85, "Retail shelf; net 30 invoice."),
-    ("Lanternfish Coffee Bar", "1509 NW 23rd Ave\nPortland, OR 97210", VAN, "0", LA,
-     [("Jonah Reyes", "jonah@lanternfish.example", True), ("Priya Shah", "priya@lanternfish.example", True)],
-     {"HSE-2268": 4, "BRA-2268": 1, "GUA-907": 2, "KEN-907": 1},
-     {"HSE-2268": "58.00", "BRA-2268": "50.00"}, 0.95, "Our biggest café account."),
-    ("Fernwood Design Studio", "1120 SW 5th Ave, Suite 800\nPortland, OR 97204", COURIER, "0", LA,
-     [("Hannah Cole", "office@fernwood.example", True), ("Raj Menon", "raj@fernwood.example", False)],
-     {"MRB-907": 2, "DEC-340": 1}, {}, 0.75, "Office kitchen; deliver to reception."),
-    ("Tidewater Books & Coffee", "3314 SE Belmont St\nPortland, OR 97214", PICKUP, "0", LA,
-     [("Iris Nakamura", "iris@tidewaterbooks.example", True)],
-     {"HSE-907": 2, "COL-907": 1}, {}, 0.7, "Picks up Friday afternoons."),
-    ("Little Owl Kitchen", "2901 NE Alberta St\nPortland, OR 97211", VAN, "2.5", LA,
-     [("Marco Bellini", "chef@littleowlkitchen.example", True),
-      ("Jess Park", "jess@littleowlkitchen.example", False)],
-     {"MRB-2268": 1, "DEC-907": 1, "HSE-907": 1}, {}, 0.85, "Brunch only; closed Mondays."),
-    ("Basecamp Climbing Gym", "1405 SE Stark St\nPortland, OR 97214", VAN, "0", LA,
-     [("Lee Thompson", "frontdesk@basecampclimbing.example", True),
-      ("Ana Ruiz", "cafe@basecampclimbing.example", True)],
-     {"MRB-907": 2, "HSE-907": 1, "CB-12": 1}, {}, 0.8, ""),
-    ("Saltbox Deli & Provisions", "214 Oak St\nHood River, OR 97031", COURIER, "0", LA,
-     [("Nora Whitfield", "nora@saltboxdeli.example", True),
-      ("Ben Whitfield", "ben@saltboxdeli.example", True)],
-     {"GUA-340": 3, "MRB-340": 3, "SUM-340": 2}, {}, 0.75, ""),
-    ("Parallel Labs (New York office)", "55 Water St, Floor 12\nBrooklyn, NY 11201", COURIER, "5",
-     (6, time(6, 0), "America/New_York"),
-     [("Dana Kim", "dana.kim@parallel-labs.example", True),
-      ("Facilities", "facilities@parallel-labs.example", True),
-      ("Chris Ode", "chris.ode@parallel-labs.example", False)],
-     {"ETH-907": 2, "COL-907": 2, "DEC-907": 1, "FLT-500": 1}, {"ETH-907": "33.00"}, 0.8, ""),
-    ("High Desert Bagel Co.", "1010 W Main St\nBoise, ID 83702", COURIER, "0",
-     (0, time(7, 0), "America/Boise"),
-     [("Luis Romero", "luis@highdesertbagel.example", True)],
-     {"MRB-2268": 1, "BRA-907": 2}, {}, 0.8, ""),
-    ("Morning Glory Diner", "7400 SE Foster Rd\nPortland, OR 97206", VAN, "0", None,
-     [("Gloria Hayes", "gloria@morningglorydiner.example", False)],
-     {"MRB-2268": 2, "DEC-340": 2}, {}, 0.9, "Orders by phone on Mondays; no reminder emails."),
+    (
+        "Blue Door Café",
+        "2130 SE Division St\nPortland, OR 97202",
+        VAN,
+        "5",
+        LA,
+        [
+            ("Maya Okafor", "maya@bluedoorcafe.example", True),
+            ("Theo Brandt", "theo@bluedoorcafe.example", True),
+        ],
+        {"HSE-2268": 2, "ETH-340": 4, "DEC-907": 1},
+        {},
+        0.9,
+        "Back door on the alley; ring twice.",
+    ),
+    (
+        "Juniper & Rye Bakery",
+        "815 N Killingsworth St\nPortland, OR 97217",
+        VAN,
+        "0",
+        LA,
+        [
+            ("Rosa Delgado", "rosa@juniperandrye.example", True),
+            ("Eli Moss", "eli@juniperandrye.example", True),
+        ],
+        {"MRB-907": 3, "HSE-907": 2, "CB-12": 1},
+        {"MRB-907": "23.50"},
+        0.85,
+        "",
+    ),
+    (
+        "Northside Grocery Co-op",
+        "4420 N Interstate Ave\nPortland, OR 97217",
+        VAN,
+        "10",
+        LA,
+        [
+            ("Dev Patel", "dev.patel@northsidecoop.example", True),
+            ("Receiving desk", "receiving@northsidecoop.example", False),
+            ("Aimee Laurent", "aimee@northsidecoop.example", True),
+        ],
+        {"MRB-340": 12, "ETH-340": 6, "COL-340": 6, "DEC-340": 4, "SUM-340": 4, "KEN-340": 4},
+        {"MRB-340": "9.75"},
+        0.85,
+        "Retail shelf; net 30 invoice.",
+    ),
+    (
+        "Lanternfish Coffee Bar",
+        "1509 NW 23rd Ave\nPortland, OR 97210",
+        VAN,
+        "0",
+        LA,
+        [
+            ("Jonah Reyes", "jonah@lanternfish.example", True),
+            ("Priya Shah", "priya@lanternfish.example", True),
+        ],
+        {"HSE-2268": 4, "BRA-2268": 1, "GUA-907": 2, "KEN-907": 1},
+        {"HSE-2268": "58.00", "BRA-2268": "50.00"},
+        0.95,
+        "Our biggest café account.",
+    ),
+    (
+        "Fernwood Design Studio",
+        "1120 SW 5th Ave, Suite 800\nPortland, OR 97204",
+        COURIER,
+        "0",
+        LA,
+        [("Hannah Cole", "office@fernwood.example", True), ("Raj Menon", "raj@fernwood.example", False)],
+        {"MRB-907": 2, "DEC-340": 1},
+        {},
+        0.75,
+        "Office kitchen; deliver to reception.",
+    ),
+    (
+        "Tidewater Books & Coffee",
+        "3314 SE Belmont St\nPortland, OR 97214",
+        PICKUP,
+        "0",
+        LA,
+        [("Iris Nakamura", "iris@tidewaterbooks.example", True)],
+        {"HSE-907": 2, "COL-907": 1},
+        {},
+        0.7,
+        "Picks up Friday afternoons.",
+    ),
+    (
+        "Little Owl Kitchen",
+        "2901 NE Alberta St\nPortland, OR 97211",
+        VAN,
+        "2.5",
+        LA,
+        [
+            ("Marco Bellini", "chef@littleowlkitchen.example", True),
+            ("Jess Park", "jess@littleowlkitchen.example", False),
+        ],
+        {"MRB-2268": 1, "DEC-907": 1, "HSE-907": 1},
+        {},
+        0.85,
+        "Brunch only; closed Mondays.",
+    ),
+    (
+        "Basecamp Climbing Gym",
+        "1405 SE Stark St\nPortland, OR 97214",
+        VAN,
+        "0",
+        LA,
+        [
+            ("Lee Thompson", "frontdesk@basecampclimbing.example", True),
+            ("Ana Ruiz", "cafe@basecampclimbing.example", True),
+        ],
+        {"MRB-907": 2, "HSE-907": 1, "CB-12": 1},
+        {},
+        0.8,
+        "",
+    ),
+    (
+        "Saltbox Deli & Provisions",
+        "214 Oak St\nHood River, OR 97031",
+        COURIER,
+        "0",
+        LA,
+        [
+            ("Nora Whitfield", "nora@saltboxdeli.example", True),
+            ("Ben Whitfield", "ben@saltboxdeli.example", True),
+        ],
+        {"GUA-340": 3, "MRB-340": 3, "SUM-340": 2},
+        {},
+        0.75,
+        "",
+    ),
+    (
+        "Parallel Labs (New York office)",
+        "55 Water St, Floor 12\nBrooklyn, NY 11201",
+        COURIER,
+        "5",
+        (6, time(6, 0), "America/New_York"),
+        [
+            ("Dana Kim", "dana.kim@parallel-labs.example", True),
+            ("Facilities", "facilities@parallel-labs.example", True),
+            ("Chris Ode", "chris.ode@parallel-labs.example", False),
+        ],
+        {"ETH-907": 2, "COL-907": 2, "DEC-907": 1, "FLT-500": 1},
+        {"ETH-907": "33.00"},
+        0.8,
+        "",
+    ),
+    (
+        "High Desert Bagel Co.",
+        "1010 W Main St\nBoise, ID 83702",
+        COURIER,
+        "0",
+        (0, time(7, 0), "America/Boise"),
+        [("Luis Romero", "luis@highdesertbagel.example", True)],
+        {"MRB-2268": 1, "BRA-907": 2},
+        {},
+        0.8,
+        "",
+    ),
+    (
+        "Morning Glory Diner",
+        "7400 SE Foster Rd\nPortland, OR 97206",
+        VAN,
+        "0",
+        None,
+        [("Gloria Hayes", "gloria@morningglorydiner.example", False)],
+        {"MRB-2268": 2, "DEC-340": 2},
+        {},
+        0.9,
+        "Orders by phone on Mondays; no reminder emails.",
+    ),
 ]
 PHONE_ORDERS = {"Morning Glory Diner"}  # always entered by staff
-ORDERING_NOW = {"Blue Door Café", "Northside Grocery Co-op", "Lanternfish Coffee Bar", "Little Owl Kitchen",
-                "Parallel Labs (New York office)"}  # have a pending order this week
+ORDERING_NOW = {
+    "Blue Door Café",
+    "Northside Grocery Co-op",
+    "Lanternfish Coffee Bar",
+    "Little Owl Kitchen",
+    "Parallel Labs (New York office)",
+}  # have a pending order this week
 EXTRAS = ["ETH-340", "DEC-340", "CB-12", "GUA-340", "COL-907", "SUM-340", "BRA-907"]
-NOTES = ["Please leave at the back door.", "Can this come Friday?", "Extra bag for a staff training day.",
-         "Grind one bag for batch brew, please."]
+NOTES = [
+    "Please leave at the back door.",
+    "Can this come Friday?",
+    "Extra bag for a staff training day.",
+    "Grind one bag for batch brew, please.",
+]
 
 
 def seed(only_if_empty: bool = False) -> str:
@@ -170,8 +352,16 @@ def seed(only_if_empty: bool = False) -> str:
         session.rollback()
         return NOTHING
     session.commit()
-    labels = ["products", "variants", "shipping options", "customers", "contacts", "negotiated prices",
-              "orders", "production runs"]
+    labels = [
+        "products",
+        "variants",
+        "shipping options",
+        "customers",
+        "contacts",
+        "negotiated prices",
+        "orders",
+        "production runs",
+    ]
     parts = [f"{created[k]} {k}" for k in labels if created[k]]
     if created["staff"]:
         parts.append(f"staff sign-in {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
@@ -204,8 +394,11 @@ def _catalog(now: datetime, created: Counter) -> dict[str, Variant]:
     """Products and variants by name and SKU; returns every demo variant by SKU."""
     specs = []  # (name, kind, roast loss, description, [(sku, variant name, grams, price)])
     for name, prefix, loss, prices, description in COFFEES:
-        bags = [(f"{prefix}-{key}", label, grams, price)
-                for (key, label, grams), price in zip(SIZES, prices) if price is not None]
+        bags = [
+            (f"{prefix}-{key}", label, grams, price)
+            for (key, label, grams), price in zip(SIZES, prices, strict=True)
+            if price is not None
+        ]
         specs.append((name, "coffee", Decimal(loss), description, bags))
     specs += [(name, "other", None, description, bags) for name, bags, description in OTHERS]
 
@@ -218,16 +411,28 @@ def _catalog(now: datetime, created: Counter) -> dict[str, Variant]:
         product = products.get(name)
         if product is None:
             retired = RETIRED_PRODUCTS.get(name)
-            product = Product(name=name, kind=kind, roast_loss_percent=loss, description=description,
-                              created_at=since, retired_at=now - timedelta(days=retired) if retired else None)
+            product = Product(
+                name=name,
+                kind=kind,
+                roast_loss_percent=loss,
+                description=description,
+                created_at=since,
+                retired_at=now - timedelta(days=retired) if retired else None,
+            )
             db.session.add(product)
             created["products"] += 1
         for sku, label, grams, price in bags:
             if sku not in variants:
                 retired = RETIRED_SKUS.get(sku)
-                variants[sku] = Variant(product=product, name=label, sku=sku, price=Decimal(price),
-                                        net_weight_g=grams, created_at=since,
-                                        retired_at=now - timedelta(days=retired) if retired else None)
+                variants[sku] = Variant(
+                    product=product,
+                    name=label,
+                    sku=sku,
+                    price=Decimal(price),
+                    net_weight_g=grams,
+                    created_at=since,
+                    retired_at=now - timedelta(days=retired) if retired else None,
+                )
                 db.session.add(variants[sku])
                 created["variants"] += 1
     return variants
@@ -239,10 +444,13 @@ def _customers(now, options, variants, created) -> list[tuple[Customer, tuple]]:
     query = select(Customer).where(Customer.business_name.in_(names))
     existing = {c.business_name: c for c in db.session.scalars(query)}
     taken = set(db.session.scalars(select(Contact.email).where(Contact.email.in_(emails))))
-    priced = set(db.session.execute(
-        select(CustomerPrice.customer_id, CustomerPrice.variant_id)
-        .where(CustomerPrice.customer_id.in_([c.id for c in existing.values()]))
-    ).tuples())
+    priced = set(
+        db.session.execute(
+            select(CustomerPrice.customer_id, CustomerPrice.variant_id).where(
+                CustomerPrice.customer_id.in_([c.id for c in existing.values()])
+            )
+        ).tuples()
+    )
     since = now - timedelta(weeks=WEEKS + 4)
     result = []
     for spec in CUSTOMERS:
@@ -251,18 +459,33 @@ def _customers(now, options, variants, created) -> list[tuple[Customer, tuple]]:
         if customer is None:
             weekday, at, zone = reminder or LA
             customer = Customer(
-                business_name=name, delivery_address=address, default_shipping_option=options[shipping],
-                discount_percent=Decimal(discount), notes=notes, active=True, token_version=1,
-                reminders_enabled=reminder is not None, reminder_weekday=weekday, reminder_time=at,
-                reminder_timezone=zone, created_at=since,
+                business_name=name,
+                delivery_address=address,
+                default_shipping_option=options[shipping],
+                discount_percent=Decimal(discount),
+                notes=notes,
+                active=True,
+                token_version=1,
+                reminders_enabled=reminder is not None,
+                reminder_weekday=weekday,
+                reminder_time=at,
+                reminder_timezone=zone,
+                created_at=since,
             )
             db.session.add(customer)
             created["customers"] += 1
         for person, email, receives in contacts:
             if email not in taken:
                 taken.add(email)
-                db.session.add(Contact(customer=customer, name=person, email=email,
-                                       receives_reminders=receives, created_at=since))
+                db.session.add(
+                    Contact(
+                        customer=customer,
+                        name=person,
+                        email=email,
+                        receives_reminders=receives,
+                        created_at=since,
+                    )
+                )
                 created["contacts"] += 1
         for sku, price in prices.items():
             variant = variants[sku]
@@ -280,9 +503,12 @@ class _Calendar:
         self.now = now
         self.today = now.date()
         sunday = self.today - timedelta(days=(self.today.weekday() + 1) % 7)
-        self.anchor = datetime.combine(sunday, time(15, 0), timezone.utc)  # Sunday morning in Portland
-        self.next_roast = next(self.today + timedelta(days=d) for d in range(1, 8)
-                               if (self.today + timedelta(days=d)).weekday() in ROAST_WEEKDAYS)
+        self.anchor = datetime.combine(sunday, time(15, 0), UTC)  # Sunday morning in Portland
+        self.next_roast = next(
+            self.today + timedelta(days=d)
+            for d in range(1, 8)
+            if (self.today + timedelta(days=d)).weekday() in ROAST_WEEKDAYS
+        )
 
     def window(self, weeks_ago: int) -> tuple[datetime, timedelta]:
         """When week ``weeks_ago``'s orders come in: its start and length."""
@@ -301,22 +527,28 @@ class _Calendar:
         runs = {}
         for roast_date, status in keys:
             if status == "closed":  # being roasted today
-                stamps = dict(created_at=self.now - timedelta(days=1),
-                              closed_at=self.now - timedelta(hours=2))
+                stamps = dict(
+                    created_at=self.now - timedelta(days=1), closed_at=self.now - timedelta(hours=2)
+                )
             else:
-                roasted = datetime.combine(roast_date, time(14, 0), timezone.utc)
-                stamps = dict(created_at=roasted - timedelta(hours=20), closed_at=roasted,
-                              done_at=roasted + timedelta(days=1))
-            runs[roast_date, status] = ProductionRun(roast_date=roast_date, status=status,
-                                                     created_by_staff_id=staff.id, **stamps)
+                roasted = datetime.combine(roast_date, time(14, 0), UTC)
+                stamps = dict(
+                    created_at=roasted - timedelta(hours=20),
+                    closed_at=roasted,
+                    done_at=roasted + timedelta(days=1),
+                )
+            runs[roast_date, status] = ProductionRun(
+                roast_date=roast_date, status=status, created_by_staff_id=staff.id, **stamps
+            )
         return runs
 
 
-def _history(customer: Customer, spec: tuple, variants: dict[str, Variant], staff: StaffUser,
-             calendar: _Calendar) -> list[tuple[Order, tuple[date, str] | None]]:
+def _history(
+    customer: Customer, spec: tuple, variants: dict[str, Variant], staff: StaffUser, calendar: _Calendar
+) -> list[tuple[Order, tuple[date, str] | None]]:
     """A customer's weekly orders: its usual basket, give or take, on most weeks."""
     name, usual, odds = spec[0], spec[6], spec[8]
-    rng = random.Random(f"{SEED}:{name}")
+    rng = random.Random(f"{SEED}:{name}")  # noqa: S311  (demo data, the same on every run)
     negotiated = pricing.customer_prices(customer.id)
     contacts = list(customer.contacts)
     option = customer.default_shipping_option
@@ -334,19 +566,28 @@ def _history(customer: Customer, spec: tuple, variants: dict[str, Variant], staf
             variant = variants.get(sku)
             if variant is None or _retired_by(variant, placed):
                 continue
-            lines.append(OrderLine(variant=variant, quantity=quantity,
-                                   unit_price=pricing.unit_price(variant, negotiated)))
+            lines.append(
+                OrderLine(
+                    variant=variant, quantity=quantity, unit_price=pricing.unit_price(variant, negotiated)
+                )
+            )
         if not lines:
             continue
         by_staff = name in PHONE_ORDERS or not contacts or (weeks_ago > 0 and rng.random() < 0.12)
         contact = None if by_staff else (contacts[0] if rng.random() < 0.7 else rng.choice(contacts))
         order = Order(
-            customer=customer, channel="staff" if by_staff else "portal", lines=lines,
-            shipping_option=option, shipping_fee=option.fee if option else Decimal("0"),
-            discount_percent=customer.discount_percent, discount_amount=Decimal("0"),
+            customer=customer,
+            channel="staff" if by_staff else "portal",
+            lines=lines,
+            shipping_option=option,
+            shipping_fee=option.fee if option else Decimal("0"),
+            discount_percent=customer.discount_percent,
+            discount_amount=Decimal("0"),
             notes=rng.choice(NOTES) if rng.random() < 0.1 else "",
-            placed_by_contact=contact, entered_by_staff_id=staff.id if by_staff else None,
-            placed_at=placed, created_at=placed,
+            placed_by_contact=contact,
+            entered_by_staff_id=staff.id if by_staff else None,
+            placed_at=placed,
+            created_at=placed,
         )
         run = None
         if weeks_ago == 0 and not by_staff:
@@ -363,10 +604,15 @@ def _history(customer: Customer, spec: tuple, variants: dict[str, Variant], staf
             else:
                 order.status, order.roast_date = "approved", calendar.next_roast
         order.updated_at = order.approved_at or placed
-        order.events.append(OrderEvent(
-            at=placed, action="entered" if by_staff else "placed", changes={},
-            staff_user_id=staff.id if by_staff else None, contact_id=contact.id if contact else None,
-        ))
+        order.events.append(
+            OrderEvent(
+                at=placed,
+                action="entered" if by_staff else "placed",
+                changes={},
+                staff_user_id=staff.id if by_staff else None,
+                contact_id=contact.id if contact else None,
+            )
+        )
         pricing.apply_totals(order)
         result.append((order, run))
     return result

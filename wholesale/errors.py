@@ -20,8 +20,10 @@ MESSAGES = {
     403: ("Not allowed", "You do not have access to this page."),
     404: ("Page not found", "The page you asked for does not exist or is not yours."),
     405: ("Not allowed", "That action cannot be done this way."),
-    409: ("Changed at the same moment", "Someone else changed this at the same moment, so nothing was saved. "
-          "Please try again."),
+    409: (
+        "Changed at the same moment",
+        "Someone else changed this at the same moment, so nothing was saved. Please try again.",
+    ),
     413: ("Too much data", "What you sent is larger than we accept. Please shorten it and try again."),
     429: ("Too many attempts", "Please wait a few minutes and try again."),
     500: ("Something went wrong", "We could not finish that. Nothing was saved; please try again."),
@@ -59,9 +61,8 @@ def is_disconnect(error: Exception) -> bool:
     """The database cannot be reached (down, restarting, connection cut, every pooled connection busy)."""
     if is_conflict(error):
         return False  # psycopg files these under OperationalError too, but the server answered
-    return (
-        isinstance(error, (OperationalError, PoolTimeout))
-        or (isinstance(error, DBAPIError) and error.connection_invalidated)
+    return isinstance(error, (OperationalError, PoolTimeout)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
     )
 
 

@@ -96,4 +96,6 @@ def ping_connections_after_idle(engine: Engine) -> None:
         try:
             dialect.do_ping(dbapi_connection)  # as pool_pre_ping does: outside any transaction
         except Exception as error:  # the server or the network let it go: the pool makes a new one
-            raise DisconnectionError(f"connection unusable after {time.monotonic() - idle_since:.0f} s idle") from error
+            raise DisconnectionError(
+                f"connection unusable after {time.monotonic() - idle_since:.0f} s idle"
+            ) from error

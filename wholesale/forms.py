@@ -105,7 +105,9 @@ class IdField(IntegerField):
 
 def form_message(form) -> str:
     """Every error of a small form as one sentence, for the message beside the control that sent it."""
-    errors = list(form.form_errors) + [error for name, field_errors in form.errors.items() if name for error in field_errors]
+    errors = list(form.form_errors) + [
+        error for name, field_errors in form.errors.items() if name for error in field_errors
+    ]
     return " ".join(dict.fromkeys(errors))
 
 
@@ -126,7 +128,9 @@ class LineEditFields:
 class AddLineFields:
     """A size to add, as the portal's and the editor's "add a product" send it; no quantity means one."""
 
-    variant_id = IdField("Product", validators=[InputRequired("Pick a product size.")], message=VARIANT_NOT_ORDERABLE)
+    variant_id = IdField(
+        "Product", validators=[InputRequired("Pick a product size.")], message=VARIANT_NOT_ORDERABLE
+    )
     quantity = CountField("Quantity", default=1)
 
     def added_quantity(self) -> int:

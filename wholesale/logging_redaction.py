@@ -11,7 +11,7 @@ import logging
 import re
 
 # A token ends at whitespace, the query or fragment, a quote, a slash, or the escape code of a coloured log.
-_TOKEN_CHAR = r"[^\s?#\"'/\x1b]"
+_TOKEN_CHAR = r"[^\s?#\"'/\x1b]"  # noqa: S105  (a pattern, not a secret)
 # /link/ (or /link%2F, which servers decode to the same route) and a token; the fixed pages /link/request
 # and /link/requested stay readable.
 LINK_TOKEN = re.compile(rf"(/link(?:/|%2[fF]))(?!(?:request|requested)(?!{_TOKEN_CHAR})){_TOKEN_CHAR}+")

@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .services.reminders.history import upcoming_reminders
 from .services.reminders.dispatch import dispatch_due_reminders
+from .services.reminders.history import upcoming_reminders
 
 
 @click.group("reminders")

@@ -63,7 +63,7 @@ def _immutable_only_as_named(wsgi_app, prefix: str, folder):
             return wsgi_app(environ, start_response)
         asked = parse_qs(environ.get("QUERY_STRING", "")).get("v", [None])[0]
         root = os.path.abspath(folder())
-        file = os.path.normpath(os.path.join(root, path[len(prefix):].lstrip("/")))
+        file = os.path.normpath(os.path.join(root, path[len(prefix) :].lstrip("/")))
         inside = file.startswith(root + os.sep)  # never look at a file outside the folder ("/static/../…")
         if asked is not None and inside and asked == current_version(file):
             return wsgi_app(environ, start_response)
@@ -104,4 +104,3 @@ def compress_all(folder: str | Path) -> list[Path]:
             target.write_bytes(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
             written.append(target)
     return written
-

@@ -126,7 +126,9 @@ def shipping_options():
         else:
             flash(f"Added {option.name}.")
             return redirect(url_for("admin.shipping_options"), code=303)
-    options = db.session.scalars(select(ShippingOption).order_by(ShippingOption.position, ShippingOption.name))
+    options = db.session.scalars(
+        select(ShippingOption).order_by(ShippingOption.position, ShippingOption.name)
+    )
     return render_template("admin/shipping_options.html", options=list(options), form=form), _status(form)
 
 
@@ -149,7 +151,9 @@ def _product_page(product: Product, form=None, variant_form=None):
     form = form or ProductForm(obj=product, formdata=None)
     variant_form = variant_form or VariantForm(prefix="variant", formdata=None)
     status = 400 if form.errors or variant_form.errors else 200
-    return render_template("admin/product.html", product=product, form=form, variant_form=variant_form), status
+    return render_template(
+        "admin/product.html", product=product, form=form, variant_form=variant_form
+    ), status
 
 
 def _product_data(form: ProductForm) -> dict:
@@ -171,4 +175,9 @@ def _variant_data(form: VariantForm) -> dict:
 
 
 def _shipping_data(form: ShippingOptionForm) -> dict:
-    return {"name": form.name.data, "fee": form.fee.data, "position": form.position.data, "active": form.active.data}
+    return {
+        "name": form.name.data,
+        "fee": form.fee.data,
+        "position": form.position.data,
+        "active": form.active.data,
+    }

@@ -9,7 +9,11 @@ from ..forms import CountField, MoneyField, PercentField
 
 class ProductForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter the product's name."), Length(max=120)])
-    kind = SelectField("Kind", choices=[SelectChoice("coffee", "Coffee"), SelectChoice("other", "Other item")], default="coffee")
+    kind = SelectField(
+        "Kind",
+        choices=[SelectChoice("coffee", "Coffee"), SelectChoice("other", "Other item")],
+        default="coffee",
+    )
     roast_loss_percent = PercentField("Roast loss (%)")
     description = TextAreaField("Description", validators=[Length(max=2000)])
 
@@ -29,7 +33,9 @@ class VariantForm(FlaskForm):
         validators=[
             DataRequired("Enter a SKU."),
             Length(max=40),
-            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message="Use letters, digits, dots, dashes or underscores."),
+            Regexp(
+                r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message="Use letters, digits, dots, dashes or underscores."
+            ),
         ],
     )
     price = MoneyField("Wholesale price ($)", validators=[InputRequired("Enter the wholesale price.")])
@@ -42,6 +48,10 @@ class ShippingOptionForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=80)])
     fee = MoneyField("Fee ($)", validators=[InputRequired("Enter the fee (0 for free).")])
     position = CountField(
-        "Position in lists", validators=[InputRequired("Enter a position, e.g. 0.")], default=0, low=0, high=1000
+        "Position in lists",
+        validators=[InputRequired("Enter a position, e.g. 0.")],
+        default=0,
+        low=0,
+        high=1000,
     )
     active = BooleanField("Offered to customers", default=True)

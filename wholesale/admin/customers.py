@@ -25,8 +25,8 @@ from ..services.customers.accounts import (
     update_contact,
     update_customer,
 )
-from ..services.errors import ServiceError
 from ..services.customers.links import revoke_links
+from ..services.errors import ServiceError
 from ..services.reminders.history import reminder_overview
 from . import bp
 from .customer_forms import (
@@ -135,9 +135,9 @@ def render_customer_page(
         contact.id: ContactForm(formdata=None, obj=contact, prefix=f"contact-{contact.id}")
         for contact in customer.contacts
     } | (contact_forms or {})
-    price_forms = {
-        row.id: PriceForm(formdata=None, obj=row, prefix=f"price-{row.id}") for row in prices
-    } | (price_forms or {})
+    price_forms = {row.id: PriceForm(formdata=None, obj=row, prefix=f"price-{row.id}") for row in prices} | (
+        price_forms or {}
+    )
     if new_contact_form is None:
         new_contact_form = ContactForm(formdata=None, prefix=NEW_CONTACT)
     if new_price_form is None:

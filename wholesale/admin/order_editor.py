@@ -75,7 +75,9 @@ def fragment(order: Order, *blocks: str, **context):
     context.setdefault("line_errors", {})
     context.setdefault("details_form", details_form_for(order))
     html = "".join(
-        render_block(TEMPLATE, block, order=order, totals=orders.pricing.order_totals(order), oob=True, **context)
+        render_block(
+            TEMPLATE, block, order=order, totals=orders.pricing.order_totals(order), oob=True, **context
+        )
         for block in (*blocks, "totals", "version")
     )
     return make_response(html, 200)
@@ -114,10 +116,14 @@ def order_line_update(order_id: int, line_id: int):
     try:
         if form.remove_line.data:
             order, label = orders.editing.remove_line(order_id, line_id, staff_actor(), form.seen_version)
-            return fragment_or_redirect(lambda: fragment(order, "removed", removed=label), editor_url(order_id))
+            return fragment_or_redirect(
+                lambda: fragment(order, "removed", removed=label), editor_url(order_id)
+            )
         if not form.validate():
             raise ServiceError(form.message(), "quantity")
-        order = orders.editing.set_quantity(order_id, line_id, form.requested_quantity(), staff_actor(), form.seen_version)
+        order = orders.editing.set_quantity(
+            order_id, line_id, form.requested_quantity(), staff_actor(), form.seen_version
+        )
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
@@ -148,7 +154,9 @@ def order_line_price(order_id: int, line_id: int):
 
 def line_answer(order: Order, line_id: int):
     line = orders.editing.line_on(order, line_id)
-    return fragment_or_redirect(lambda: fragment(order, "line", line=line), editor_url(order.id, f"line-{line_id}"))
+    return fragment_or_redirect(
+        lambda: fragment(order, "line", line=line), editor_url(order.id, f"line-{line_id}")
+    )
 
 
 def line_refused(order_id: int, line_id: int, error: ServiceError):
@@ -170,7 +178,9 @@ def order_line_add(order_id: int):
         if not form.validate():
             raise ServiceError(form.message(), "variant_id")
         quantity = form.added_quantity()
-        line = orders.editing.add_line(order_id, form.variant_id.data, quantity, staff_actor(), form.seen_version)
+        line = orders.editing.add_line(
+            order_id, form.variant_id.data, quantity, staff_actor(), form.seen_version
+        )
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
@@ -193,7 +203,9 @@ def order_details(order_id: int):
     try:
         if not form.validate():
             raise ServiceError(form.message())
-        order = orders.adjustments.adjust_order(order_id, form.adjustments(), staff_actor(), form.seen_version)
+        order = orders.adjustments.adjust_order(
+            order_id, form.adjustments(), staff_actor(), form.seen_version
+        )
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:

@@ -13,8 +13,8 @@ from ..converters import parse_id
 from ..models import Order
 from ..services import orders
 from ..services.errors import ServiceError
-from ..services.orders.history import Actor
 from ..services.orders.editing import OrderLocked, StaleOrder, ensure_editable
+from ..services.orders.history import Actor
 from . import bp
 from .order_forms import ApproveForm, CancelForm, StaffOrderForm, selected_orders
 

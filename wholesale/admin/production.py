@@ -54,7 +54,10 @@ def back_to(run: ProductionRun, anchor: str | None = None):
 def run_page(run: ProductionRun, error: str | None = None, status: int = 200):
     page = render_template(
         "admin/production_run.html",
-        overview=run_overview(run), error=error, rounding_rule=ROUNDING_RULE, run_labels=RUN_LABELS,
+        overview=run_overview(run),
+        error=error,
+        rounding_rule=ROUNDING_RULE,
+        run_labels=RUN_LABELS,
     )
     return page, status
 
@@ -98,8 +101,10 @@ def production_create():
             form.order_ids.errors = [error.message]
         else:
             count = len(form.order_ids.data)
-            flash(f"Opened production run #{run.id} for {run.roast_date:%a %d %b %Y} "
-                  f"with {count} order{'s' if count != 1 else ''}.")
+            flash(
+                f"Opened production run #{run.id} for {run.roast_date:%a %d %b %Y} "
+                f"with {count} order{'s' if count != 1 else ''}."
+            )
             return back_to(run)
     return new_run_page(form, ticked=set(form.order_ids.data))
 
@@ -150,8 +155,9 @@ def production_remove(run_id: int, order_id: int):
         order = production.runs.remove_order(run, order_id, actor())
     except ServiceError as error:
         return refused(run, error)
-    flash(f"Took {order.number} ({order.customer.business_name}) out of the run; "
-          "it is approved and free again.")
+    flash(
+        f"Took {order.number} ({order.customer.business_name}) out of the run; it is approved and free again."
+    )
     return back_to(run, "orders")
 
 
@@ -202,7 +208,10 @@ def production_roast_sheet(run_id: int):
     run = run_or_404(run_id)
     return render_template(
         "admin/production_roast_sheet.html",
-        run=run, plan=roast_plan(run), rounding_rule=ROUNDING_RULE, run_labels=RUN_LABELS,
+        run=run,
+        plan=roast_plan(run),
+        rounding_rule=ROUNDING_RULE,
+        run_labels=RUN_LABELS,
     )
 
 
@@ -225,8 +234,15 @@ def production_csv(run_id: int):
             variant = line.variant
             writer.writerow(
                 spreadsheet_safe(cell)
-                for cell in (order.number, order.customer.business_name, order.channel, variant.product.name,
-                             variant.name, line.quantity, line.quantity * variant.net_weight_g)
+                for cell in (
+                    order.number,
+                    order.customer.business_name,
+                    order.channel,
+                    variant.product.name,
+                    variant.name,
+                    line.quantity,
+                    line.quantity * variant.net_weight_g,
+                )
             )
     filename = f"production-run-{run.id}-{run.roast_date.isoformat()}.csv"  # digits and dashes only
     return Response(
@@ -241,4 +257,3 @@ def spreadsheet_safe(cell):
     if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + cell
     return cell
-

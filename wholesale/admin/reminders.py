@@ -9,8 +9,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..converters import parse_id
 from ..services.errors import ServiceError
-from ..services.reminders.history import reminder_history
 from ..services.reminders.dispatch import send_reminder_now, switch_reminders_on
+from ..services.reminders.history import reminder_history
 from . import bp
 from .customers import customer_or_404
 from .emails import STATUS_LABELS, STATUS_PILLS

@@ -10,7 +10,6 @@ from . import bp
 from .forms import SignInForm
 from .staff import SESSION_KEY, authenticate, safe_next, start_staff_session
 
-
 # Guessing passwords is throttled per client and per account (counted in Redis when it is configured).
 PER_CLIENT_LIMIT = "10/minute;50/hour"
 PER_ACCOUNT_LIMIT = "10/15 minutes"

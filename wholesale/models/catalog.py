@@ -52,6 +52,7 @@ def variant_label(product_name: str, size_name: str) -> str:
     """A product size as customers and staff read it: "House Espresso, 340 g bag"."""
     return f"{product_name}, {size_name}"
 
+
 class Variant(db.Model):
     """One size of a product: a SKU with its wholesale price and net weight."""
 

@@ -34,6 +34,7 @@ def order_number(order_id: int) -> str:
     """The invoice number customers and staff quote."""
     return f"W{order_id:06d}"
 
+
 class Order(db.Model):
     """A customer's order, from the portal draft to fulfilment; totals are kept by the pricing service."""
 

@@ -7,9 +7,17 @@ from wtforms.validators import Length, Optional
 
 from ..forms import AddLineFields, LineEditFields
 
-
 # Money is never taken from the browser; a request that tries to send it is refused outright.
-FORGED_FIELDS = ("price", "unit_price", "amount", "subtotal", "total", "shipping_fee", "discount", "discount_percent")
+FORGED_FIELDS = (
+    "price",
+    "unit_price",
+    "amount",
+    "subtotal",
+    "total",
+    "shipping_fee",
+    "discount",
+    "discount_percent",
+)
 
 
 class _PortalForm(FlaskForm):

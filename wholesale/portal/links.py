@@ -50,7 +50,8 @@ def _address_key() -> str:
 def _page(template: str, status: int = 200, **context):
     context.setdefault("form", LinkRequestForm())
     return make_response(
-        render_template(template, link_lifetime=customers.links.describe_lifetime("requested"), **context), status
+        render_template(template, link_lifetime=customers.links.describe_lifetime("requested"), **context),
+        status,
     )
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import make_response, redirect, render_template, request
 
 from ..services import customers
-from ..services.reminders.no_order import read_no_order_link, record_no_order
 from ..services.reminders.calendar import wall_clock
+from ..services.reminders.no_order import read_no_order_link, record_no_order
 from . import bp
 
 

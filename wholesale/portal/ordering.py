@@ -16,8 +16,8 @@ from ..htmx import fragment_or_redirect, go_to, is_htmx
 from ..models import Order
 from ..services import orders
 from ..services.errors import ServiceError
-from ..services.orders.history import Actor
 from ..services.orders.editing import OrderLocked, OrderNotFound, StaleOrder
+from ..services.orders.history import Actor
 from . import bp
 from .catalog import catalog_for
 from .forms import AddLineForm, DetailsForm, LineForm, PlaceForm
@@ -48,7 +48,9 @@ def seen_version() -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
 
 
-def editor_page(order: Order, status: int = 200, line_errors: dict | None = None, form_error: str | None = None):
+def editor_page(
+    order: Order, status: int = 200, line_errors: dict | None = None, form_error: str | None = None
+):
     response = make_response(
         render_template(
             TEMPLATE,
@@ -69,12 +71,18 @@ def fragment(order: Order, *blocks: str, status: int = 200, **context):
     """The named blocks of the order page; the totals and the version always come along, out of band."""
     context.setdefault("line_errors", {})
     blocks = [*blocks, "totals", "version"]
-    html = render_blocks(TEMPLATE, blocks, order=order, totals=orders.pricing.order_totals(order), oob=True, **context)
+    html = render_blocks(
+        TEMPLATE, blocks, order=order, totals=orders.pricing.order_totals(order), oob=True, **context
+    )
     return make_response(html, status)
 
 
 def page_url(order: Order, anchor: str | None = None) -> str:
-    target = url_for("portal.order") if order.status == "draft" else url_for("portal.order_edit", order_id=order.id)
+    target = (
+        url_for("portal.order")
+        if order.status == "draft"
+        else url_for("portal.order_edit", order_id=order.id)
+    )
     return target + (f"#{anchor}" if anchor else "")
 
 
@@ -133,7 +141,9 @@ def line_update(order_id: int, line_id: int):
             return fragment_or_redirect(lambda: fragment(order, "removed", removed=label), page_url(order))
         if not form.validate():
             raise ServiceError(form_message(form), "quantity")
-        order = orders.editing.set_quantity(order_id, line_id, form.requested_quantity(), actor(), seen_version())
+        order = orders.editing.set_quantity(
+            order_id, line_id, form.requested_quantity(), actor(), seen_version()
+        )
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
@@ -143,7 +153,9 @@ def line_update(order_id: int, line_id: int):
             return fragment(order, "line", line=line, line_errors={line_id: error.message}, status=422)
         return editor_page(order, status=422, line_errors={line_id: error.message})
     line = orders.editing.line_on(order, line_id)
-    return fragment_or_redirect(lambda: fragment(order, "line", line=line), page_url(order, f"line-{line_id}"))
+    return fragment_or_redirect(
+        lambda: fragment(order, "line", line=line), page_url(order, f"line-{line_id}")
+    )
 
 
 def line_or_404(order: Order, line_id: int):
@@ -160,12 +172,16 @@ def line_add(order_id: int):
     try:
         if not form.validate():
             raise ServiceError(form_message(form))
-        line = orders.editing.add_line(order_id, form.variant_id.data, form.added_quantity(), actor(), seen_version())
+        line = orders.editing.add_line(
+            order_id, form.variant_id.data, form.added_quantity(), actor(), seen_version()
+        )
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
         if is_htmx():
-            return make_response(render_template("portal/_add_status.html", message=error.message, failed=True), 422)
+            return make_response(
+                render_template("portal/_add_status.html", message=error.message, failed=True), 422
+            )
         flash(error.message)
         return redirect(url_for("portal.order_catalog", order_id=order_id), code=303)
     order = line.order

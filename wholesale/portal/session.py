@@ -63,7 +63,9 @@ SIGNED_IN = (
         Customer.token_version == bindparam("token_version"),
     )
 )
-CONTACT_WITH_CUSTOMER = select(Contact).options(joinedload(Contact.customer)).where(Contact.id == bindparam("contact_id"))
+CONTACT_WITH_CUSTOMER = (
+    select(Contact).options(joinedload(Contact.customer)).where(Contact.id == bindparam("contact_id"))
+)
 
 
 def load_signed_in() -> SignedIn | None:
@@ -71,7 +73,11 @@ def load_signed_in() -> SignedIn | None:
     contact_id = session.get(CONTACT_KEY)
     if contact_id is None:
         return None
-    params = {"contact_id": contact_id, "email": session.get(EMAIL_KEY), "token_version": session.get(VERSION_KEY)}
+    params = {
+        "contact_id": contact_id,
+        "email": session.get(EMAIL_KEY),
+        "token_version": session.get(VERSION_KEY),
+    }
     row = db.session.execute(SIGNED_IN, params).first()
     if row is None:
         end_customer_session()

@@ -17,8 +17,12 @@ MIN_PASSWORD_SCORE = 3
 def check_password_policy(password: str, email: str = "", name: str = "") -> None:
     """Refuse short passwords and common or guessable ones (zxcvbn knows the common-password lists)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"Use at least {MIN_PASSWORD_LENGTH} characters; a few unrelated words work well.", "password")
-    result = zxcvbn(password[:100], user_inputs=[email, email.split("@")[0], name, "hillside", "coffee", "roastery"])
+        raise ServiceError(
+            f"Use at least {MIN_PASSWORD_LENGTH} characters; a few unrelated words work well.", "password"
+        )
+    result = zxcvbn(
+        password[:100], user_inputs=[email, email.split("@")[0], name, "hillside", "coffee", "roastery"]
+    )
     if result["score"] < MIN_PASSWORD_SCORE:
         feedback = result["feedback"]
         advice = feedback.get("warning") or "This password is too easy to guess."

@@ -250,9 +250,7 @@ def _checked_contact(details: ContactDetails, contact: Contact | None) -> Contac
         taken = taken.where(Contact.id != contact.id)
     other = db.session.scalar(taken.limit(1))
     if other is not None:
-        raise ServiceError(
-            f"{email} is already a contact of {other.customer.business_name}.", field="email"
-        )
+        raise ServiceError(f"{email} is already a contact of {other.customer.business_name}.", field="email")
     return ContactDetails(name, email, details.phone.strip(), details.receives_reminders)
 
 
@@ -278,11 +276,7 @@ def set_customer_price(customer: Customer, variant_id: int, price: Decimal) -> C
         )
     )
     if row is None:
-        on_sale = (
-            select(Variant.id)
-            .join(Variant.product)
-            .where(Variant.id == variant_id, Variant.on_sale)
-        )
+        on_sale = select(Variant.id).join(Variant.product).where(Variant.id == variant_id, Variant.on_sale)
         if db.session.scalar(on_sale) is None:
             raise ServiceError("Choose a product size from the list.", field="variant_id")
         row = CustomerPrice(customer=customer, variant_id=variant_id, price=price)

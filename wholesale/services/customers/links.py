@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -63,7 +63,7 @@ def _serializer(purpose: str) -> URLSafeSerializer:
 
 
 def _timestamp(now: datetime | None) -> int:
-    return int((now or datetime.now(timezone.utc)).timestamp())
+    return int((now or datetime.now(UTC)).timestamp())
 
 
 def make_token(contact: Contact, purpose: str, expires_at: datetime) -> str:
@@ -125,7 +125,7 @@ def login_url(
     """
     if purpose not in LOGIN_PURPOSES:
         raise ValueError(f"not a login purpose: {purpose!r}")
-    issued = now or datetime.now(timezone.utc)
+    issued = now or datetime.now(UTC)
     token = make_token(contact, purpose, expires_at or issued + link_lifetime(purpose))
     return public_url("portal.open_link", token=token)
 
@@ -170,7 +170,7 @@ def email_login_link(address: str, now: datetime | None = None) -> None:
         .options(contains_eager(Contact.customer))  # the link and the email read it: no second statement
         .where(Contact.email == address, Customer.active.is_(True))
     )
-    issued = now or datetime.now(timezone.utc)
+    issued = now or datetime.now(UTC)
     window = _timestamp(issued) // int(EMAIL_DEDUPE_WINDOW.total_seconds())
     roastery = current_app.config["ROASTERY_NAME"]
     if contact is not None:

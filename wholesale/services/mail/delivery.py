@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from itertools import islice
 
 from flask import current_app
-from sqlalchemy import update
 from redis import Redis
 from rq import Queue, Retry
+from sqlalchemy import update
 
 from ...extensions import db
 from ...models import Email

@@ -36,9 +36,9 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...extensions import db, mail
-from ...transactions import commit_keeping_loaded
 from ...models import Email, utcnow
 from ...models.outbox import EMAIL_STATUSES
+from ...transactions import commit_keeping_loaded
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from ...converters import is_id
 from ...extensions import db
 from ...models import Order, OrderLine, ShippingOption
 from ...models.types import to_money
-from . import pricing
 from ..errors import ServiceError
-from .history import Actor
+from . import pricing
 from .editing import editing, finish, line_on
+from .history import Actor
 
 PRICE_MAX = Decimal("100000")
 REASON_MAX = 200
@@ -93,7 +93,9 @@ def _set_line_price(order: Order, line: OrderLine, price: Decimal, reason: str, 
     return finish(order, actor, "price changed", changes)
 
 
-def adjust_order(order_id: int, adjustments: OrderAdjustments, actor: Actor, seen_version: int | None) -> Order:
+def adjust_order(
+    order_id: int, adjustments: OrderAdjustments, actor: Actor, seen_version: int | None
+) -> Order:
     """Set shipping, fee, discount, dates and notes as staff entered them."""
     _staff_only(actor)
     with editing(order_id, actor, seen_version) as order:

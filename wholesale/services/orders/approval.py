@@ -17,8 +17,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from ...extensions import db
 from ...models import Order, OrderLine, Variant, utcnow
 from ..errors import ServiceError
-from .history import Actor, record
 from .editing import OrderLocked, ensure_current, refused_if_stale
+from .history import Actor, record
 from .notices import deliver_all, queue_approved, queue_cancelled
 
 REASON_MAX = 500

@@ -16,8 +16,8 @@ from ...extensions import db
 from ...models import Contact, Customer, Order, OrderLine, Variant, utcnow
 from ...transactions import begin_writing
 from . import pricing
-from .history import Actor
 from .editing import locked_order
+from .history import Actor
 
 
 @dataclass
@@ -29,9 +29,7 @@ class Draft:
 
 
 def _with_lines(query):
-    return query.options(
-        selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product)
-    )
+    return query.options(selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product))
 
 
 def as_shown(query):
@@ -163,7 +161,7 @@ def _apply_default_shipping(draft: Order, customer: Customer, source: Order | No
 
 
 def refill_draft(customer: Customer, contact: Contact, source: Order) -> Draft:
-    """"Order these again": the draft's lines become ``source``'s, at today's prices. One transaction, with the
+    """ "Order these again": the draft's lines become ``source``'s, at today's prices. One transaction, with the
     draft's row locked from the start: a +/− tap arriving meanwhile waits, then finds a new version and its
     line gone (and says so) instead of the two writing past each other."""
     begin_writing()

@@ -30,8 +30,8 @@ from ...extensions import db
 from ...formatting import local_time
 from ...models import Contact, Order, OrderEvent, OrderLine, ShippingOption, StaffUser, Variant, utcnow
 from ...transactions import begin_writing, commit_keeping_loaded
-from . import pricing
 from ..errors import ServiceError
+from . import pricing
 from .history import Actor, record
 
 MAX_QUANTITY = 999
@@ -157,7 +157,9 @@ def locked_order(order_id: int, actor: Actor) -> Order:
 
 
 @contextmanager
-def editing(order_id: int, actor: Actor, seen_version: int | None, line_id: int | None = None) -> Iterator[Order]:
+def editing(
+    order_id: int, actor: Actor, seen_version: int | None, line_id: int | None = None
+) -> Iterator[Order]:
     """The order to change, locked and checked (with the line the edit is about, when it is about one); any
     refusal inside rolls the whole edit back. Losing a race on the version column (SQLite takes no row
     lock: two edits may read the same version) is a ``StaleOrder`` too."""
@@ -219,7 +221,9 @@ def set_quantity(order_id: int, line_id: int, quantity: int, actor: Actor, seen_
         check_quantity(quantity)
         old = line.quantity
         line.quantity = quantity
-        return finish(order, actor, "line changed", {line.variant.label: (old, quantity)} if old != quantity else {})
+        return finish(
+            order, actor, "line changed", {line.variant.label: (old, quantity)} if old != quantity else {}
+        )
 
 
 def remove_line(order_id: int, line_id: int, actor: Actor, seen_version: int | None) -> tuple[Order, str]:
@@ -231,7 +235,9 @@ def remove_line(order_id: int, line_id: int, actor: Actor, seen_version: int | N
         return finish(order, actor, "line removed", {label: (old, 0)}), label
 
 
-def add_line(order_id: int, variant_id: int, quantity: int, actor: Actor, seen_version: int | None) -> OrderLine:
+def add_line(
+    order_id: int, variant_id: int, quantity: int, actor: Actor, seen_version: int | None
+) -> OrderLine:
     """Add a product size; if the order already has it, its quantity goes up instead. Returns the line."""
     with editing(order_id, actor, seen_version) as order:
         check_quantity(quantity)
@@ -246,7 +252,9 @@ def add_line(order_id: int, variant_id: int, quantity: int, actor: Actor, seen_v
         if len(order.lines) >= MAX_LINES:
             raise ServiceError(f"An order can have at most {MAX_LINES} lines.", "variant_id")
         negotiated = pricing.customer_prices(order.customer_id, [variant.id])
-        line = OrderLine(variant=variant, quantity=quantity, unit_price=pricing.unit_price(variant, negotiated))
+        line = OrderLine(
+            variant=variant, quantity=quantity, unit_price=pricing.unit_price(variant, negotiated)
+        )
         order.lines.append(line)
         finish(order, actor, "line added", {variant.label: (0, quantity)})
         return line

@@ -31,4 +31,6 @@ def order_with_key(customer_id: int, key: str | None) -> Order | None:
     """The order an earlier request with this key made, if any."""
     if not KEY_PATTERN.match(key or ""):
         return None
-    return db.session.scalar(select(Order).where(Order.customer_id == customer_id, Order.idempotency_key == key))
+    return db.session.scalar(
+        select(Order).where(Order.customer_id == customer_id, Order.idempotency_key == key)
+    )

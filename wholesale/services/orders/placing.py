@@ -7,15 +7,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
-from ...transactions import commit_keeping_loaded
 from ...models import Contact, Customer, Order, utcnow
-from . import notices
-from ..mail import outbox
-from . import pricing
+from ...transactions import commit_keeping_loaded
 from ..errors import ServiceError
+from ..mail import outbox
+from . import notices, pricing
+from .editing import OrderNotFound, apply_details, check_quantity, locked_order
 from .history import Actor, record
 from .idempotency import check_key, order_with_key
-from .editing import OrderNotFound, apply_details, check_quantity, locked_order
+
 
 def place_order(
     customer: Customer,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+
 from sqlalchemy import select
 
 from ...extensions import db
@@ -75,7 +76,9 @@ def apply_totals(order: Order) -> Totals:
 
 def customer_prices(customer_id: int, variant_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
     """The customer's negotiated prices, by variant id, in one query."""
-    query = select(CustomerPrice.variant_id, CustomerPrice.price).where(CustomerPrice.customer_id == customer_id)
+    query = select(CustomerPrice.variant_id, CustomerPrice.price).where(
+        CustomerPrice.customer_id == customer_id
+    )
     if variant_ids is not None:
         query = query.where(CustomerPrice.variant_id.in_(list(variant_ids)))
     return dict(db.session.execute(query).tuples().all())

@@ -30,7 +30,9 @@ COUNTED_STATUSES = ("pending", "approved", "in_production")
 
 def counts_by_status() -> dict[str, int]:
     """Orders per work-to-do status (``COUNTED_STATUSES``), zeros included."""
-    query = select(Order.status, func.count()).where(Order.status.in_(COUNTED_STATUSES)).group_by(Order.status)
+    query = (
+        select(Order.status, func.count()).where(Order.status.in_(COUNTED_STATUSES)).group_by(Order.status)
+    )
     counts = dict.fromkeys(COUNTED_STATUSES, 0)
     counts.update(db.session.execute(query).tuples().all())
     return counts

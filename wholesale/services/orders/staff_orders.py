@@ -13,9 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from ...converters import is_id
 from ...extensions import db
 from ...models import Customer, Order, utcnow
-from . import drafts
-from . import pricing
 from ..errors import ServiceError
+from . import drafts, pricing
 from .history import Actor, record
 from .idempotency import check_key, order_with_key
 

@@ -16,8 +16,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from ...extensions import db
 from ...models import Customer, Order, OrderLine, Product, ProductionRun, Variant
 from ...models.orders import order_number
-from .runs import IN_RUN_STATUSES, MAX_ORDERS_PER_REQUEST, by_customer_name, customer_name_order
 from .roast_plan import PlanRow, RoastPlan, plan_from_rows
+from .runs import IN_RUN_STATUSES, MAX_ORDERS_PER_REQUEST, by_customer_name, customer_name_order
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,13 @@ def roast_plan(run: ProductionRun) -> RoastPlan:
     """Bags per coffee and size over the run, summed in one query; other items are not roasted."""
     query = (
         select(
-            Product.id, Product.name, Product.roast_loss_percent,
-            Variant.id, Variant.name, Variant.net_weight_g, func.sum(OrderLine.quantity),
+            Product.id,
+            Product.name,
+            Product.roast_loss_percent,
+            Variant.id,
+            Variant.name,
+            Variant.net_weight_g,
+            func.sum(OrderLine.quantity),
         )
         .select_from(OrderLine)
         .join(Order, OrderLine.order_id == Order.id)
@@ -128,8 +133,12 @@ def roast_plan(run: ProductionRun) -> RoastPlan:
             Product.kind == "coffee",
         )
         .group_by(
-            Product.id, Product.name, Product.roast_loss_percent,
-            Variant.id, Variant.name, Variant.net_weight_g,
+            Product.id,
+            Product.name,
+            Product.roast_loss_percent,
+            Variant.id,
+            Variant.name,
+            Variant.net_weight_g,
         )
     )
     return plan_from_rows(PlanRow(*row) for row in db.session.execute(query).tuples())
@@ -161,16 +170,30 @@ def listed_run_orders(run: ProductionRun) -> list[tuple[ListedOrder, int]]:
     )
     query = (
         select(
-            Order.id, Customer.id, Customer.business_name, Order.channel, Order.roast_date, Order.total,
-            Order.placed_at, Order.created_at, func.coalesce(bags.c.bags, 0),
+            Order.id,
+            Customer.id,
+            Customer.business_name,
+            Order.channel,
+            Order.roast_date,
+            Order.total,
+            Order.placed_at,
+            Order.created_at,
+            func.coalesce(bags.c.bags, 0),
         )
         .join(Customer, Customer.id == Order.customer_id)
         .outerjoin(bags, bags.c.order_id == Order.id)
         .where(in_run)
     )
     listed = [
-        (ListedOrder(order_id, CustomerName(customer_id, name), channel, roast_date, total, placed, created), count)
-        for order_id, customer_id, name, channel, roast_date, total, placed, created, count in db.session.execute(query)
+        (
+            ListedOrder(
+                order_id, CustomerName(customer_id, name), channel, roast_date, total, placed, created
+            ),
+            count,
+        )
+        for order_id, customer_id, name, channel, roast_date, total, placed, created, count in db.session.execute(
+            query
+        )
     ]
     return sorted(listed, key=lambda pair: customer_name_order(pair[0]))
 

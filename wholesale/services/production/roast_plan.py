@@ -95,7 +95,11 @@ class RoastPlan:
 def _size(row: PlanRow) -> SizeWeight:
     roasted = row.bags * row.net_weight_g
     return SizeWeight(
-        row.variant_id, row.size_name, row.net_weight_g, row.bags, roasted,
+        row.variant_id,
+        row.size_name,
+        row.net_weight_g,
+        row.bags,
+        roasted,
         green_weight_g(roasted, row.roast_loss_percent),
     )
 
@@ -113,7 +117,11 @@ def plan_from_rows(rows: Iterable[PlanRow]) -> RoastPlan:
         roasted = sum(size.roasted_g for size in sizes)
         coffees.append(
             CoffeeWeight(
-                first.product_id, first.product_name, first.roast_loss_percent, sizes, roasted,
+                first.product_id,
+                first.product_name,
+                first.roast_loss_percent,
+                sizes,
+                roasted,
                 green_weight_g(roasted, first.roast_loss_percent),
             )
         )

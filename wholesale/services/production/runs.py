@@ -22,8 +22,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
 from ...models import Order, OrderLine, ProductionRun, Variant, utcnow
-from ..orders import pricing
 from ..errors import ServiceError
+from ..orders import pricing
 from ..orders.history import Actor, record
 
 MAX_ORDERS_PER_REQUEST = 1000
@@ -148,7 +148,9 @@ def _merge_into(kept: Order, other: Order, run: ProductionRun, actor: Actor) -> 
             target.quantity += line.quantity
         else:
             lines[line.variant_id] = OrderLine(
-                variant=line.variant, quantity=line.quantity, unit_price=line.unit_price,
+                variant=line.variant,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
                 price_override_reason=line.price_override_reason,
             )
             kept.lines.append(lines[line.variant_id])
@@ -163,10 +165,16 @@ def _merge_into(kept: Order, other: Order, run: ProductionRun, actor: Actor) -> 
     record(kept, actor, "merged", changes)
 
     reason = f"Merged into {kept.number} (same customer) in production {describe(run)}."
-    record(other, actor, "merged away", {
-        "status": (other.status, "cancelled"), "merged into": (None, kept.number),
-        "production run": (f"#{run.id}", None),
-    })
+    record(
+        other,
+        actor,
+        "merged away",
+        {
+            "status": (other.status, "cancelled"),
+            "merged into": (None, kept.number),
+            "production run": (f"#{run.id}", None),
+        },
+    )
     other.status, other.cancelled_at, other.cancel_reason = "cancelled", utcnow(), reason
     other.production_run_id = None
 
@@ -224,8 +232,10 @@ def _in_transaction(run: ProductionRun, status: str, change):
         ).rowcount
         db.session.refresh(run)
         if claimed != 1:
-            raise RunLocked(f"Run #{run.id} ({run.roast_date:%a %d %b %Y}) is {run.status}. "
-                            f"{_NEEDS[status]}; nothing was changed.")
+            raise RunLocked(
+                f"Run #{run.id} ({run.roast_date:%a %d %b %Y}) is {run.status}. "
+                f"{_NEEDS[status]}; nothing was changed."
+            )
         result = change()
         db.session.commit()
         return result
@@ -270,16 +280,18 @@ def _claimable(run: ProductionRun, order_ids: Collection[int]) -> list[Order]:
         raise ServiceError(f"Choose at most {MAX_ORDERS_PER_REQUEST} orders at a time.", "order_ids")
     orders = _orders_for_update(order_ids)
     if len(orders) != len(set(order_ids)):
-        raise ServiceError("Some of the chosen orders do not exist. Please reload the page and choose again.",
-                           "order_ids")
+        raise ServiceError(
+            "Some of the chosen orders do not exist. Please reload the page and choose again.", "order_ids"
+        )
     _refuse_unless_approved(orders.values())
     elsewhere = [o for o in orders.values() if o.production_run_id not in (None, run.id)]
     if elsewhere:
         taken = ", ".join(
             f"{o.number} ({o.customer.business_name})" for o in sorted(elsewhere, key=lambda o: o.id)
         )
-        raise ServiceError(f"Already in another production run: {taken}. An order can be in one run only.",
-                           "order_ids")
+        raise ServiceError(
+            f"Already in another production run: {taken}. An order can be in one run only.", "order_ids"
+        )
     return [o for o in sorted(orders.values(), key=lambda o: o.id) if o.production_run_id is None]
 
 

@@ -15,10 +15,10 @@ rq-scheduler's ``cron()`` reads the process time zone, which is why none of this
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-UTC = timezone.utc
+UTC = UTC
 # UTC offsets differ by at most 26 hours, so the occurrence for a local date is within a day of it, and a
 # weekly occurrence is always found within this many days of any instant.
 _SEARCH_DAYS = 8

@@ -33,10 +33,10 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...models import Contact, Customer, Email, Order, ReminderSend, utcnow
 from ..customers import links
-from ..orders.drafts import last_order, last_orders
 from ..errors import ServiceError
 from ..mail.delivery import deliver_all
 from ..mail.outbox import queue_email
+from ..orders.drafts import last_order, last_orders
 from .calendar import Schedule, describe_delay, latest_occurrence, next_occurrence, wall_clock
 
 log = logging.getLogger(__name__)
@@ -188,13 +188,18 @@ def _claim_and_write_each(claims: list[_Claim], now: datetime, report: TickRepor
                 batches.extend([claim] for claim in batch)
                 continue
             customer_id = batch[0].customer.id
-            log.exception("could not write the reminder of customer %s; the next tick tries again",
-                          customer_id)
+            log.exception(
+                "could not write the reminder of customer %s; the next tick tries again", customer_id
+            )
             report.failed.append(customer_id)
             continue
         for claim in skipped:
-            log.warning("reminder of customer %s due %s skipped. %s",
-                        claim.customer.id, claim.occurrence_at, claim.skip_reason)
+            log.warning(
+                "reminder of customer %s due %s skipped. %s",
+                claim.customer.id,
+                claim.occurrence_at,
+                claim.skip_reason,
+            )
         report.sent += sent
         report.skipped += len(skipped)
         report.email_ids.extend(email_ids)

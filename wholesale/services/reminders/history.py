@@ -226,8 +226,11 @@ def upcoming_reminders(now: datetime | None = None, limit: int = 50) -> list[Upc
             continue
     answered = _answered({customer.id: at for customer, at in latest.items()})
     upcoming = [
-        UpcomingReminder(customer, _next_send(customer, now, at, customer.id in answered),
-                         len(receiving_contacts(customer)))
+        UpcomingReminder(
+            customer,
+            _next_send(customer, now, at, customer.id in answered),
+            len(receiving_contacts(customer)),
+        )
         for customer, at in latest.items()
     ]
     upcoming.sort(key=lambda item: (item.next.at, item.customer.business_name))

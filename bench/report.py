@@ -11,7 +11,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
-P99_TARGET_MS = 100
+P99_TARGET_MS = 100  # for results written before pages carried their own
 WORKER_TARGET_MB = 120
 PHONE_TARGET_MS = 4000
 PHONE_TAPS = 2
@@ -31,12 +31,12 @@ def targets(results: dict) -> list[dict]:
                     "met": row["share_of_ping"] >= row["target_share"],
                 }
             )
-            p99 = row["p99_ms"]
+            p99, limit = row["p99_ms"], row.get("target_p99_ms") or P99_TARGET_MS
             checks.append(
                 {
-                    "what": f"{row['title']}: p99 < {P99_TARGET_MS} ms at 20 connections",
+                    "what": f"{row['title']}: p99 < {limit:.0f} ms at 20 connections",
                     "measured": f"{p99:.0f} ms" if p99 is not None else "unknown (timeouts)",
-                    "met": p99 is not None and p99 < P99_TARGET_MS,
+                    "met": p99 is not None and p99 < limit,
                 }
             )
     queries = results.get("queries", {})

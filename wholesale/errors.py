@@ -7,13 +7,14 @@ says what went wrong (or shows the full error page, while the database is still 
 
 from __future__ import annotations
 
-from flask import Flask, flash, has_request_context, render_template, request
+from flask import Flask, flash, has_request_context, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .htmx import is_htmx
 
 MESSAGES = {
     400: ("Something was wrong with that request", "Please go back and try again."),
@@ -38,7 +39,7 @@ def render_error(status: int, detail: str | None = None):
     message = detail or message
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
     page = render_template("error.html", status=status, title=title, message=message)
-    if has_request_context() and request.headers.get("HX-Request") == "true":
+    if has_request_context() and is_htmx():
         flash(f"Your last change was not saved. {message}")  # after rendering: the reloaded page shows it
         headers["HX-Refresh"] = "true"
     return page, status, headers

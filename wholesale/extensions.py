@@ -71,8 +71,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
 # A pooled connection unused for longer than this is checked with a round trip before a request gets it; one
 # used within the last second is known to be alive. After a quiet spell (a database restarted or failed over,
 # a connection closed by the server or a proxy while idle) the first request still gets a working
-# connection, and under load no request pays for the check (SQLAlchemy's pool_pre_ping checks every time:
-# one round trip in seven of a quantity change). A connection that dies while in use is a 503 for the
+# connection, and under load no request pays for the check (SQLAlchemy's pool_pre_ping checks every time,
+# a round trip more for every request). A connection that dies while in use is a 503 for the
 # requests using it, and SQLAlchemy then replaces every connection of the pool.
 PING_AFTER_IDLE_SECONDS = 1.0
 

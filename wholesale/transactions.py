@@ -1,8 +1,8 @@
 """Pages that only read run without a transaction; a use case that writes runs in one.
 
 A GET in the portal or the back office only reads, with one exception or two (the week's first visit to the
-order page makes the draft). On PostgreSQL its statements therefore run in autocommit mode, which saves two
-of the order page's six round trips (BEGIN and ROLLBACK) and, more, keeps psycopg's prepared statements:
+order page makes the draft). On PostgreSQL its statements therefore run in autocommit mode, which saves the
+BEGIN and ROLLBACK round trips and, more, keeps psycopg's prepared statements:
 psycopg forgets every statement it has prepared whenever a transaction is rolled back, so with a transaction
 per page, every page view had PostgreSQL parse and plan its statements anew. Each statement sees the data
 as it is when it runs, as it does in a READ COMMITTED transaction.

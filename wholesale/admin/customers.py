@@ -11,13 +11,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from ..extensions import db
 from ..formatting import money
 from ..models import Contact, Customer, CustomerPrice
+from ..services import catalog
 from ..services.customers.accounts import (
     add_contact,
     create_customer,
     find_customers,
     negotiated_prices,
     new_customer_defaults,
-    priceable_variants,
     remove_contact,
     remove_customer_price,
     set_customer_price,
@@ -141,7 +141,7 @@ def render_customer_page(
     if new_contact_form is None:
         new_contact_form = ContactForm(formdata=None, prefix=NEW_CONTACT)
     if new_price_form is None:
-        new_price_form = NewPriceForm(formdata=None, prefix=NEW_PRICE, variants=priceable_variants())
+        new_price_form = NewPriceForm(formdata=None, prefix=NEW_PRICE, variants=catalog.sizes_on_sale())
     page = render_template(
         "admin/customer.html",
         customer=customer,
@@ -214,7 +214,7 @@ def customer_contact_remove(customer_id: int, contact_id: int):
 @bp.post("/customers/<id:customer_id>/prices")
 def customer_price_set(customer_id: int):
     customer = customer_or_404(customer_id)
-    form = NewPriceForm(prefix=NEW_PRICE, variants=priceable_variants())
+    form = NewPriceForm(prefix=NEW_PRICE, variants=catalog.sizes_on_sale())
     if form.validate():
         try:
             row = set_customer_price(customer, form.variant_id.data, form.price.data)

@@ -18,7 +18,7 @@ from jinja2_fragments.flask import render_block
 
 from ..htmx import fragment_or_redirect, go_to, is_htmx
 from ..models import Order
-from ..services import orders
+from ..services import catalog, orders
 from ..services.errors import ServiceError
 from ..services.orders.editing import OrderLocked, OrderNotFound, StaleOrder
 from . import bp
@@ -58,7 +58,7 @@ def editor_page(order: Order, status: int = 200, *, details_form: DetailsForm | 
             order=order,
             totals=orders.pricing.order_totals(order),
             shipping_options=shipping_choices(order),
-            variants=orders.queries.orderable_variants(),
+            variants=catalog.sizes_on_sale(),
             details_form=details_form or details_form_for(order),
             line_errors=errors.get("line_errors", {}),
             add_error=errors.get("add_error"),

@@ -15,6 +15,8 @@ from flask import Response, flash, g, redirect, render_template, request, url_fo
 from jinja2_fragments.flask import render_block
 
 from ..extensions import db
+from ..forms import form_message
+from ..htmx import is_htmx
 from ..models import ProductionRun
 from ..services import production
 from ..services.errors import ServiceError
@@ -41,10 +43,6 @@ def run_or_404(run_id: int) -> ProductionRun:
 
 def actor() -> Actor:
     return Actor(staff_id=g.staff.id)
-
-
-def form_message(form) -> str:
-    return " ".join(dict.fromkeys(error for errors in form.errors.values() for error in errors))
 
 
 def back_to(run: ProductionRun, anchor: str | None = None):
@@ -120,7 +118,7 @@ def new_run_page(form, show: bool = True, ticked: set[int] | None = None):
         "duplicated": {order.id for group in duplicates_among(proposed) for order in group.orders},
         "ticked": ticked,
     }
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         # htmx swaps only 2xx answers, and the message about the date is part of the fragment.
         return render_block("admin/production_new.html", "proposal", **context)
     return render_template("admin/production_new.html", **context), 400 if form.errors else 200

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Product, ShippingOption, Variant, utcnow
@@ -103,4 +104,17 @@ def catalog_listing() -> list[Product]:
     from sqlalchemy.orm import selectinload
 
     query = select(Product).options(selectinload(Product.variants)).order_by(Product.kind, Product.name)
+    return list(db.session.scalars(query))
+
+
+def sizes_on_sale() -> list[Variant]:
+    """Every size on sale (``Variant.on_sale``), by product then size: what staff can add to an order or
+    give a customer a price for."""
+    query = (
+        select(Variant)
+        .join(Variant.product)
+        .where(Variant.on_sale)
+        .options(joinedload(Variant.product))
+        .order_by(Product.name, Variant.net_weight_g, Variant.id)
+    )
     return list(db.session.scalars(query))

@@ -129,18 +129,6 @@ def shipping_options_for(customer: Customer | None = None) -> list[ShippingOptio
     return list(db.session.scalars(query))
 
 
-def priceable_variants() -> list[Variant]:
-    """Variants on sale, by product and size."""
-    query = (
-        select(Variant)
-        .join(Variant.product)
-        .where(Variant.on_sale)
-        .options(joinedload(Variant.product))
-        .order_by(Product.name, Variant.net_weight_g, Variant.id)
-    )
-    return list(db.session.scalars(query))
-
-
 def negotiated_prices(customer: Customer) -> list[CustomerPrice]:
     query = (
         select(CustomerPrice)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
-from ...models import STATUSES, Contact, Customer, Order, OrderEvent, OrderLine, Product, StaffUser, Variant
+from ...models import STATUSES, Contact, Customer, Order, OrderEvent, OrderLine, StaffUser, Variant
 
 LISTED_STATUSES = tuple(s for s in STATUSES if s != "draft")
 
@@ -23,8 +23,8 @@ class OrderPage:
 
 
 # The tabs that hold work to do show how many orders wait in them. The archive tabs (fulfilled, cancelled) do
-# not: counting every order ever fulfilled on each visit cost most of the page's time (31 of 34 ms at 100,000
-# orders), while the work-to-do counts come from the (status, placed_at) index and stay small.
+# not: counting every order ever fulfilled would grow with the roastery's whole history on each visit, while
+# the work-to-do counts come from the (status, placed_at) index and stay small.
 COUNTED_STATUSES = ("pending", "approved", "in_production")
 
 
@@ -118,18 +118,6 @@ def order_history(order: Order) -> list[HistoryEntry]:
         changes = [(what, values[0], values[1]) for what, values in (event.changes or {}).items()]
         entries.append(HistoryEntry(event.at, who, event.action, changes))
     return entries
-
-
-def orderable_variants() -> list[Variant]:
-    """Every size on sale, by product then size, for the editor's "add a product"."""
-    query = (
-        select(Variant)
-        .join(Variant.product)
-        .where(Variant.on_sale)
-        .options(joinedload(Variant.product))
-        .order_by(Product.name, Variant.net_weight_g, Variant.id)
-    )
-    return list(db.session.scalars(query))
 
 
 def customers_to_order_for() -> list[Customer]:

@@ -10,7 +10,7 @@ Every edit runs the same steps, in one transaction:
    roastery editing one order never overwrite each other: the later one is told and shown the order as it
    is now).
 3. The edit validates its input (the rules below: ``check_quantity``, one wording each) and changes the order.
-4. ``_finish`` recomputes the totals (prices come from the catalog, never from the client), writes the
+4. ``finish`` recomputes the totals (prices come from the catalog, never from the client), writes the
    order's history once it is placed, and commits. Any refusal rolls back: nothing is saved.
 
 Each function returns the order as it changed it, still loaded: the answer is rendered from it.
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...converters import is_id
@@ -128,32 +128,33 @@ def last_change_by(order: Order, actor: Actor) -> str:
 
 # --- Reading the order to change it, and the end of every edit ----------------------------------------------
 
-# The order row is locked first; its lines are read in a second statement, after the lock is granted (read in
-# the same statement, they would be the lines as they were before waiting for another edit to commit).
-_LOCKED = (
+# The order's row is locked first, then the order is read with its lines, sizes and products in one statement,
+# once the lock is granted (read in the locking statement itself, the lines would be those from before waiting
+# for another edit to commit).
+_LOCK = select(Order.id).where(Order.id == bindparam("order_id")).with_for_update()
+_CUSTOMERS_LOCK = _LOCK.where(Order.customer_id == bindparam("customer_id"))
+_PLACED_LOCK = _LOCK.where(Order.status != "draft")
+_WITH_LINES = (
     select(Order)
     .where(Order.id == bindparam("order_id"))
-    .with_for_update(of=Order)
-    .execution_options(populate_existing=True)  # fresh, if this session read the order before
     .options(
-        selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product),
+        joinedload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product),
         joinedload(Order.shipping_option),
     )
+    .execution_options(populate_existing=True)  # fresh, if this session read the order before
 )
-_CUSTOMERS_LOCKED = _LOCKED.where(Order.customer_id == bindparam("customer_id"))
-_PLACED_LOCKED = _LOCKED.where(Order.status != "draft")
 
 
 def locked_order(order_id: int, actor: Actor) -> Order:
     """The order ``actor`` may see, locked until the commit; ``OrderNotFound`` otherwise."""
     begin_writing()
     if actor.is_staff:
-        order = db.session.scalar(_PLACED_LOCKED, {"order_id": order_id})
+        found = db.session.scalar(_PLACED_LOCK, {"order_id": order_id})
     else:
-        order = db.session.scalar(_CUSTOMERS_LOCKED, {"order_id": order_id, "customer_id": actor.customer_id})
-    if order is None:
+        found = db.session.scalar(_CUSTOMERS_LOCK, {"order_id": order_id, "customer_id": actor.customer_id})
+    if found is None:
         raise OrderNotFound()
-    return order
+    return db.session.scalars(_WITH_LINES, {"order_id": order_id}).unique().one()
 
 
 @contextmanager

@@ -15,8 +15,6 @@ from contextlib import contextmanager
 from itertools import islice
 
 from flask import current_app
-from redis import Redis
-from rq import Queue, Retry
 from sqlalchemy import update
 
 from ...extensions import db
@@ -25,9 +23,6 @@ from .outbox import MAX_ATTEMPTS, RETRY_INTERVALS, send_emails
 
 log = logging.getLogger(__name__)
 
-# One job runs up to MAX_ATTEMPTS times, waiting 10 s, 30 s, 2 min, 10 min, 30 min in between. RQ only
-# brings a retry back when a worker runs `--with-scheduler`; without one, the sweep does it.
-SEND_RETRY = Retry(max=MAX_ATTEMPTS - 1, interval=list(RETRY_INTERVALS))
 # Emails per send job: one fork of the worker and one SMTP connection serve this many messages.
 SEND_BATCH = 50
 # A job that has not finished after this is killed by RQ, well before the claim of the email it was sending
@@ -43,8 +38,14 @@ _unreachable_until: dict[str, float] = {}
 
 
 @contextmanager
-def open_queue() -> Iterator[Queue]:
-    """The app's queue on a connection of its own, closed afterwards."""
+def open_queue() -> Iterator:
+    """The app's queue on a connection of its own, closed afterwards.
+
+    redis and rq are imported here, not with the module: development without Redis never needs them, and a
+    web worker loads them (several MB) only when it first hands an email on."""
+    from redis import Redis
+    from rq import Queue
+
     connection = Redis.from_url(
         current_app.config["REDIS_URL"], socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
     )
@@ -63,11 +64,16 @@ def enqueue_sends(email_ids: Iterable[int]) -> int:
     enqueued = 0
     try:
         with open_queue() as queue:
+            from rq import Retry
+
+            # One job runs up to MAX_ATTEMPTS times, waiting RETRY_INTERVALS in between. RQ only brings a
+            # retry back when a worker runs `--with-scheduler`; without one, the sweep does it.
+            retry = Retry(max=MAX_ATTEMPTS - 1, interval=list(RETRY_INTERVALS))
             for batch in batched(email_ids, SEND_BATCH):
                 queue.enqueue(
                     "jobs.emails.send_emails",
                     list(batch),
-                    retry=SEND_RETRY,
+                    retry=retry,
                     job_timeout=SEND_TIMEOUT,
                     description=f"send {_emails(batch)}",
                 )

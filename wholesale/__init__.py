@@ -79,10 +79,11 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .formatting import register
-    from .services.orders.editing import MAX_QUANTITY
+    from .services.orders.editing import MAX_QUANTITY, MIN_QUANTITY
 
     register(app)
-    app.jinja_env.globals["max_quantity"] = MAX_QUANTITY  # the quantity inputs' max, from the one rule
+    # The quantity inputs' min and max (and so the +/- buttons' limits in app.js), from the one rule.
+    app.jinja_env.globals.update(min_quantity=MIN_QUANTITY, max_quantity=MAX_QUANTITY)
 
 
 def register_security_headers(app: Flask) -> None:

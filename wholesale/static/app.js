@@ -14,8 +14,11 @@ document.addEventListener("click", function (event) {
     var input = step.form && step.form.querySelector("input[name=quantity]");
     if (!input) return;
     event.preventDefault();
+    // The input's min and max are the server's quantity rule (rendered from it): a tap stays within them.
+    var low = parseInt(input.min, 10), high = parseInt(input.max, 10);
     var current = parseInt(input.value, 10);
-    var next = Math.max(1, Math.min(999, (isNaN(current) ? 1 : current) + parseInt(step.getAttribute("data-step"), 10)));
+    var next = (isNaN(current) ? low : current) + parseInt(step.getAttribute("data-step"), 10);
+    next = Math.max(low, Math.min(high, next));
     input.value = String(next);
     input.dispatchEvent(new Event("change", { bubbles: true }));
   }

@@ -34,8 +34,8 @@ from ..errors import ServiceError
 from . import pricing
 from .history import Actor, record
 
-MAX_QUANTITY = 999
-QUANTITY_MESSAGE = f"Enter a quantity from 1 to {MAX_QUANTITY}."
+MIN_QUANTITY, MAX_QUANTITY = 1, 999
+QUANTITY_MESSAGE = f"Enter a quantity from {MIN_QUANTITY} to {MAX_QUANTITY}."
 MAX_LINES = 200
 VARIANT_NOT_ORDERABLE = "That product is not available any more. Please pick another."
 EDITABLE_BY_CUSTOMER = ("draft", "pending")
@@ -69,7 +69,7 @@ class StaleOrder(ServiceError):
 
 def check_quantity(quantity: int) -> None:
     """How many of one size a line may hold: the one range, with the one message, for every caller."""
-    if not 1 <= quantity <= MAX_QUANTITY:
+    if not MIN_QUANTITY <= quantity <= MAX_QUANTITY:
         raise ServiceError(QUANTITY_MESSAGE, "quantity")
 
 

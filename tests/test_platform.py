@@ -209,8 +209,8 @@ def test_an_environment_that_says_nothing_is_production_and_names_every_missing_
         ({}, "production"),
         ({"WHOLESALE_ENV": "development"}, "development"),
         ({"WHOLESALE_ENV": "Production"}, "production"),
-        ({"FLASK_ENV": "development"}, "development"),
-        ({"APP_ENV": "development"}, "development"),
+        ({"FLASK_ENV": "development"}, "production"),  # the names read before no longer choose
+        ({"APP_ENV": "development"}, "production"),
         ({"FLASK_ENV": "staging"}, "production"),
         ({"WHOLESALE_ENV": "production", "FLASK_ENV": "development"}, "production"),
     ],

@@ -579,3 +579,62 @@ def test_the_history_lists_orders_and_any_can_be_ordered_again(app, customer_cli
         customer_client.post(f"/orders/{shop.last_week_id}/reorder", data={"csrf_token": csrf_from(page)})
         db.session.expire_all()
         assert db.session.get(Order, draft.id).version == version + 1
+
+
+def test_a_product_is_added_to_a_placed_order_from_the_catalog_page_without_javascript(
+    app, customer_client, shop
+):
+    """The catalog page (no htmx) carries the version the customer was shown, so the add is not refused as
+    made against another version."""
+    with app.app_context():
+        order_id = placed_order(app, customer_client)
+    catalog = customer_client.get(f"/orders/{order_id}/catalog").get_data(as_text=True)
+    form = re.search(r'<form method="post" action="(/orders/\d+/lines)".*?</form>', catalog, re.S).group(0)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+    assert "version" in fields and "variant_id" in fields
+    response = customer_client.post(f"/orders/{order_id}/lines", data=fields)
+    assert response.status_code == 303 and response.headers["Location"].startswith(f"/orders/{order_id}/edit")
+    with app.app_context():
+        assert int(fields["variant_id"]) in [
+            line.variant_id for line in db.session.get(Order, order_id).lines
+        ]
+
+
+def test_a_refused_add_to_another_customers_order_is_not_found(app, customer_client, shop):
+    page = customer_client.get("/order").get_data(as_text=True)
+    for order_id in (shop.rival_order_id, shop.rival_draft_id):
+        response = customer_client.post(
+            f"/orders/{order_id}/lines", data={"csrf_token": csrf_from(page), "variant_id": ""}, headers=HX
+        )
+        assert response.status_code == 404
+
+
+def test_order_these_again_leaves_a_draft_placed_meanwhile_as_it_was_placed(
+    app, customer_client, shop, monkeypatch
+):
+    """Another tab places the draft while "order these again" waits for its lock: the placed order keeps the
+    lines it was placed with, and a new draft takes the lines ordered again."""
+    from wholesale.services.orders import drafts
+
+    with app.app_context():
+        placed_id = placed_order(app, customer_client)
+        placed_lines = lines_of(placed_id)
+    real_open_draft, calls = drafts.open_draft, []
+
+    def stale_open_draft(customer, contact):  # the first look still saw the draft that was then placed
+        calls.append(1)
+        if len(calls) == 1:
+            return drafts.Draft(db.session.get(Order, placed_id))
+        return real_open_draft(customer, contact)
+
+    monkeypatch.setattr(drafts, "open_draft", stale_open_draft)
+    page = customer_client.get(f"/orders/{shop.last_week_id}").get_data(as_text=True)
+    response = customer_client.post(
+        f"/orders/{shop.last_week_id}/reorder", data={"csrf_token": csrf_from(page)}
+    )
+    assert response.status_code == 303 and len(calls) == 2
+    with app.app_context():
+        assert lines_of(placed_id) == placed_lines
+        draft = draft_of(shop.blue_id)
+        assert draft is not None and draft.id != placed_id
+        assert [sku for sku, _, _ in lines_of(draft.id)] == ["C00-340", "C01-340", "C02-2268"]

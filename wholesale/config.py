@@ -21,19 +21,16 @@ class ConfigurationError(RuntimeError):
 
 
 def environment_name() -> str:
-    """ "production" unless development is asked for by name.
+    """ "production" unless development is asked for by name, with ``WHOLESALE_ENV=development``.
 
-    ``WHOLESALE_ENV`` decides; anything but its two names is refused, so a typo never serves development
-    defaults. Without it, ``FLASK_ENV`` or ``APP_ENV`` set to "development" (the names read before) still
-    ask for development; anything else is production.
+    Anything but its two names is refused, so a typo never serves development defaults. The names read
+    before (``FLASK_ENV``, ``APP_ENV``) no longer choose anything: left behind in an old deployment's
+    settings, they would have turned off every check production makes at start-up.
     """
-    chosen = os.environ.get("WHOLESALE_ENV", "").strip().lower()
-    if chosen:
-        if chosen not in ENVIRONMENTS:
-            raise ConfigurationError(f"WHOLESALE_ENV must be production or development, not {chosen!r}.")
-        return chosen
-    legacy = os.environ.get("FLASK_ENV") or os.environ.get("APP_ENV") or ""
-    return "development" if legacy.strip().lower() == "development" else "production"
+    chosen = os.environ.get("WHOLESALE_ENV", "").strip().lower() or "production"
+    if chosen not in ENVIRONMENTS:
+        raise ConfigurationError(f"WHOLESALE_ENV must be production or development, not {chosen!r}.")
+    return chosen
 
 
 def _bool(name: str, default: bool) -> bool:

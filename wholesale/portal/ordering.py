@@ -178,6 +178,7 @@ def line_add(order_id: int):
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
+        customer_order_or_404(order_id)  # a refusal says nothing about another customer's order
         if is_htmx():
             return make_response(
                 render_template("portal/_add_status.html", message=error.message, failed=True), 422

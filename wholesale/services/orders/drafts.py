@@ -162,11 +162,16 @@ def _apply_default_shipping(draft: Order, customer: Customer, source: Order | No
 
 def refill_draft(customer: Customer, contact: Contact, source: Order) -> Draft:
     """ "Order these again": the draft's lines become ``source``'s, at today's prices. One transaction, with the
-    draft's row locked from the start: a +/− tap arriving meanwhile waits, then finds a new version and its
-    line gone (and says so) instead of the two writing past each other."""
+    draft's row locked before its lines are replaced: a +/− tap arriving meanwhile waits, then finds its line
+    gone (a 404, and the page shows the order as it now is) instead of the two writing past each other. A
+    draft placed from another tab while this waited for the lock is left as placed: a new draft takes the
+    lines."""
     begin_writing()
-    draft_id = open_draft(customer, contact).order.id
-    draft = locked_order(draft_id, Actor(contact_id=contact.id, customer_id=customer.id))
+    actor = Actor(contact_id=contact.id, customer_id=customer.id)
+    draft = locked_order(open_draft(customer, contact).order.id, actor)
+    if draft.status != "draft":  # placed meanwhile
+        db.session.rollback()
+        draft = locked_order(open_draft(customer, contact).order.id, actor)
     draft.lines.clear()
     db.session.flush()
     left_out = copy_lines(source, draft, customer)

@@ -13,7 +13,8 @@ Every edit runs the same steps, in one transaction:
 4. ``finish`` recomputes the totals (prices come from the catalog, never from the client), writes the
    order's history once it is placed, and commits. Any refusal rolls back: nothing is saved.
 
-Each function returns the order as it changed it, still loaded: the answer is rendered from it.
+Each function returns what it changed, still loaded (the order; the added line; the order and the removed
+line's label): the answer is rendered from it.
 """
 
 from __future__ import annotations

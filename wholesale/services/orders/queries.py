@@ -1,5 +1,5 @@
-"""Read-only views of orders for staff: lists by status, the pending count, one order with its history,
-and what the editor offers (sizes on sale, customers to enter an order for)."""
+"""Read-only views of orders for staff: lists by status, the pending count, one order with its history, and
+the customers staff can enter an order for."""
 
 from __future__ import annotations
 

@@ -256,3 +256,14 @@ def test_a_duplicate_that_slips_past_the_checks_is_caught_by_the_database(
 def test_every_form_needs_its_csrf_token(app, staff_client, blue_door):
     assert staff_client.post(f"/admin/customers/{blue_door}/contacts", data=contact_data()).status_code == 400
     assert counts(app) == (1, 0, 0)
+
+
+def test_a_form_without_its_optional_fields_adds_the_contact(app, staff_client, forms, blue_door):
+    """A client that leaves out the fields it has nothing for (phone, the reminders box) is answered, not a 500."""
+    page = f"/admin/customers/{blue_door}"
+    data = contact_data(phone=None, receives_reminders=None)
+    response = forms.post(f"{page}/contacts", data, page=page)
+    assert response.status_code == 303
+    with app.app_context():
+        contact = db.session.scalar(select(Contact))
+        assert (contact.name, contact.phone, contact.receives_reminders) == ("Ana Ruiz", "", False)

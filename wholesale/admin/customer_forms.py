@@ -36,7 +36,10 @@ TIMEZONE_HINT = "An IANA time zone, like America/Los_Angeles or Europe/London."
 
 
 def _text(value):
-    """Trim, and drop NUL characters, which PostgreSQL refuses in text."""
+    """Trim, and drop NUL characters, which PostgreSQL refuses in text; a field the form did not send is
+    empty text, like one sent empty."""
+    if value is None:
+        return ""
     if isinstance(value, str):
         return value.replace("\x00", "").strip()
     return value

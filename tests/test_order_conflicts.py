@@ -318,3 +318,28 @@ def test_two_quick_taps_on_different_lines_of_the_draft_both_count(app, customer
     state = order_state(app, draft_id)
     assert [line[1] for line in state["lines"]] == [5, 1, 1]
     assert state["total"] == Decimal("5") * Decimal("14.50") + Decimal("14.50") + Decimal("82.00")
+
+
+def test_an_edit_that_loses_a_race_on_a_unique_constraint_is_told_not_a_500(
+    app, customer_client, shop, monkeypatch
+):
+    """SQLite takes no row lock: two adds of the same size at once can both insert the line, and the second
+    fails on the (order, size) constraint. It is answered as an order changed meanwhile; nothing is saved."""
+    from sqlalchemy.exc import IntegrityError
+
+    from wholesale.services.orders import editing
+
+    html, token, seen = customer_page(customer_client, shop)
+    before = order_state(app, shop.order_id)
+
+    def lost_the_race():
+        raise IntegrityError("INSERT INTO order_line", {}, Exception("UNIQUE constraint failed"))
+
+    monkeypatch.setattr(editing, "commit_keeping_loaded", lost_the_race)
+    response = customer_client.post(
+        f"/orders/{shop.order_id}/lines",
+        data={"csrf_token": token, "variant_id": shop.variant_ids[4], "version": seen},
+        headers=HX,
+    )
+    assert response.status_code == 409 and response.headers["HX-Redirect"] == f"/orders/{shop.order_id}/edit"
+    assert order_state(app, shop.order_id) == before

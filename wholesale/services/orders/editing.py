@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -163,8 +164,9 @@ def editing(
     order_id: int, actor: Actor, seen_version: int | None, line_id: int | None = None
 ) -> Iterator[Order]:
     """The order to change, locked and checked (with the line the edit is about, when it is about one); any
-    refusal inside rolls the whole edit back. Losing a race on the version column (SQLite takes no row
-    lock: two edits may read the same version) is a ``StaleOrder`` too."""
+    refusal inside rolls the whole edit back. Losing a race on the version column or a unique constraint
+    (SQLite takes no row lock: two edits may read the same version, or add the same size at once) is a
+    ``StaleOrder`` too."""
     try:
         order = locked_order(order_id, actor)
         if line_id is not None:
@@ -173,7 +175,7 @@ def editing(
         ensure_current(order, seen_version, actor)
         try:
             yield order
-        except StaleDataError:
+        except (StaleDataError, IntegrityError):
             db.session.rollback()
             raise StaleOrder.for_order(order, actor) from None
     except BaseException:

@@ -25,6 +25,7 @@ PUBLIC = {
     "/link/<token>",
     "/link/request",
     "/link/requested",
+    "/sign-out",  # anyone may ask to end their customer session
     "/static/<path:filename>",
     "/link/<token>/no-order/<id:reminder_id>",  # "no order this week" from a reminder: its token is the key
 }

@@ -567,8 +567,17 @@ def test_the_history_lists_orders_and_any_can_be_ordered_again(app, customer_cli
             f"/orders/{draft.id}/lines/{draft.lines[0].id}",
             data={"csrf_token": csrf_from(page), "quantity": "1", "remove_line": "1"},
         )
+        # The draft still holds two lines: the customer is asked first, and nothing changes until they confirm.
+        before = lines_of(draft.id)
         response = customer_client.post(
             f"/orders/{shop.last_week_id}/reorder", data={"csrf_token": csrf_from(page)}
+        )
+        asked = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Replace your current order?" in asked
+        assert 'name="confirmed" value="1"' in asked and "Keep my current order" in asked
+        assert lines_of(draft.id) == before
+        response = customer_client.post(
+            f"/orders/{shop.last_week_id}/reorder", data={"csrf_token": csrf_from(page), "confirmed": "1"}
         )
         assert response.status_code == 303 and response.headers["Location"] == "/order"
         assert [sku for sku, _, _ in lines_of(draft.id)] == ["C00-340", "C01-340", "C02-2268"]
@@ -576,7 +585,9 @@ def test_the_history_lists_orders_and_any_can_be_ordered_again(app, customer_cli
         # against the lines it had (a tap still on its way) is refused and made again on these.
         db.session.expire_all()
         version = db.session.get(Order, draft.id).version
-        customer_client.post(f"/orders/{shop.last_week_id}/reorder", data={"csrf_token": csrf_from(page)})
+        customer_client.post(
+            f"/orders/{shop.last_week_id}/reorder", data={"csrf_token": csrf_from(page), "confirmed": "1"}
+        )
         db.session.expire_all()
         assert db.session.get(Order, draft.id).version == version + 1
 

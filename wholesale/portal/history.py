@@ -54,9 +54,16 @@ def order_detail(order_id: int):
 @bp.post("/orders/<id:order_id>/reorder")
 @customer_required
 def reorder(order_id: int):
+    """ "Order these again": the draft's lines become the order's. When the draft already holds lines, the
+    customer is asked first (a page with the two orders side by side; its button posts again, confirmed)."""
     source = customer_order_or_404(order_id)
     if source.status == "draft":
         return redirect(url_for("portal.order"), code=303)
+    if request.form.get("confirmed") != "1":
+        current = drafts.customers_draft(g.signed_in.customer_id)
+        if current is not None and current.lines:
+            page = render_template("portal/reorder_confirm.html", source=source, draft=current)
+            return page, 200, {"Cache-Control": "no-store"}
     draft = drafts.refill_draft(signed_in_customer(), signed_in_contact(), source)
     message = f"Your order now holds the items of order {source.number} at today's prices."
     if draft.left_out:

@@ -174,8 +174,10 @@ def test_no_email_with_a_link_can_be_pointed_elsewhere_by_the_request(deploys, s
         customer = make_customer("Blue Door Café", reminders_enabled=True)
         make_order(customer, [(variants[0], 2)])
         to_cancel = make_order(customer, [(variants[1], 1)], status="pending")
+        they_cancel = make_order(customer, [(variants[1], 2)], status="pending")
         db.session.commit()
         contact_email, customer_id, cancel_id = customer.contacts[0].email, customer.id, to_cancel.id
+        their_cancel_id = they_cancel.id
 
     customer_phone = Attacker(instance)
     asked = customer_phone.post("/link/request", {"email": contact_email}, page="/link/request")
@@ -194,6 +196,9 @@ def test_no_email_with_a_link_can_be_pointed_elsewhere_by_the_request(deploys, s
     form = {"idempotency_key": key, "shipping_option_id": "1", "notes": ""}
     placed = customer_phone.post(f"/orders/{order_id}/place", form, page="/order")
     assert placed.status_code == 303
+    detail = f"/orders/{their_cancel_id}"
+    cancelled = customer_phone.post(f"{detail}/cancel", {"reason": "Closed for a week"}, page=detail)
+    assert cancelled.status_code == 303
 
     staff_laptop = Attacker(instance)
     signed_in = staff_laptop.post(

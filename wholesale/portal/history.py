@@ -8,9 +8,11 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Order
-from ..services.orders import drafts, pricing
+from ..services.errors import ServiceError
+from ..services.orders import approval, drafts, pricing
+from ..services.orders.editing import OrderLocked, OrderNotFound, StaleOrder
 from . import bp
-from .ordering import customer_order_or_404
+from .ordering import actor, customer_order_or_404, refused, seen_version
 from .session import customer_required, signed_in_contact, signed_in_customer
 
 PER_PAGE = 25
@@ -70,3 +72,22 @@ def reorder(order_id: int):
         message += f" Left out because no longer offered: {', '.join(draft.left_out)}."
     flash(message)
     return redirect(url_for("portal.order"), code=303)
+
+
+@bp.post("/orders/<id:order_id>/cancel")
+@customer_required
+def cancel(order_id: int):
+    """The customer cancels their pending order, with an optional reason; the roastery is emailed."""
+    try:
+        order = approval.cancel_by_customer(
+            order_id, actor(), signed_in_contact(), request.form.get("reason", "")[:2000], seen_version()
+        )
+    except (OrderLocked, StaleOrder) as error:
+        return refused(order_id, error)
+    except OrderNotFound:
+        abort(404)
+    except ServiceError as error:
+        flash(error.message)
+        return redirect(url_for("portal.order_detail", order_id=order_id, _anchor="cancel"), code=303)
+    flash(f"Order {order.number} is cancelled; the roastery has been told.")
+    return redirect(url_for("portal.order_detail", order_id=order_id), code=303)

@@ -1,4 +1,5 @@
-"""Staff decide on orders: approve one (from its invoice), approve several (from the Pending tab), cancel one.
+"""Deciding on orders: staff approve one (from its invoice) or several (from the Pending tab), or cancel one;
+a customer cancels their own pending order.
 
 Each use case is one transaction that changes the order, writes its history and queues the customer's email
 (the outbox), then delivers the email after the commit. Staff approve what they reviewed: the page sends the
@@ -15,11 +16,12 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
-from ...models import Order, OrderLine, Variant, utcnow
+from ...models import Contact, Order, OrderLine, Variant, utcnow
+from ...transactions import commit_keeping_loaded
 from ..errors import ServiceError
-from .editing import OrderLocked, ensure_current, refused_if_stale
+from .editing import OrderLocked, editing, ensure_current, refused_if_stale
 from .history import Actor, record
-from .notices import deliver_all, queue_approved, queue_cancelled
+from .notices import deliver_all, queue_approved, queue_cancelled, queue_cancelled_by_customer
 
 REASON_MAX = 500
 NOT_APPROVED = "it was not approved. This is the order as it is now: review it again before approving"
@@ -128,5 +130,31 @@ def cancel_order(order: Order, actor: Actor, reason: str, seen_version: int) -> 
         order.cancel_reason = reason
         email = queue_cancelled(order)
         db.session.commit()
+    deliver_all(email)
+    return order
+
+
+def cancel_by_customer(
+    order_id: int, actor: Actor, contact: Contact, reason: str, seen_version: int | None
+) -> Order:
+    """A customer's contact cancels their pending order (the reason is optional): one transaction, the
+    order read locked and at the version their page showed, as for any edit; the roastery is emailed."""
+    with editing(order_id, actor, seen_version) as order:
+        if order.status != "pending":  # a draft is not an order yet: there is nothing to cancel
+            raise OrderLocked(f"Order {order.number} has not been placed, so there is nothing to cancel.")
+        reason = (reason or "").replace("\x00", "").strip()
+        if len(reason) > REASON_MAX:
+            raise ServiceError(f"Keep the reason under {REASON_MAX} characters.", "reason")
+        record(
+            order,
+            actor,
+            "cancelled by the customer",
+            {"status": ("pending", "cancelled"), "reason": (None, reason or None)},
+        )
+        order.status = "cancelled"
+        order.cancelled_at = utcnow()
+        order.cancel_reason = reason
+        email = queue_cancelled_by_customer(order, contact)
+        commit_keeping_loaded()
     deliver_all(email)
     return order

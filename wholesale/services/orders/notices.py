@@ -67,6 +67,23 @@ def queue_roastery_notice(order: Order, contact: Contact) -> Email | None:
     )
 
 
+def queue_cancelled_by_customer(order: Order, contact: Contact) -> Email | None:
+    """Tell the roastery a customer cancelled their pending order (with ORDER_NOTIFY_ROASTERY, as for placing)."""
+    config = current_app.config
+    if not config.get("ORDER_NOTIFY_ROASTERY") or not config.get("ROASTERY_EMAIL"):
+        return None
+    return outbox.queue_email(
+        kind="order_cancelled_by_customer",
+        dedupe_key=f"order-cancelled-by-customer:{order.id}",
+        to_address=config["ROASTERY_EMAIL"],
+        subject=f"Order {order.number} cancelled by {order.customer.business_name}",
+        template="order_cancelled_by_customer",
+        context={"order": order, "contact": contact, "totals": pricing.order_totals(order)},
+        customer_id=order.customer_id,
+        order_id=order.id,
+    )
+
+
 def deliver_all(*emails: Email | None) -> None:
     """After the commit: hand the emails written in the transaction to the outbox, as one send job."""
     delivery.deliver_all([email.id for email in emails if email is not None])

@@ -313,3 +313,38 @@ def test_the_last_order_of_many_customers_is_the_one_drafts_picks(app_ctx):
         assert (found.get(customer.id) and found[customer.id].id) == (expected and expected.id)
     assert [line.quantity for line in found[plain.id].lines] == [2] and draft_only.id not in found
     assert found[staffed.id].channel == "staff"
+
+
+# --- Moving the schedule ------------------------------------------------------------------------------
+
+
+def test_moving_the_reminder_later_on_the_day_it_was_sent_sends_no_second_one(app_ctx):
+    """Sunday 02:00 Los Angeles (09:00 UTC in March) went out; staff then move it to 10:00 the same day. That
+    week is answered: 10:00 is skipped with the reason, and the next Sunday follows the new time."""
+    customer = remind("Blue Door Café")
+    answered_before(customer, utc(2026, 3, 15, 9))
+    db.session.commit()
+    assert tick(utc(2026, 3, 15, 9, 1)).sent == 1
+
+    customer.reminder_time = wall_time(10)
+    db.session.commit()
+    moved = tick(utc(2026, 3, 15, 17, 1))  # 10:01 Los Angeles
+    assert (moved.sent, moved.skipped) == (0, 1)
+    assert "this week's reminder went out 8 hours before" in sends(customer.id)[-1].skip_reason
+    assert len(reminder_emails()) == 1
+
+    assert tick(utc(2026, 3, 22, 17, 1)).sent == 1  # the next Sunday, at the new time
+    assert len(reminder_emails()) == 2
+
+
+def test_moving_the_weekday_ahead_waits_for_the_next_week(app_ctx):
+    customer = remind("Blue Door Café")  # Sunday
+    answered_before(customer, utc(2026, 3, 15, 9))
+    db.session.commit()
+    assert tick(utc(2026, 3, 15, 9, 1)).sent == 1
+
+    customer.reminder_weekday = 2  # Wednesday: three days after Sunday's went out
+    db.session.commit()
+    assert tick(utc(2026, 3, 18, 9, 1)).skipped == 1
+    assert tick(utc(2026, 3, 25, 9, 1)).sent == 1  # ten days after Sunday's: a new week
+    assert len(reminder_emails()) == 2

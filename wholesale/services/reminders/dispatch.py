@@ -45,6 +45,10 @@ KIND = "reminder"
 # ReminderSend.outcome: a scheduled reminder sent, one staff sent by hand, or an occurrence not sent.
 SENT, SENT_NOW, SKIPPED = "sent", "sent-now", "skipped"
 SENT_OUTCOMES = (SENT, SENT_NOW)
+# A scheduled reminder sent less than this before an occurrence answers that week already: moving the day or
+# the time (later on the same day, or to a weekday still ahead) brings no second one. Six days, not seven: a
+# regular week between two occurrences is 7 days give or take an hour across a change of clocks.
+SAME_WEEK = timedelta(days=6)
 # Customers per transaction in a tick: short enough that a second tick waits little on the first's claims.
 PAGE_SIZE = 200
 # Lines of the last order the email lists before "and N more".
@@ -152,14 +156,31 @@ def _unanswered(customers: list[Customer], now: datetime) -> list[_Claim]:
             )
         ).tuples()
     )
+    last_sent = dict(
+        db.session.execute(
+            select(ReminderSend.customer_id, func.max(ReminderSend.occurrence_at))
+            .where(
+                ReminderSend.customer_id.in_(due),
+                ReminderSend.outcome == SENT,
+                ReminderSend.occurrence_at > min(due.values()) - SAME_WEEK,
+            )
+            .group_by(ReminderSend.customer_id)
+        ).all()
+    )
     return [
-        _decide(customer, due[customer.id], now)
+        _decide(customer, due[customer.id], now, last_sent.get(customer.id))
         for customer in customers
         if customer.id in due and (customer.id, due[customer.id]) not in answered
     ]
 
 
-def _decide(customer: Customer, occurrence_at: datetime, now: datetime) -> _Claim:
+def _decide(customer: Customer, occurrence_at: datetime, now: datetime, last_sent: datetime | None) -> _Claim:
+    if last_sent is not None and occurrence_at - SAME_WEEK < last_sent < occurrence_at:
+        reason = (
+            f"Not sent: this week's reminder went out {describe_delay(occurrence_at - last_sent)} before this "
+            "time, which the schedule moved to since; the next one follows the new schedule."
+        )
+        return _Claim(customer, occurrence_at, SKIPPED, reason)
     late = now - occurrence_at
     if late >= catch_up_window():
         hours = current_app.config["REMINDER_CATCH_UP_HOURS"]

@@ -26,6 +26,8 @@ PUBLIC = {
     "/link/request",
     "/link/requested",
     "/sign-out",  # anyone may ask to end their customer session
+    "/link/<token>/reminders",  # a contact's own reminder, from the link in it: its token is the key
+    "/link/<token>/reminders/start",
     "/static/<path:filename>",
     "/link/<token>/no-order/<id:reminder_id>",  # "no order this week" from a reminder: its token is the key
 }

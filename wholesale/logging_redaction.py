@@ -1,4 +1,5 @@
-"""Sign-in tokens never reach a log: ``/link/<token>`` is written as ``/link/[redacted]``.
+"""Link tokens never reach a log: ``/link/<token>`` (a sign-in, or a reminder's "no order" and "stop" links)
+is written as ``/link/[redacted]``.
 
 A token in a log line is a working sign-in for whoever reads the log. The filter here is installed on the
 "werkzeug" logger (the development server's request log) by ``create_app``; ``gunicorn.conf.py`` applies the

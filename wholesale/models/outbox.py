@@ -37,6 +37,8 @@ class Email(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where a mail client's "unsubscribe" goes (the List-Unsubscribe header, RFC 8058); reminders only.
+    list_unsubscribe: Mapped[str | None] = mapped_column(String(500))
 
 
 class ReminderSend(db.Model):

@@ -55,7 +55,9 @@ def _page(template: str, status: int = 200, **context):
     )
 
 
-def _private(response, referrer_policy: str):
+def private(response, referrer_policy: str = "strict-origin"):
+    """A page whose address holds a token: nothing caches it, and links or posts from it send at most the
+    origin as Referer ("no-referrer" would break its forms: Flask-WTF wants a Referer on HTTPS posts)."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = referrer_policy
     return response
@@ -70,9 +72,9 @@ def open_link(token: str):
         page = _page("portal/link_invalid.html", status, reason=error.reason)
         # This page's address holds the token, so what it links to and posts to gets only the origin as
         # Referer ("no-referrer" would break its form: Flask-WTF wants a Referer on HTTPS POSTs).
-        return _private(page, "strict-origin")
+        return private(page, "strict-origin")
     start_customer_session(contact)
-    return _private(redirect(url_for("portal.order"), code=303), "no-referrer")
+    return private(redirect(url_for("portal.order"), code=303), "no-referrer")
 
 
 @bp.route("/link/request", methods=["GET", "POST"])

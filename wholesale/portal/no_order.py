@@ -13,14 +13,7 @@ from ..services import customers
 from ..services.reminders.calendar import wall_clock
 from ..services.reminders.no_order import read_no_order_link, record_no_order
 from . import bp
-
-
-def _private(response):
-    # The address holds a token: nothing caches the page, and links or posts from it send only the origin
-    # as Referer ("no-referrer" would break the form: Flask-WTF wants a Referer on HTTPS posts).
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "strict-origin"
-    return response
+from .links import private
 
 
 @bp.route("/link/<token>/no-order/<id:reminder_id>", methods=["GET", "POST"])
@@ -29,10 +22,10 @@ def no_order(token: str, reminder_id: int):
         answer = read_no_order_link(reminder_id, token)
     except customers.links.LinkError as error:
         page = render_template("portal/no_order_invalid.html", reason=error.reason)
-        return _private(make_response(page, 410 if error.reason == "expired" else 400))
+        return private(make_response(page, 410 if error.reason == "expired" else 400))
     if request.method == "POST":
         record_no_order(answer)
-        return _private(redirect(request.path, code=303))
+        return private(redirect(request.path, code=303))
     customer, send = answer.contact.customer, answer.send
     page = render_template(
         "portal/no_order.html",
@@ -42,4 +35,4 @@ def no_order(token: str, reminder_id: int):
         answered_at=wall_clock(send.no_order_at, customer.reminder_timezone) if send.no_order_at else "",
         by_colleague=send.no_order_contact_id not in (None, answer.contact.id),
     )
-    return _private(make_response(page))
+    return private(make_response(page))

@@ -70,6 +70,7 @@ def queue_email(
     context: dict,
     customer_id: int | None = None,
     order_id: int | None = None,
+    list_unsubscribe: str | None = None,
 ) -> Email:
     """Add an email to the current transaction (never commits); the same ``dedupe_key`` never makes a second.
 
@@ -93,6 +94,7 @@ def queue_email(
         last_error="",
         customer_id=customer_id,
         order_id=order_id,
+        list_unsubscribe=list_unsubscribe,
     )
     db.session.add(email)
     return email
@@ -209,6 +211,11 @@ def _message(email: Email) -> Message:
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
     )
     message.msgId = message_id(email)
+    if email.list_unsubscribe:  # one-click unsubscribe (RFC 8058): the client POSTs to the address
+        message.extra_headers = {
+            "List-Unsubscribe": f"<{email.list_unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
     return message
 
 

@@ -37,6 +37,7 @@ from ..errors import ServiceError
 from ..mail.delivery import deliver_all
 from ..mail.outbox import queue_email
 from ..orders.drafts import last_order, last_orders
+from . import opt_out
 from .calendar import Schedule, describe_delay, latest_occurrence, next_occurrence, wall_clock
 
 log = logging.getLogger(__name__)
@@ -302,8 +303,10 @@ def write_reminder_emails(
                     reminder_id=send_id,
                 ),
                 "link_until": wall_clock(expires_at, customer.reminder_timezone),
+                "stop_url": (stop_url := opt_out.opt_out_url(contact, now)),
             },
             customer_id=customer.id,
+            list_unsubscribe=stop_url,
         )
         for contact in contacts
     ]

@@ -18,70 +18,59 @@ def _roastery() -> str:
     return current_app.config["ROASTERY_NAME"]
 
 
-def queue_approved(order: Order) -> Email | None:
-    contact = order_contact(order)
-    if contact is None:
-        return None
+def _order_email(kind: str, order: Order, contact: Contact, to_address: str, subject: str) -> Email:
+    """An email about ``order``: its template is named as its kind, its dedupe key is the kind and the order
+    (each of these happens to an order once), and it shows the order's lines and totals."""
     return outbox.queue_email(
-        kind="order_approved",
-        dedupe_key=f"order-approved:{order.id}",
-        to_address=contact.email,
-        subject=f"Order {order.number} approved — {_roastery()}",
-        template="order_approved",
+        kind=kind,
+        dedupe_key=f"{kind.replace('_', '-')}:{order.id}",
+        to_address=to_address,
+        subject=subject,
+        template=kind,
         context={"order": order, "contact": contact, "totals": pricing.order_totals(order)},
         customer_id=order.customer_id,
         order_id=order.id,
     )
+
+
+def _roastery_address() -> str | None:
+    """Where the roastery hears of its customers' orders (ORDER_NOTIFY_ROASTERY, on by default), or None."""
+    config = current_app.config
+    return config.get("ROASTERY_EMAIL") if config.get("ORDER_NOTIFY_ROASTERY") else None
+
+
+def queue_approved(order: Order) -> Email | None:
+    contact = order_contact(order)
+    if contact is None:
+        return None
+    subject = f"Order {order.number} approved — {_roastery()}"
+    return _order_email("order_approved", order, contact, contact.email, subject)
 
 
 def queue_cancelled(order: Order) -> Email | None:
     contact = order_contact(order)
     if contact is None:
         return None
-    return outbox.queue_email(
-        kind="order_cancelled",
-        dedupe_key=f"order-cancelled:{order.id}",
-        to_address=contact.email,
-        subject=f"Order {order.number} cancelled — {_roastery()}",
-        template="order_cancelled",
-        context={"order": order, "contact": contact, "totals": pricing.order_totals(order)},
-        customer_id=order.customer_id,
-        order_id=order.id,
-    )
+    subject = f"Order {order.number} cancelled — {_roastery()}"
+    return _order_email("order_cancelled", order, contact, contact.email, subject)
 
 
 def queue_roastery_notice(order: Order, contact: Contact) -> Email | None:
-    """Tell the roastery a portal order is waiting for review (setting ORDER_NOTIFY_ROASTERY, on by default)."""
-    config = current_app.config
-    if not config.get("ORDER_NOTIFY_ROASTERY") or not config.get("ROASTERY_EMAIL"):
+    """Tell the roastery a portal order is waiting for review."""
+    to_address = _roastery_address()
+    if not to_address:
         return None
-    return outbox.queue_email(
-        kind="order_placed_staff_notice",
-        dedupe_key=f"order-placed-notice:{order.id}",
-        to_address=config["ROASTERY_EMAIL"],
-        subject=f"New order {order.number} from {order.customer.business_name}",
-        template="order_placed_staff_notice",
-        context={"order": order, "contact": contact, "totals": pricing.order_totals(order)},
-        customer_id=order.customer_id,
-        order_id=order.id,
-    )
+    subject = f"New order {order.number} from {order.customer.business_name}"
+    return _order_email("order_placed_staff_notice", order, contact, to_address, subject)
 
 
 def queue_cancelled_by_customer(order: Order, contact: Contact) -> Email | None:
-    """Tell the roastery a customer cancelled their pending order (with ORDER_NOTIFY_ROASTERY, as for placing)."""
-    config = current_app.config
-    if not config.get("ORDER_NOTIFY_ROASTERY") or not config.get("ROASTERY_EMAIL"):
+    """Tell the roastery a customer cancelled their pending order."""
+    to_address = _roastery_address()
+    if not to_address:
         return None
-    return outbox.queue_email(
-        kind="order_cancelled_by_customer",
-        dedupe_key=f"order-cancelled-by-customer:{order.id}",
-        to_address=config["ROASTERY_EMAIL"],
-        subject=f"Order {order.number} cancelled by {order.customer.business_name}",
-        template="order_cancelled_by_customer",
-        context={"order": order, "contact": contact, "totals": pricing.order_totals(order)},
-        customer_id=order.customer_id,
-        order_id=order.id,
-    )
+    subject = f"Order {order.number} cancelled by {order.customer.business_name}"
+    return _order_email("order_cancelled_by_customer", order, contact, to_address, subject)
 
 
 def deliver_all(*emails: Email | None) -> None:

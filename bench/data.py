@@ -6,9 +6,9 @@ with explicit ids so that no insert has to read an id back, and written in bulk:
 production.
 
 The loaded database is kept as a cache: a template database on PostgreSQL (``<name>_tpl``, its key in the
-database comment), a file under ``bench/.cache/`` on SQLite. Its key is the migration head, this file's
-source, the scale and the week the data is anchored to, so a new migration, a change here or a new week
-loads afresh. Every run works on a copy of it (``CREATE DATABASE … TEMPLATE``, or a file copy), because the
+database comment), a file under ``bench/.cache/`` on SQLite. Its key is the migration head, the source of
+this file and of ``rows.py``, the scale and the week the data is anchored to, so a new migration, a change
+here or a new week loads afresh. Every run works on a copy of it (``CREATE DATABASE … TEMPLATE``, or a file copy), because the
 measurements place orders and change drafts.
 """
 
@@ -16,46 +16,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import shutil
 import sqlite3
 import time as clock
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from .rows import FULL, SMALL, STAFF_EMAIL, STAFF_PASSWORD, Scale, _anchor, _Rows, make_rows  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"
 MIGRATIONS = ROOT / "migrations"
 
-STAFF_EMAIL = "bench@hillside.example"
-STAFF_PASSWORD = "bench-staff-password"
-SEED = "wholesale-bench-1"
 # The databases the bench makes on a PostgreSQL server (whatever database DATABASE_URL names is left alone).
 DATABASE_PREFIX = "wholesale_bench"
-
-
-@dataclass(frozen=True)
-class Scale:
-    name: str
-    customers: int
-    weeks: int
-    products: int = 60
-    sizes: int = 3
-
-    def describe(self) -> str:
-        return (
-            f"{self.customers:,} customers, {self.products} products × {self.sizes} sizes, {self.weeks} weeks"
-        )
-
-
-FULL = Scale("full", customers=2000, weeks=52)
-SMALL = Scale("small", customers=20, weeks=8)  # 1 % of the customers, 8 weeks: the size of seed-demo
 
 
 @dataclass
@@ -68,373 +47,6 @@ class Loaded:
     load_seconds: float  # time to make and load the data (0.0 when it came from the cache)
     copy_seconds: float  # time to make this run's working copy from the cache
     cached: bool
-
-
-# --- What the data looks like ----------------------------------------------------------------------------
-
-SIZES = (("340 g (12 oz)", 340, 100), ("907 g (2 lb)", 907, 235), ("2268 g (5 lb)", 2268, 540))
-OTHER_SIZES = (("Case of 6", 720, 100), ("Case of 12", 1440, 190), ("Case of 24", 2880, 360))
-ORIGINS = [
-    "Ethiopia",
-    "Colombia",
-    "Guatemala",
-    "Kenya",
-    "Brazil",
-    "Sumatra",
-    "Peru",
-    "Honduras",
-    "Rwanda",
-    "Costa Rica",
-    "Burundi",
-    "Mexico",
-    "Nicaragua",
-    "El Salvador",
-    "Panama",
-    "Yemen",
-    "Tanzania",
-]
-STYLES = ["Washed", "Natural", "Honey", "Espresso", "Blend", "Decaf", "Reserve", "Single Estate"]
-OTHERS = [
-    "Cold Brew Packs",
-    "Cone Filters",
-    "Chai Concentrate",
-    "Oat Milk",
-    "Cocoa Powder",
-    "Paper Cups",
-    "Lids",
-    "Syrup Vanilla",
-    "Syrup Caramel",
-    "Cleaning Tablets",
-]
-KINDS = (  # kind, share of customers, lines in the usual basket (min, max), weekly odds of ordering
-    ("Café", 0.60, (3, 7), 0.97),
-    ("Grocery", 0.20, (8, 16), 0.95),
-    ("Office", 0.15, (2, 4), 0.90),
-    ("Hotel", 0.05, (20, 40), 0.98),
-)
-ZONES = ["America/Los_Angeles"] * 8 + ["America/New_York", "America/Denver"]
-SHIPPING = (("Roastery van", 0, 1), ("Courier", 1200, 2), ("Pickup at roastery", 0, 3))
-BODY = "Thank you for your order. The roastery will review it shortly.\n"
-
-
-def _anchor(now: datetime) -> datetime:
-    """This week's Sunday, 15:00 UTC (Sunday morning in Portland): when a week's orders start coming in."""
-    today = now.date()
-    sunday = today - timedelta(days=(today.weekday() + 1) % 7)
-    return datetime.combine(sunday, time(15, 0), UTC)
-
-
-class _Rows:
-    """Rows per table, with the next id of each."""
-
-    def __init__(self):
-        self.tables: dict[str, list[tuple]] = {}
-        self.columns: dict[str, tuple[str, ...]] = {}
-
-    def table(self, name: str, columns: str) -> list[tuple]:
-        self.columns[name] = tuple(columns.split())
-        return self.tables.setdefault(name, [])
-
-
-def make_rows(scale: Scale, now: datetime) -> _Rows:
-    """Every row of the bench data, deterministic for a scale and a week."""
-    rng = random.Random(f"{SEED}:{scale.customers}:{scale.weeks}")
-    anchor = _anchor(now)
-    since = anchor - timedelta(weeks=scale.weeks + 2)
-    rows = _Rows()
-
-    from werkzeug.security import generate_password_hash
-
-    rows.table("staff_user", "id email name password_hash active created_at last_sign_in_at").append(
-        (1, STAFF_EMAIL, "Bench (staff)", generate_password_hash(STAFF_PASSWORD), True, since, None)
-    )
-    shipping = rows.table("shipping_option", "id name fee position active")
-    for option_id, (name, fee, position) in enumerate(SHIPPING, start=1):
-        shipping.append((option_id, name, fee, position, True))
-    fees = {option_id: fee for option_id, (_, fee, _) in enumerate(SHIPPING, start=1)}
-
-    # The catalog: coffees first, then other items; the last product and a few sizes are retired.
-    products = rows.table("product", "id name description kind roast_loss_percent retired_at created_at")
-    variants = rows.table("variant", "id product_id name sku price net_weight_g retired_at created_at")
-    price_of: dict[int, int] = {}
-    retired_since: dict[int, datetime] = {}
-    coffees = scale.products - min(len(OTHERS), scale.products // 6)
-    for product_id in range(1, scale.products + 1):
-        coffee = product_id <= coffees
-        if coffee:
-            name = f"{ORIGINS[product_id % len(ORIGINS)]} {STYLES[product_id % len(STYLES)]} No. {product_id}"
-        else:
-            name = f"{OTHERS[(product_id - coffees - 1) % len(OTHERS)]} No. {product_id}"
-        retired = anchor - timedelta(days=100) if product_id == scale.products else None
-        products.append(
-            (
-                product_id,
-                name,
-                f"Bench product {product_id}.",
-                "coffee" if coffee else "other",
-                rng.randint(1300, 1800) if coffee else None,
-                retired,
-                since,
-            )
-        )
-        base = rng.randint(1000, 1600) if coffee else rng.randint(1200, 3000)
-        for size, (label, grams, factor) in enumerate((SIZES if coffee else OTHER_SIZES)[: scale.sizes]):
-            variant_id = (product_id - 1) * scale.sizes + size + 1
-            price = base * factor // 100
-            size_retired = anchor - timedelta(days=30) if variant_id % 61 == 0 else None
-            variants.append(
-                (
-                    variant_id,
-                    product_id,
-                    label,
-                    f"B{product_id:03d}-{grams}",
-                    price,
-                    grams,
-                    size_retired,
-                    since,
-                )
-            )
-            price_of[variant_id] = price
-            if retired or size_retired:
-                retired_since[variant_id] = retired or size_retired
-    variant_ids = list(price_of)
-
-    customers = rows.table(
-        "customer",
-        "id business_name delivery_address default_shipping_option_id discount_percent notes active "
-        "token_version reminders_enabled reminder_weekday reminder_time reminder_timezone created_at",
-    )
-    contacts = rows.table("contact", "id customer_id name email phone receives_reminders created_at")
-    prices = rows.table("customer_price", "id customer_id variant_id price")
-    runs = rows.table(
-        "production_run", "id roast_date status notes created_by_staff_id created_at closed_at done_at"
-    )
-    orders = rows.table(
-        "order",
-        "id customer_id channel status shipping_option_id shipping_fee discount_percent discount_amount "
-        "subtotal total roast_date requested_delivery_date notes idempotency_key placed_by_contact_id "
-        "entered_by_staff_id "
-        "approved_by_staff_id production_run_id placed_at approved_at cancelled_at cancel_reason created_at "
-        "updated_at version",
-    )
-    lines = rows.table("order_line", "id order_id variant_id quantity unit_price price_override_reason")
-    events = rows.table("order_event", "id order_id at staff_user_id contact_id action changes")
-    emails = rows.table(
-        "email",
-        "id kind dedupe_key to_address subject text_body html_body status attempts last_error customer_id "
-        "order_id created_at claimed_at sent_at",
-    )
-    sends = rows.table(
-        "reminder_send",
-        "id customer_id occurrence_at created_at outcome skip_reason no_order_at no_order_contact_id",
-    )
-
-    # Two production runs a week (Monday and Thursday roasts); a week's orders go to its Thursday run.
-    run_of_week: dict[int, int] = {}
-    for weeks_ago in range(scale.weeks - 1, 0, -1):
-        week = anchor - timedelta(weeks=weeks_ago)
-        for offset in (1, 4):
-            roast = (week + timedelta(days=offset)).date()
-            roasted = datetime.combine(roast, time(14, 0), UTC)
-            status = "done" if weeks_ago >= 2 else "closed"
-            runs.append(
-                (
-                    len(runs) + 1,
-                    roast,
-                    status,
-                    "",
-                    1,
-                    roasted - timedelta(hours=20),
-                    roasted,
-                    roasted + timedelta(days=1) if status == "done" else None,
-                )
-            )
-        run_of_week[weeks_ago] = len(runs)
-
-    kinds, shares = zip(*[(kind, share) for kind, share, _, _ in KINDS], strict=True)
-    spec_of = {kind: (basket, odds) for kind, _, basket, odds in KINDS}
-    contact_id = 0
-    for customer_id in range(1, scale.customers + 1):
-        kind = rng.choices(kinds, shares)[0]
-        (low, high), odds = spec_of[kind]
-        option = rng.choice((1, 1, 1, 2, 3))
-        discount = rng.choice((0,) * 8 + (250, 500, 1000)) if kind != "Hotel" else 500
-        zone = rng.choice(ZONES)
-        enabled = rng.random() < 0.9
-        customers.append(
-            (
-                customer_id,
-                f"{kind} {customer_id:05d}",
-                f"{customer_id} Bench Street\nPortland, OR",
-                option,
-                discount,
-                "",
-                True,
-                1,
-                enabled,
-                6,
-                time(2, 0),
-                zone,
-                since,
-            )
-        )
-        people = []
-        for n in range(rng.choice((1, 2, 2, 3))):
-            contact_id += 1
-            people.append(contact_id)
-            contacts.append(
-                (
-                    contact_id,
-                    customer_id,
-                    f"Contact {customer_id}-{n + 1}",
-                    f"c{customer_id}-{n + 1}@bench.example",
-                    "",
-                    True,
-                    since,
-                )
-            )
-        negotiated = {}
-        if rng.random() < 0.25:
-            for variant_id in rng.sample(variant_ids, rng.randint(2, 5)):
-                negotiated[variant_id] = price_of[variant_id] * rng.randint(85, 97) // 100
-                prices.append((len(prices) + 1, customer_id, variant_id, negotiated[variant_id]))
-        usual = {
-            variant_id: rng.randint(1, 6)
-            for variant_id in rng.sample(variant_ids, min(len(variant_ids), rng.randint(low, high)))
-        }
-
-        for weeks_ago in range(scale.weeks - 1, -1, -1):
-            if rng.random() > (odds if weeks_ago else 0.5):
-                continue
-            start = anchor - timedelta(weeks=weeks_ago)
-            end = min(start + timedelta(days=3), now - timedelta(minutes=10))
-            start = min(start, end - timedelta(hours=12))
-            placed = (start + (end - start) * rng.random()).replace(microsecond=0)
-            basket = {
-                v: max(1, q + rng.choice((0, 0, 0, 1, -1)))
-                for v, q in usual.items()
-                if rng.random() > 0.08 and not (v in retired_since and retired_since[v] <= placed)
-            }
-            if not basket:
-                continue
-            order_id = len(orders) + 1
-            by_staff = rng.random() < 0.1
-            contact = None if by_staff else (people[0] if rng.random() < 0.7 else rng.choice(people))
-            subtotal = 0
-            for variant_id, quantity in basket.items():
-                unit = negotiated.get(variant_id, price_of[variant_id])
-                subtotal += unit * quantity
-                lines.append((len(lines) + 1, order_id, variant_id, quantity, unit, None))
-            discount_cents = min(subtotal, (subtotal * discount + 5000) // 10000)
-            total = subtotal - discount_cents + fees[option]
-            approved = placed if by_staff else placed + timedelta(minutes=rng.randint(45, 18 * 60))
-            run_id = roast = None
-            cancelled = None
-            if weeks_ago == 0:
-                status = "approved" if by_staff else "pending"
-                approved = approved if by_staff else None
-            elif rng.random() < 0.01:
-                status, cancelled = "cancelled", approved
-            elif weeks_ago >= 2:
-                status, run_id = "fulfilled", run_of_week[weeks_ago]
-                roast = runs[run_id - 1][1]
-            elif rng.random() < 0.6:
-                status, run_id = "in_production", run_of_week[weeks_ago]
-                roast = runs[run_id - 1][1]
-            else:
-                status, roast = "approved", (anchor + timedelta(days=4)).date()
-            approved_at = approved if status not in ("pending", "cancelled") else None
-            updated = cancelled or approved_at or placed
-            orders.append(
-                (
-                    order_id,
-                    customer_id,
-                    "staff" if by_staff else "portal",
-                    status,
-                    option,
-                    fees[option],
-                    discount,
-                    0,
-                    subtotal,
-                    total,
-                    roast,
-                    None,
-                    "",
-                    None if by_staff else f"bench-{order_id:012d}",
-                    contact,
-                    1 if by_staff else None,
-                    1 if approved_at else None,
-                    run_id,
-                    placed,
-                    approved_at,
-                    cancelled,
-                    "",
-                    placed,
-                    updated,
-                    2 if approved_at else 1,
-                )
-            )
-            events.append(
-                (
-                    len(events) + 1,
-                    order_id,
-                    placed,
-                    1 if by_staff else None,
-                    contact,
-                    "entered" if by_staff else "placed",
-                    "{}",
-                )
-            )
-            if approved_at and not by_staff:
-                events.append((len(events) + 1, order_id, approved_at, 1, None, "approved", "{}"))
-            if contact is not None:
-                number = f"W{order_id:06d}"
-                emails.append(
-                    (
-                        len(emails) + 1,
-                        "order_confirmation",
-                        f"order-confirmation:{order_id}",
-                        f"c{customer_id}-{people.index(contact) + 1}@bench.example",
-                        f"Order {number} received",
-                        BODY,
-                        f"<p>{BODY}</p>",
-                        "sent",
-                        1,
-                        "",
-                        customer_id,
-                        order_id,
-                        placed,
-                        placed,
-                        placed + timedelta(seconds=2),
-                    )
-                )
-
-        if enabled:  # last year's weekly reminders, every one sent
-            local = ZoneInfo(zone)
-            for weeks_ago in range(scale.weeks - 1, 0, -1):
-                sunday = (anchor - timedelta(weeks=weeks_ago)).date()
-                occurrence = datetime.combine(sunday, time(2, 0), local).astimezone(UTC)
-                sends.append((len(sends) + 1, customer_id, occurrence, occurrence, "sent", "", None, None))
-                emails.append(
-                    (
-                        len(emails) + 1,
-                        "reminder",
-                        f"bench-reminder:{customer_id}:{occurrence:%Y%m%d}",
-                        f"c{customer_id}-1@bench.example",
-                        "Your weekly order",
-                        BODY,
-                        f"<p>{BODY}</p>",
-                        "sent",
-                        1,
-                        "",
-                        customer_id,
-                        None,
-                        occurrence,
-                        occurrence,
-                        occurrence + timedelta(seconds=5),
-                    )
-                )
-    return rows
 
 
 # --- Writing it ------------------------------------------------------------------------------------------
@@ -558,7 +170,7 @@ def migration_heads() -> list[str]:
 
 
 def cache_key(scale: Scale, now: datetime) -> str:
-    source = Path(__file__).read_bytes()
+    source = Path(__file__).read_bytes() + (Path(__file__).parent / "rows.py").read_bytes()
     parts = [
         json.dumps(migration_heads()),
         hashlib.sha256(source).hexdigest(),

@@ -188,8 +188,8 @@ PERIODIC_IDS = {job.id for job in PERIODIC_JOBS}
 def test_after_a_long_redis_outage_the_restarted_scheduler_registers_the_schedule_again(
     app_env, due_now, processes, redis_server, smtp_sink, tmp_path
 ):
-    """The scheduler exits once Redis stays away (rq-scheduler's loop does not retry); the platform restarts
-    the Procfile line, which registers the periodic jobs again in the Redis that came back empty."""
+    """The scheduler exits once Redis stays away longer than ``jobs.scheduler.OUTAGE_LIMIT``; the platform
+    restarts the Procfile line, which registers the periodic jobs again in the Redis that came back empty."""
     processes(worker(app_env, "wholesale", tmp_path)).supervise(restart_delay=1, max_restarts=30)
     beat = processes(scheduler(app_env, tmp_path)).supervise(restart_delay=1, max_restarts=30)
     wait_until(
@@ -222,12 +222,12 @@ def test_after_a_quick_redis_restart_that_lost_the_schedule_the_running_schedule
     app_env, processes, redis_server, tmp_path
 ):
     """Plain rqscheduler survives a quick restart (redis-py reconnects) and runs on with no schedule at all;
-    ours puts the missing periodic jobs back within a loop, without being restarted.
+    ours puts the missing periodic jobs back within a loop, without being restarted. A loop that fails on the
+    lost connection anyway is started again on a new one (``jobs.scheduler.OUTAGE_LIMIT``).
 
-    "Quick" is what the scheduler sees, so it is frozen (SIGSTOP) while Redis restarts: on a busy machine a
-    restart can outlast redis-py's retries (10, with backoff: about 2.6 s), and a scheduler that calls Redis
-    then exits, as it should after a long outage (the test above), so nothing would put the schedule back.
-    Thawed, it finds its connection closed and the schedule gone, as after a failover between two loops.
+    The scheduler is frozen (SIGSTOP) while Redis restarts, so that the restart is quick as the scheduler
+    sees it however busy the machine is: thawed, it finds its connection closed and the schedule gone, as
+    after a failover between two loops.
     """
     beat = processes(scheduler(app_env, tmp_path))
     wait_until(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from html import unescape
 
@@ -180,3 +180,23 @@ def details_data(app, order_id: int, **changes) -> dict:
         }
     data.update({key: str(value) for key, value in changes.items()})
     return data
+
+
+# --- The staff editor's pages ----------------------------------------------------------------------------
+
+ROAST = date.today() + timedelta(days=3)
+
+
+def line_url(shop, index: int = 0) -> str:
+    return f"/admin/orders/{shop.order_id}/lines/{shop.line_ids[index]}"
+
+
+def editor(staff_client, shop) -> str:
+    response = staff_client.get(f"/admin/orders/{shop.order_id}/edit")
+    assert response.status_code == 200
+    return text(response)
+
+
+def total_on_invoice(staff_client, shop) -> str:
+    html = text(staff_client.get(f"/admin/orders/{shop.order_id}"))
+    return re.search(r'id="invoice-total">([^<]+)<', html).group(1)

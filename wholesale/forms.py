@@ -103,6 +103,13 @@ class IdField(IntegerField):
             raise ValueError(self.message)
 
 
+def version_seen(raw: str) -> int:
+    """The order version a page sent back with an edit. A garbled value reads as 0, which no order has, so
+    the edit is refused as made against another version."""
+    raw = raw.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
+
+
 def form_message(form) -> str:
     """Every error of a small form as one sentence, for the message beside the control that sent it."""
     errors = list(form.form_errors) + [

@@ -21,7 +21,15 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..converters import parse_id
-from ..forms import AddLineFields, IdField, LineEditFields, MoneyField, PercentField, form_message
+from ..forms import (
+    AddLineFields,
+    IdField,
+    LineEditFields,
+    MoneyField,
+    PercentField,
+    form_message,
+    version_seen,
+)
 from ..services.orders.adjustments import NOTES_MAX, REASON_MAX, SHIPPING_NOT_LISTED, OrderAdjustments
 from ..services.orders.staff_orders import CUSTOMER_NOT_LISTED
 
@@ -39,8 +47,7 @@ class VersionField(HiddenField):
     """The order version the page showed. Missing or garbled reads as 0, which no order has: out of date."""
 
     def process_formdata(self, valuelist):
-        raw = valuelist[0].strip() if valuelist else ""
-        self.data = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
+        self.data = version_seen(valuelist[0] if valuelist else "")
 
 
 class _OrderForm(FlaskForm):

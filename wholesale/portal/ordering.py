@@ -11,7 +11,7 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 from jinja2_fragments.flask import render_block, render_blocks
 
 from ..extensions import db
-from ..forms import form_message
+from ..forms import form_message, version_seen
 from ..htmx import fragment_or_redirect, go_to, is_htmx
 from ..models import Order
 from ..services import orders
@@ -41,11 +41,8 @@ def customer_order_or_404(order_id: int) -> Order:
 
 def seen_version() -> int | None:
     """The order version the page showed: a placed order's forms send it, the draft's send none (see
-    ``orders.editing.ensure_current``). A garbled value reads as 0, which no order has: out of date."""
-    if "version" not in request.form:
-        return None
-    raw = request.form.get("version", "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
+    ``orders.editing.ensure_current``)."""
+    return version_seen(request.form["version"]) if "version" in request.form else None
 
 
 def editor_page(

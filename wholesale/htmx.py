@@ -29,3 +29,11 @@ def go_to(url: str, htmx_status: int = 409) -> Response:
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, code=303)
+
+
+def retarget(response: Response, target: str, swap: str) -> Response:
+    """Have htmx swap ``response`` into ``target`` (a CSS selector) the ``swap`` way, not where the request
+    meant it to go."""
+    response.headers["HX-Retarget"] = target
+    response.headers["HX-Reswap"] = swap
+    return response

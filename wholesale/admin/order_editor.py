@@ -16,7 +16,7 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, render_template, url_for
 from jinja2_fragments.flask import render_block
 
-from ..htmx import fragment_or_redirect, go_to, is_htmx
+from ..htmx import fragment_or_redirect, go_to, is_htmx, retarget
 from ..models import Order
 from ..services import catalog, orders
 from ..services.errors import ServiceError
@@ -192,8 +192,7 @@ def order_line_add(order_id: int):
         return redirect(editor_url(order_id, f"line-{line.id}"), code=303)
     response = fragment(line.order, "line", "add_status", line=line, added=line)
     if line.quantity != quantity:  # the size was on the order already: its line is replaced where it stands
-        response.headers["HX-Retarget"] = f"#line-{line.id}"
-        response.headers["HX-Reswap"] = "outerHTML"
+        retarget(response, f"#line-{line.id}", "outerHTML")
     return response
 
 

@@ -10,9 +10,8 @@ from ..extensions import db
 from ..models import Order
 from ..services.errors import ServiceError
 from ..services.orders import approval, drafts, pricing
-from ..services.orders.editing import OrderLocked, OrderNotFound, StaleOrder
 from . import bp
-from .ordering import actor, customer_order_or_404, refused, seen_version
+from .ordering import REFUSALS, actor, customer_order_or_404, refused, seen_version
 from .session import customer_required, signed_in_contact, signed_in_customer
 
 PER_PAGE = 25
@@ -82,10 +81,8 @@ def cancel(order_id: int):
         order = approval.cancel_by_customer(
             order_id, actor(), signed_in_contact(), request.form.get("reason", "")[:2000], seen_version()
         )
-    except (OrderLocked, StaleOrder) as error:
+    except REFUSALS as error:
         return refused(order_id, error)
-    except OrderNotFound:
-        abort(404)
     except ServiceError as error:
         flash(error.message)
         return redirect(url_for("portal.order_detail", order_id=order_id, _anchor="cancel"), code=303)

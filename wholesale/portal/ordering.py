@@ -12,7 +12,7 @@ from jinja2_fragments.flask import render_block, render_blocks
 
 from ..extensions import db
 from ..forms import form_message, version_seen
-from ..htmx import fragment_or_redirect, go_to, is_htmx
+from ..htmx import fragment_or_redirect, go_to, is_htmx, retarget
 from ..models import Order
 from ..services import orders
 from ..services.errors import ServiceError
@@ -94,8 +94,7 @@ def refused(order_id: int, error: ServiceError):
     response = go_to(url_for("portal.order_detail", order_id=order_id))
     if is_htmx():  # the message shows at once, where the page shows its messages, until the page follows
         response.set_data(render_template("portal/_locked.html", message=error.message))
-        response.headers["HX-Retarget"] = "#page-message"
-        response.headers["HX-Reswap"] = "innerHTML"
+        retarget(response, "#page-message", "innerHTML")
     return response
 
 
@@ -188,8 +187,7 @@ def line_add(order_id: int):
         return redirect(page_url(order, f"line-{line.id}"), code=303)
     response = fragment(order, "line", "add_status", line=line, added=line)
     if line.quantity != form.added_quantity():  # the size was on the order already: replaced where it stands
-        response.headers["HX-Retarget"] = f"#line-{line.id}"
-        response.headers["HX-Reswap"] = "outerHTML"
+        retarget(response, f"#line-{line.id}", "outerHTML")
     return response
 
 

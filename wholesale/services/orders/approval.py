@@ -118,16 +118,11 @@ def cancel_order(order: Order, actor: Actor, reason: str, seen_version: int) -> 
             f"Order {order.number} is in a production run. Take it out of the run to cancel it."
         )
     ensure_current(order, seen_version, actor, NOT_CANCELLED)
-    reason = (reason or "").replace("\x00", "").strip()
+    reason = _cancel_reason(reason)
     if not reason:
         raise ServiceError("Give the reason for cancelling; the customer is emailed it.", "reason")
-    if len(reason) > REASON_MAX:
-        raise ServiceError(f"Keep the reason under {REASON_MAX} characters.", "reason")
     with refused_if_stale(order, actor, NOT_CANCELLED):
-        record(order, actor, "cancelled", {"status": (order.status, "cancelled"), "reason": (None, reason)})
-        order.status = "cancelled"
-        order.cancelled_at = utcnow()
-        order.cancel_reason = reason
+        _mark_cancelled(order, actor, "cancelled", reason)
         email = queue_cancelled(order)
         db.session.commit()
     deliver_all(email)
@@ -142,19 +137,23 @@ def cancel_by_customer(
     with editing(order_id, actor, seen_version) as order:
         if order.status != "pending":  # a draft is not an order yet: there is nothing to cancel
             raise OrderLocked(f"Order {order.number} has not been placed, so there is nothing to cancel.")
-        reason = (reason or "").replace("\x00", "").strip()
-        if len(reason) > REASON_MAX:
-            raise ServiceError(f"Keep the reason under {REASON_MAX} characters.", "reason")
-        record(
-            order,
-            actor,
-            "cancelled by the customer",
-            {"status": ("pending", "cancelled"), "reason": (None, reason or None)},
-        )
-        order.status = "cancelled"
-        order.cancelled_at = utcnow()
-        order.cancel_reason = reason
+        _mark_cancelled(order, actor, "cancelled by the customer", _cancel_reason(reason))
         email = queue_cancelled_by_customer(order, contact)
         commit_keeping_loaded()
     deliver_all(email)
     return order
+
+
+def _cancel_reason(reason: str | None) -> str:
+    """The reason as typed, trimmed and without NUL (PostgreSQL refuses it); refused when too long."""
+    reason = (reason or "").replace("\x00", "").strip()
+    if len(reason) > REASON_MAX:
+        raise ServiceError(f"Keep the reason under {REASON_MAX} characters.", "reason")
+    return reason
+
+
+def _mark_cancelled(order: Order, actor: Actor, action: str, reason: str) -> None:
+    record(order, actor, action, {"status": (order.status, "cancelled"), "reason": (None, reason or None)})
+    order.status = "cancelled"
+    order.cancelled_at = utcnow()
+    order.cancel_reason = reason

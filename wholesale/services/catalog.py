@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Product, ShippingOption, Variant, utcnow
@@ -101,8 +101,6 @@ def save_shipping_option(option: ShippingOption | None, *, name, fee, position, 
 def catalog_listing() -> list[Product]:
     """Every product with its variants, retired ones included (staff's list), in two queries, coffees first.
     What customers may order is ``Variant.on_sale``."""
-    from sqlalchemy.orm import selectinload
-
     query = select(Product).options(selectinload(Product.variants)).order_by(Product.kind, Product.name)
     return list(db.session.scalars(query))
 

@@ -64,10 +64,6 @@ def customers_draft(customer_id: int) -> Order | None:
     return one_order(DRAFT, customer_id=customer_id)
 
 
-def find_draft(customer: Customer) -> Order | None:
-    return customers_draft(customer.id)
-
-
 def customer_order(order_id: int, customer_id: int) -> Order | None:
     """One of the customer's orders with what its pages show; None for an unknown id or another customer's."""
     return one_order(CUSTOMER_ORDER, order_id=order_id, customer_id=customer_id)
@@ -119,7 +115,7 @@ def copy_lines(source: Order, target: Order, customer: Customer) -> list[str]:
 
 def open_draft(customer: Customer, contact: Contact) -> Draft:
     """The customer's draft, made from the last order (or empty) when there is none. Commits when it makes one."""
-    existing = find_draft(customer)
+    existing = customers_draft(customer.id)
     if existing is not None:
         return Draft(existing)
     return make_draft(customer, contact)
@@ -146,8 +142,8 @@ def make_draft(customer: Customer, contact: Contact) -> Draft:
     except IntegrityError:
         # Another contact of the same customer opened the page at the same moment: use their draft.
         db.session.rollback()
-        return Draft(find_draft(customer))
-    return Draft(find_draft(customer), left_out, source)
+        return Draft(customers_draft(customer.id))
+    return Draft(customers_draft(customer.id), left_out, source)
 
 
 def _apply_default_shipping(draft: Order, customer: Customer, source: Order | None) -> None:

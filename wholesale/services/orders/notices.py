@@ -39,6 +39,12 @@ def _roastery_address() -> str | None:
     return config.get("ROASTERY_EMAIL") if config.get("ORDER_NOTIFY_ROASTERY") else None
 
 
+def queue_confirmation(order: Order, contact: Contact) -> Email:
+    """The customer's confirmation of a placed order, to the contact who placed it."""
+    subject = f"Order {order.number} received — {_roastery()}"
+    return _order_email("order_confirmation", order, contact, contact.email, subject)
+
+
 def queue_approved(order: Order) -> Email | None:
     contact = order_contact(order)
     if contact is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -10,7 +9,6 @@ from ...extensions import db
 from ...models import Contact, Customer, Order, utcnow
 from ...transactions import commit_keeping_loaded
 from ..errors import ServiceError
-from ..mail import outbox
 from . import notices, pricing
 from .editing import OrderNotFound, apply_details, check_quantity, locked_order
 from .history import Actor, record
@@ -47,8 +45,9 @@ def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, not
     already = order_with_key(customer.id, idempotency_key)
     if already is not None:
         return already
+    actor = Actor(contact_id=contact.id, customer_id=customer.id)
     try:  # with its lines, sizes and products, all of which placing reads
-        draft = locked_order(draft_id, Actor(contact_id=contact.id, customer_id=customer.id))
+        draft = locked_order(draft_id, actor)
     except OrderNotFound:
         draft = None
     if draft is None or draft.status != "draft":
@@ -68,9 +67,9 @@ def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, not
     draft.placed_at = now
     draft.placed_by_contact_id = contact.id
     draft.idempotency_key = idempotency_key
-    record(draft, Actor(contact_id=contact.id), "placed")
+    record(draft, actor, "placed")
     db.session.flush()
-    email = _queue_confirmation(draft, contact)
+    email = notices.queue_confirmation(draft, contact)
     # The roastery hears of it in the same transaction (ORDER_NOTIFY_ROASTERY, on by default).
     notice = notices.queue_roastery_notice(draft, contact)
     commit_keeping_loaded()  # the caller shows the placed order: nothing to read back
@@ -99,16 +98,3 @@ def _reprice(order: Order, customer: Customer) -> None:
     order.discount_percent = customer.discount_percent
     order.shipping_fee = order.shipping_option.fee if order.shipping_option else pricing.ZERO
     pricing.apply_totals(order)
-
-
-def _queue_confirmation(order: Order, contact: Contact):
-    return outbox.queue_email(
-        kind="order_confirmation",
-        dedupe_key=f"order-confirmation:{order.id}",
-        to_address=contact.email,
-        subject=f"Order {order.number} received — {current_app.config['ROASTERY_NAME']}",
-        template="order_confirmation",
-        context={"order": order, "contact": contact, "totals": pricing.order_totals(order)},
-        customer_id=order.customer_id,
-        order_id=order.id,
-    )

@@ -22,9 +22,9 @@ from wholesale.services.reminders.calendar import (
     describe_delay,
     latest_occurrence,
     next_occurrence,
-    occurrence_on,
     wall_clock,
 )
+from wholesale.services.zones import occurrence_on
 
 UTC = UTC
 SUNDAY, MONDAY = 6, 0

@@ -2,12 +2,8 @@
 
 Pure: no database, no clock, and never the process time zone. Every function takes aware instants and
 answers in UTC. A schedule is a weekday, a wall-clock time and an IANA zone; its occurrence on a day is that
-wall time in that zone, with the two daylight-saving cases decided here, once:
-
-- a wall time that does not exist (02:00 on the spring-forward Sunday in Los Angeles) is due at the first
-  instant after it, the moment the clocks jump (03:00 PDT): 02:00 and 02:30 both become 03:00;
-- a wall time that happens twice (01:30 on the fall-back Sunday) is due at the first of the two, and only
-  then: a day has one occurrence, so the repeated hour cannot make a second.
+wall time in that zone, read by ``zones.occurrence_on`` (which decides the two daylight-saving cases, once,
+for reminders and delivery cut-offs alike).
 
 rq-scheduler's ``cron()`` reads the process time zone, which is why none of this is left to it.
 """
@@ -15,8 +11,10 @@ rq-scheduler's ``cron()`` reads the process time zone, which is why none of this
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from ..zones import occurrence_on
 
 UTC = UTC
 # UTC offsets differ by at most 26 hours, so the occurrence for a local date is within a day of it, and a
@@ -36,35 +34,6 @@ class Schedule:
     def of(cls, weekday: int, at: time, zone_name: str) -> Schedule:
         """Raises ``zoneinfo.ZoneInfoNotFoundError`` (a ``KeyError``) for a zone the system does not know."""
         return cls(weekday, at.replace(tzinfo=None), ZoneInfo(zone_name))
-
-
-def occurrence_on(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """The UTC instant of wall-clock ``at`` on ``day`` in ``zone`` (see the module's two DST rules)."""
-    wall = datetime.combine(day, at.replace(tzinfo=None))
-    # fold=0: the first of a repeated wall time; a wall time in a gap is read with the offset before the jump.
-    instant = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) == wall:
-        return instant
-    return _end_of_gap(wall, zone)
-
-
-def _end_of_gap(wall: datetime, zone: ZoneInfo) -> datetime:
-    """The instant the clocks jumped over ``wall``, a wall time that does not exist in ``zone``.
-
-    Read with the offset before the jump and with the one after, ``wall`` gives two instants that bracket
-    the jump; zoneinfo does not expose its transitions, so find it by halving (transitions fall on whole
-    seconds, and a gap is at most a day: about 17 steps).
-    """
-    readings = (wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1))
-    low, high = sorted(int(reading.timestamp()) for reading in readings)
-    offset_after = datetime.fromtimestamp(high, zone).utcoffset()
-    while high - low > 1:
-        middle = (low + high) // 2
-        if datetime.fromtimestamp(middle, zone).utcoffset() == offset_after:
-            high = middle
-        else:
-            low = middle
-    return datetime.fromtimestamp(high, UTC)
 
 
 def _candidates(schedule: Schedule, around: datetime) -> list[datetime]:

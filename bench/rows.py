@@ -151,7 +151,7 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
     orders = rows.table(
         "order",
         "id customer_id channel status shipping_option_id shipping_fee discount_percent discount_amount "
-        "subtotal total roast_date requested_delivery_date notes idempotency_key placed_by_contact_id "
+        "subtotal total roast_date delivery_date notes idempotency_key placed_by_contact_id "
         "entered_by_staff_id "
         "approved_by_staff_id production_run_id placed_at approved_at cancelled_at cancel_reason created_at "
         "updated_at version",

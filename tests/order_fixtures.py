@@ -40,9 +40,10 @@ def text(response) -> str:
     return unescape(response.get_data(as_text=True))
 
 
-def place_through_portal(client) -> int:
-    """Open the order page as the signed-in contact and press Place order; returns the order's id."""
-    html = client.get("/order").get_data(as_text=True)
+def place_through_portal(client, url: str = "/order", second_order: bool = False) -> int:
+    """Open the order page as the signed-in contact and press Place order (or, with ``second_order``, the
+    button that places a second order for a delivery already ordered); returns the order's id."""
+    html = client.get(url).get_data(as_text=True)
     order_id = int(re.search(r'action="/orders/(\d+)/place"', html).group(1))
     response = client.post(
         f"/orders/{order_id}/place",
@@ -51,6 +52,7 @@ def place_through_portal(client) -> int:
             "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1),
             "shipping_option_id": re.search(r'<option value="(\d+)" selected', html).group(1),
             "notes": "Back door, please",
+            **({"second_order": "y"} if second_order else {}),
         },
     )
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -153,7 +155,7 @@ def order_state(app, order_id: int) -> dict:
                 order.discount_percent,
                 order.discount_amount,
                 order.roast_date,
-                order.requested_delivery_date,
+                order.delivery_date,
                 order.notes,
             ),
             "lines": [tuple(row) for row in lines],
@@ -173,9 +175,7 @@ def details_data(app, order_id: int, **changes) -> dict:
             "discount_percent": f"{order.discount_percent:.2f}",
             "discount_amount": f"{order.discount_amount:.2f}",
             "roast_date": order.roast_date.isoformat() if order.roast_date else "",
-            "requested_delivery_date": order.requested_delivery_date.isoformat()
-            if order.requested_delivery_date
-            else "",
+            "delivery_date": order.delivery_date.isoformat() if order.delivery_date else "",
             "notes": order.notes,
         }
     data.update({key: str(value) for key, value in changes.items()})

@@ -68,8 +68,8 @@ def draft_of(customer_id: int) -> Order | None:
     return db.session.scalar(select(Order).where(Order.customer_id == customer_id, Order.status == "draft"))
 
 
-def open_order_page(client) -> tuple[str, Order]:
-    response = client.get("/order")
+def open_order_page(client, url: str = "/order") -> tuple[str, Order]:
+    response = client.get(url)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     order_id = int(re.search(r'action="/orders/(\d+)/place"', html).group(1))

@@ -1,5 +1,6 @@
 """Staff manage the catalog: products, sizes, retiring, shipping options; bad input saves nothing."""
 
+from datetime import time
 from decimal import Decimal
 
 import pytest
@@ -177,21 +178,62 @@ def test_a_duplicate_sku_is_refused_even_in_another_case(app, staff_client, form
 
 
 def test_shipping_options_are_added_and_edited(app, staff_client, forms):
+    calendar = {
+        "weekdays": ["1", "4"],
+        "cutoff_days_before": "2",
+        "cutoff_time": "17:00",
+        "roast_days_before": "1",
+    }
     response = forms.post(
-        "/admin/shipping-options", {"name": "Courier", "fee": "12", "position": "1", "active": "y"}
+        "/admin/shipping-options",
+        {"name": "Courier", "fee": "12", "position": "1", "active": "y", **calendar},
     )
     assert response.status_code == 303
     with app.app_context():
         option_id = db.session.scalar(select(ShippingOption.id))
+        option = db.session.get(ShippingOption, option_id)
+        assert (option.weekdays, option.cutoff_days_before, option.cutoff_time) == ((1, 4), 2, time(17, 0))
+    page = staff_client.get("/admin/shipping-options").get_data(as_text=True)
+    assert "Tue, Fri" in page and "2 days before, 17:00" in page
+    edited = {"name": "Courier (same day)", "fee": "15.5", "position": "2", "weekdays": ["0", "1", "2", "3"]}
     response = forms.post(
-        f"/admin/shipping-options/{option_id}", {"name": "Courier (same day)", "fee": "15.5", "position": "2"}
+        f"/admin/shipping-options/{option_id}",
+        {**edited, "cutoff_days_before": "0", "cutoff_time": "09:30", "roast_days_before": "0"},
     )
     assert response.status_code == 303
     with app.app_context():
         option = db.session.get(ShippingOption, option_id)
         assert (option.name, option.fee, option.active) == ("Courier (same day)", Decimal("15.50"), False)
-    bad = forms.post("/admin/shipping-options", {"name": "Van", "fee": "-3", "position": "0"})
+        assert (option.weekdays, option.cutoff_days_before, option.cutoff_time) == (
+            (0, 1, 2, 3),
+            0,
+            time(9, 30),
+        )
+        assert option.roast_days_before == 0
+    bad = forms.post("/admin/shipping-options", {"name": "Van", "fee": "-3", "position": "0", **calendar})
     assert bad.status_code == 400 and "Enter a value from 0" in bad.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"weekdays": []}, "Choose at least one day it delivers."),
+        ({"weekdays": ["7"]}, "is not a valid choice"),
+        ({"weekdays": ["x"]}, "Invalid choice(s)"),
+        ({"cutoff_days_before": "15"}, "Enter a whole number from 0 to 14."),
+        ({"cutoff_days_before": ""}, "Enter how many days before delivery orders close"),
+        ({"cutoff_time": "25:00"}, "Not a valid time value."),
+        ({"roast_days_before": "-1"}, "Enter a whole number from 0 to 14."),
+    ],
+)
+def test_a_bad_delivery_calendar_is_explained_and_saves_nothing(app, staff_client, forms, overrides, message):
+    fields = {"name": "Van", "fee": "0", "position": "0", "weekdays": ["1"], "cutoff_days_before": "1"}
+    fields |= {"cutoff_time": "17:00", "roast_days_before": "1", **overrides}
+    response = forms.post("/admin/shipping-options", fields)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(ShippingOption) == 0
 
 
 def test_unknown_ids_are_404(staff_client, forms):

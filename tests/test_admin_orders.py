@@ -112,7 +112,15 @@ def test_review_shows_the_order_as_an_invoice_with_edit_left_and_approve_right(a
     assert "Coffee 00, 340 g bag" in html and "$14.50" in html and "$58.00" in html
     assert "Coffee 02, 5 lb bag" in html and "$82.00" in html
     assert re.search(r'id="invoice-total">\$169\.00<', html)
-    assert "Roast date" in html and "Not set" in html
+    with app.app_context():
+        order = db.session.get(Order, shop.order_id)
+        delivery, roast = order.delivery_date, order.roast_date
+    # Placed for the first date the van delivers on, roasted the day before (the option's calendar).
+    assert (
+        f"Delivery</dt><dd>{delivery:%a %d %b %Y}" in html
+        and f"Roast date</dt><dd>{roast:%a %d %b %Y}" in html
+    )
+    assert roast == delivery - timedelta(days=1)
     assert "Back door, please" in html
     # Edit comes before Approve in the invoice's bottom row: left, then right.
     actions = html.split('class="invoice-actions', 1)[1]
@@ -425,5 +433,5 @@ def test_a_portal_order_by_another_contact_shows_that_contact(app, staff_client,
         customer = db.session.get(Customer, shop.customer_id)
         other = app.test_client()
         sign_in_contact(other, customer.contacts[1])
-    order_id = place_through_portal(other)
+    order_id = place_through_portal(other, "/order?second=1", second_order=True)
     assert "Contact 1 of Blue Door Café" in text(staff_client.get(f"/admin/orders/{order_id}"))

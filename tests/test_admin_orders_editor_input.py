@@ -116,9 +116,9 @@ BAD_DETAILS = [
     ({"roast_date": "next tuesday"}, "Enter a date like 2025-03-14."),
     ({"roast_date": "0001-01-01"}, "Enter a date within a year of today."),
     ({"roast_date": TOO_FAR}, "Enter a date within a year of today."),
-    ({"requested_delivery_date": "9999-12-31"}, "Enter a date within a year of today."),
+    ({"delivery_date": "9999-12-31"}, "Enter a date within a year of today."),
     (
-        {"roast_date": ROAST.isoformat(), "requested_delivery_date": (ROAST - timedelta(days=1)).isoformat()},
+        {"roast_date": ROAST.isoformat(), "delivery_date": (ROAST - timedelta(days=1)).isoformat()},
         "The delivery date cannot be before the roast date.",
     ),
     ({"notes": "x" * 2001}, "at most 2,000 characters"),

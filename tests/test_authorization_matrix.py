@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from wholesale.extensions import db, limiter
-from wholesale.models import CustomerPrice, ReminderSend, StaffUser
+from wholesale.models import ClosedDate, CustomerPrice, ReminderSend, StaffUser
 from wholesale.services import customers, reminders
 from wholesale.services.mail.outbox import queue_email
 from wholesale.services.orders.history import Actor
@@ -130,6 +130,8 @@ def build_world(app) -> World:
             context={"name": "Rival"},
             customer_id=rival.id,
         )
+        closed = ClosedDate(day=date.today() + timedelta(days=30), note="Holiday")
+        db.session.add(closed)
         db.session.commit()
         run = create_run(rival_approved.roast_date, [rival_approved.id], Actor(staff_id=staff.id))
         contact = blue.contacts[0]
@@ -144,6 +146,7 @@ def build_world(app) -> World:
             "product_id": variants[0].product_id,
             "variant_id": variants[0].id,
             "option_id": option.id,
+            "closed_id": closed.id,
             "price_id": price.id,
             "email_id": email.id,
             "run_id": run.id,

@@ -61,8 +61,12 @@ def test_placing_the_unchanged_order_makes_a_pending_portal_order_and_a_confirma
         assert [m.recipients for m in outbox] == [["c0@bluedoorcaf.example"], ["orders@hillside.example"]]
         assert isinstance(outbox[0], Message)
 
-        # The next visit starts a new draft from the order just placed.
-        _, next_draft = open_order_page(customer_client)
+        # The next visit opens the order just placed (its delivery is to come), not a fresh Place order for
+        # the same lines; a second order is a deliberate step, and starts from the order just placed.
+        again = customer_client.get("/order")
+        assert again.status_code == 303 and again.headers["Location"] == f"/orders/{order.id}/edit"
+        assert draft_of(shop.blue_id) is None
+        _, next_draft = open_order_page(customer_client, "/order?second=1")
         assert next_draft.id != order.id and len(lines_of(next_draft.id)) == 3
 
 

@@ -136,7 +136,7 @@ def test_an_order_edited_by_staff_stores_and_shows_exact_totals(
                 discount_percent=money(percent),
                 discount_amount=money(amount),
                 roast_date=None,
-                requested_delivery_date=None,
+                delivery_date=None,
                 notes="",
             ),
             actor,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -37,11 +37,28 @@ def local_time(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     return value.astimezone(zone).strftime(fmt)
 
 
+def short_day(value: date | None) -> str:
+    """ "Tue 8 Dec": how the order pages and emails name a delivery or roast day."""
+    if value is None:
+        return ""
+    return f"{value:%a} {value.day} {value:%b}"
+
+
+def local_moment(value: datetime | None) -> str:
+    """ "Sun 6 Dec, 17:00": an instant (a cut-off) on the roastery's clocks."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(current_app.config["ROASTERY_TIMEZONE"]))
+    return f"{short_day(local.date())}, {local:%H:%M}"
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(grams)
     app.add_template_filter(percent)
     app.add_template_filter(local_time)
+    app.add_template_filter(short_day)
+    app.add_template_filter(local_moment)
 
     @app.context_processor
     def roastery():

@@ -4,11 +4,11 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Product, ShippingOption, Variant
-from ..services import catalog
+from ..models import ClosedDate, Product, ShippingOption, Variant
+from ..services import catalog, deliveries
 from ..services.errors import ServiceError
 from . import bp
-from .catalog_forms import ProductForm, ShippingOptionForm, VariantForm
+from .catalog_forms import ClosedDateForm, ProductForm, ShippingOptionForm, VariantForm
 
 
 def _refused(form, error: ServiceError) -> None:
@@ -126,10 +126,47 @@ def shipping_options():
         else:
             flash(f"Added {option.name}.")
             return redirect(url_for("admin.shipping_options"), code=303)
+    return _shipping_page(form=form)
+
+
+def _shipping_page(form=None, closed_form=None):
+    form = form or ShippingOptionForm(formdata=None)
+    closed_form = closed_form or ClosedDateForm(prefix="closed", formdata=None)
     options = db.session.scalars(
         select(ShippingOption).order_by(ShippingOption.position, ShippingOption.name)
     )
-    return render_template("admin/shipping_options.html", options=list(options), form=form), _status(form)
+    page = render_template(
+        "admin/shipping_options.html",
+        options=list(options),
+        form=form,
+        closed_form=closed_form,
+        closed_dates=deliveries.upcoming_closed_dates(),
+    )
+    return page, 400 if form.errors or closed_form.errors else 200
+
+
+@bp.post("/shipping-options/closed-dates")
+def closed_date_add():
+    """Close a date (a holiday): no option offers it to customers any more."""
+    form = ClosedDateForm(prefix="closed")
+    if form.validate_on_submit():
+        try:
+            closed = deliveries.close_date(form.day.data, form.note.data or "")
+        except ServiceError as error:
+            form.day.errors.append(error.message)
+        else:
+            flash(f"Closed {closed.day:%a %d %b %Y}: customers can no longer choose it.")
+            return redirect(url_for("admin.shipping_options", _anchor="closed-dates"), code=303)
+    return _shipping_page(closed_form=form)
+
+
+@bp.post("/shipping-options/closed-dates/<id:closed_id>/remove")
+def closed_date_remove(closed_id: int):
+    closed = db.get_or_404(ClosedDate, closed_id)
+    day = closed.day
+    deliveries.reopen_date(closed.id)
+    flash(f"{day:%a %d %b %Y} is open again.")
+    return redirect(url_for("admin.shipping_options", _anchor="closed-dates"), code=303)
 
 
 @bp.route("/shipping-options/<id:option_id>", methods=["GET", "POST"])
@@ -180,4 +217,8 @@ def _shipping_data(form: ShippingOptionForm) -> dict:
         "fee": form.fee.data,
         "position": form.position.data,
         "active": form.active.data,
+        "weekdays": form.weekdays.data,
+        "cutoff_days_before": form.cutoff_days_before.data,
+        "cutoff_time": form.cutoff_time.data,
+        "roast_days_before": form.roast_days_before.data,
     }

@@ -1,10 +1,22 @@
+from datetime import time
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import CountField, MoneyField, PercentField
+from ..models.catalog import WEEKDAYS
 
 
 class ProductForm(FlaskForm):
@@ -55,3 +67,37 @@ class ShippingOptionForm(FlaskForm):
         high=1000,
     )
     active = BooleanField("Offered to customers", default=True)
+    weekdays = SelectMultipleField(
+        "Delivers on",
+        coerce=int,
+        choices=[SelectChoice(number, day) for number, day in enumerate(WEEKDAYS)],
+        default=[0, 1, 2, 3, 4],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired("Choose at least one day it delivers.")],
+    )
+    cutoff_days_before = CountField(
+        "Orders close (days before delivery)",
+        validators=[InputRequired("Enter how many days before delivery orders close, e.g. 1.")],
+        default=1,
+        low=0,
+        high=14,
+    )
+    cutoff_time = TimeField(
+        "at (roastery time)",
+        format=["%H:%M", "%H:%M:%S"],
+        default=time(17, 0),
+        validators=[InputRequired("Enter a time like 17:00.")],
+    )
+    roast_days_before = CountField(
+        "Roasted (days before delivery)",
+        validators=[InputRequired("Enter how many days before delivery it is roasted, e.g. 1.")],
+        default=1,
+        low=0,
+        high=14,
+    )
+
+
+class ClosedDateForm(FlaskForm):
+    day = DateField("Date", validators=[InputRequired("Enter the date to close.")])
+    note = StringField("Note (optional)", validators=[Length(max=120)])

@@ -1,5 +1,5 @@
 """Staff edit an order before it goes into production: lines (quantity, add, remove, price with a reason),
-shipping and fee, discount, roast date, requested delivery date and notes.
+shipping and fee, discount, roast date, delivery date and notes.
 
 Every edit answers an htmx request with the changed fragment of the editor (the totals and the order's new
 version out of band), and a plain form post with a redirect, so the editor works with JavaScript off.
@@ -38,7 +38,7 @@ def details_form_for(order: Order) -> DetailsForm:
             "discount_percent": order.discount_percent,
             "discount_amount": order.discount_amount,
             "roast_date": order.roast_date,
-            "requested_delivery_date": order.requested_delivery_date,
+            "delivery_date": order.delivery_date,
             "notes": order.notes,
         },
     )

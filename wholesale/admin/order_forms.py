@@ -105,7 +105,7 @@ class DetailsForm(_OrderForm):
     discount_percent = PercentField("Discount (%)", filters=[_zero_if_empty])
     discount_amount = MoneyField("Discount amount ($)", filters=[_zero_if_empty])
     roast_date = _OptionalDateField("Roast date", validators=[Optional()])
-    requested_delivery_date = _OptionalDateField("Requested delivery", validators=[Optional()])
+    delivery_date = _OptionalDateField("Delivery date", validators=[Optional()])
     notes = TextAreaField(
         "Notes",
         filters=[_text],
@@ -119,7 +119,7 @@ class DetailsForm(_OrderForm):
             discount_percent=self.discount_percent.data,
             discount_amount=self.discount_amount.data,
             roast_date=self.roast_date.data,
-            requested_delivery_date=self.requested_delivery_date.data,
+            delivery_date=self.delivery_date.data,
             notes=self.notes.data or "",
         )
 

@@ -11,7 +11,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from ..converters import parse_id
 from ..models import Order
-from ..services import orders
+from ..services import deliveries, orders
 from ..services.errors import ServiceError
 from ..services.orders.editing import OrderLocked, StaleOrder, ensure_editable
 from ..services.orders.history import Actor
@@ -92,6 +92,8 @@ def render_invoice(order: Order, status: int = 200, cancel_form: CancelForm | No
         entered_by=orders.queries.staff_name(order.entered_by_staff_id),
         editable=can_edit(order),
         cancel_form=cancel_form or CancelForm(formdata=None),
+        customer_cutoff=deliveries.cutoff_of(order),
+        customer_locked_out=order.status == "pending" and deliveries.past_cutoff(order),
     )
     return page, status, {"Cache-Control": "no-store"}
 

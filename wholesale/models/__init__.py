@@ -1,6 +1,6 @@
 """The domain of DESIGN.md as SQLAlchemy models, one module per idea."""
 
-from .catalog import Product, ShippingOption, Variant
+from .catalog import ClosedDate, Product, ShippingOption, Variant
 from .customers import Contact, Customer, CustomerPrice
 from .orders import CHANNELS, STATUSES, Order, OrderEvent, OrderLine
 from .outbox import Email, ReminderSend
@@ -11,6 +11,7 @@ from .types import utcnow
 __all__ = [
     "CHANNELS",
     "STATUSES",
+    "ClosedDate",
     "Contact",
     "Customer",
     "CustomerPrice",

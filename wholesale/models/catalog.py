@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, Text, and_
+from sqlalchemy import CheckConstraint, ColumnElement, Date, ForeignKey, String, Text, Time, and_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -95,17 +95,59 @@ class Variant(db.Model):
         return f"<Variant {self.sku}>"
 
 
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MON_TO_FRI = 0b0011111
+
+
 class ShippingOption(db.Model):
-    """A way an order reaches the customer (our van, courier, pickup) and its fee."""
+    """A way an order reaches the customer (our van, courier, pickup), its fee and its delivery calendar.
+
+    It delivers on some weekdays; an order for a delivery date closes ``cutoff_days_before`` it at
+    ``cutoff_time`` (the roastery's zone), and is roasted ``roast_days_before`` it. The dates offered are
+    worked out by ``services.deliveries``."""
 
     __tablename__ = "shipping_option"
-    __table_args__ = (CheckConstraint("fee >= 0", name="fee_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("fee >= 0", name="fee_not_negative"),
+        CheckConstraint("delivery_days BETWEEN 0 AND 127", name="delivery_days_range"),
+        CheckConstraint("cutoff_days_before BETWEEN 0 AND 14", name="cutoff_days_range"),
+        CheckConstraint("roast_days_before BETWEEN 0 AND 14", name="roast_days_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # The weekdays it delivers, one bit each from Monday (bit 0) to Sunday (bit 6): Tue and Fri is 0b0010010.
+    delivery_days: Mapped[int] = mapped_column(default=MON_TO_FRI)
+    cutoff_days_before: Mapped[int] = mapped_column(default=1)
+    cutoff_time: Mapped[time] = mapped_column(Time, default=time(17, 0))
+    roast_days_before: Mapped[int] = mapped_column(default=1)
+
+    @property
+    def weekdays(self) -> tuple[int, ...]:
+        """The weekdays it delivers, Monday=0 … Sunday=6."""
+        return tuple(day for day in range(7) if self.delivery_days >> day & 1)
+
+    @weekdays.setter
+    def weekdays(self, days) -> None:
+        self.delivery_days = sum(1 << day for day in set(days))
+
+    @property
+    def delivers_on(self) -> str:
+        """ "Tue, Fri", as staff read the calendar."""
+        return ", ".join(WEEKDAYS[day] for day in self.weekdays) or "no day"
 
     def __repr__(self) -> str:
         return f"<ShippingOption {self.name}>"
+
+
+class ClosedDate(db.Model):
+    """A day the roastery does not deliver (a holiday): no shipping option offers it."""
+
+    __tablename__ = "closed_date"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    note: Mapped[str] = mapped_column(String(120), default="")

@@ -71,7 +71,7 @@ class Order(db.Model):
     subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     roast_date: Mapped[date | None] = mapped_column(Date)
-    requested_delivery_date: Mapped[date | None] = mapped_column(Date)
+    delivery_date: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     placed_by_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
@@ -130,6 +130,9 @@ class OrderLine(db.Model):
     variant_id: Mapped[int] = mapped_column(ForeignKey("variant.id"), index=True)
     quantity: Mapped[int]
     unit_price: Mapped[Decimal] = mapped_column(Money)
+    # On a draft: the price this size had when the customer last saw it (on the order the draft was copied
+    # from, or on the page before a price changed), shown beside today's when they differ.
+    previous_unit_price: Mapped[Decimal | None] = mapped_column(Money)
     # Set when staff override the price; the reason is shown on the invoice history.
     price_override_reason: Mapped[str | None] = mapped_column(String(200))
 
@@ -139,6 +142,10 @@ class OrderLine(db.Model):
     @property
     def amount(self) -> Decimal:
         return self.unit_price * self.quantity
+
+    @property
+    def price_changed(self) -> bool:
+        return self.previous_unit_price is not None and self.previous_unit_price != self.unit_price
 
 
 class OrderEvent(db.Model):

@@ -2,7 +2,7 @@
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..forms import AddLineFields, LineEditFields
@@ -43,8 +43,12 @@ class AddLineForm(AddLineFields, _PortalForm):
 
 class DetailsForm(_PortalForm):
     shipping_option_id = IntegerField("Delivery", validators=[Optional()])
+    # One of the dates offered (the service checks it is still open); empty keeps the one chosen.
+    delivery_date = DateField("Delivery date", validators=[Optional()])
     notes = TextAreaField("Notes for the roastery", validators=[Length(max=1000)])
 
 
 class PlaceForm(DetailsForm):
     idempotency_key = HiddenField()  # checked by the service (services.idempotency)
+    # Set only by the button that says so, when an order for the same delivery exists.
+    second_order = BooleanField()

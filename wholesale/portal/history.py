@@ -8,8 +8,9 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Order
+from ..services import deliveries
 from ..services.errors import ServiceError
-from ..services.orders import approval, drafts, pricing
+from ..services.orders import approval, drafts, editing, pricing
 from . import bp
 from .ordering import REFUSALS, actor, customer_order_or_404, refused, seen_version
 from .session import customer_required, signed_in_contact, signed_in_customer
@@ -48,6 +49,8 @@ def order_detail(order_id: int):
         order=order,
         totals=pricing.order_totals(order),
         just_placed=request.args.get("placed") == "1",
+        may_change=editing.customer_may_change(order),
+        changes_close=deliveries.cutoff_of(order),
     )
     return response, 200, {"Cache-Control": "no-store"}
 

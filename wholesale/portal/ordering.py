@@ -7,6 +7,8 @@ band), a plain form post with a redirect back to the page: everything works with
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block, render_blocks
 
@@ -14,7 +16,7 @@ from ..extensions import db
 from ..forms import form_message, version_seen
 from ..htmx import fragment_or_redirect, go_to, is_htmx, retarget
 from ..models import Order
-from ..services import orders
+from ..services import deliveries, orders
 from ..services.errors import ServiceError
 from ..services.orders.editing import OrderLocked, OrderNotFound, StaleOrder
 from ..services.orders.history import Actor
@@ -45,9 +47,41 @@ def seen_version() -> int | None:
     return version_seen(request.form["version"]) if "version" in request.form else None
 
 
+def delivery_context(order: Order, asked_day: date | None = None) -> dict:
+    """What the order page shows about the delivery: the dates offered for the order's option, the one
+    chosen (``deliveries.preferred``: the date asked for by a refused Place, else the order's), and, for a
+    placed order, when the customer's changes close."""
+    offered = deliveries.choices(order.shipping_option)
+    usual = order.delivery_date.weekday() if order.delivery_date else None
+    chosen = deliveries.preferred(offered, asked_day or order.delivery_date, usual)
+    if order.status != "draft" and order.delivery_date and chosen and chosen.day != order.delivery_date:
+        chosen = None  # a placed order shows its own date, offered or not
+    cutoff = deliveries.cutoff_of(order) if order.status != "draft" else None
+    return {
+        "delivery_days": offered,
+        "chosen_delivery": chosen,
+        "changes_close": cutoff,
+    }
+
+
+NOT_LOOKED_UP = object()  # editor_page looks up the customer's upcoming order unless the caller did
+
+
 def editor_page(
-    order: Order, status: int = 200, line_errors: dict | None = None, form_error: str | None = None
+    order: Order,
+    status: int = 200,
+    line_errors: dict | None = None,
+    form_error: str | None = None,
+    already: Order | None = NOT_LOOKED_UP,
+    asked_day: date | None = None,
+    offer_second: bool = False,
 ):
+    """The order page. ``already``: the customer's order for a delivery to come, which a draft's page names
+    (a second order is placed only by a button that says so)."""
+    if already is NOT_LOOKED_UP:
+        already = None
+        if order.status == "draft":
+            already = orders.drafts.upcoming_order(g.signed_in.customer_id, deliveries.today())
     response = make_response(
         render_template(
             TEMPLATE,
@@ -57,6 +91,9 @@ def editor_page(
             idempotency_key=orders.idempotency.new_key(),
             line_errors=line_errors or {},
             form_error=form_error,
+            already=already,
+            offer_second=offer_second,
+            **delivery_context(order, asked_day),
         ),
         status,
     )
@@ -104,14 +141,37 @@ REFUSALS = (OrderNotFound, OrderLocked, StaleOrder)
 @bp.get("/order")
 @customer_required
 def order():
-    """This week's order: the draft, made from the last order the first time it is opened."""
-    draft = orders.drafts.customers_draft(g.signed_in.customer_id)
+    """This week's order. A customer who already ordered for a delivery to come is shown that order
+    (``?second=1``, the deliberate second step, opens the draft instead). Else the draft: made from the last
+    order the first time, and made again when an order or a reminder is newer than it."""
+    customer_id = g.signed_in.customer_id
+    week = orders.drafts.customer_week(customer_id, deliveries.today())
+    upcoming = None
+    if week.upcoming_id is not None:
+        upcoming = orders.drafts.customer_order(week.upcoming_id, customer_id)
+        if request.args.get("second") != "1":
+            return redirect(placed_order_url(upcoming), code=303)
+    draft = orders.drafts.customers_draft(customer_id)
     if draft is None:
         made = orders.drafts.make_draft(signed_in_customer(), signed_in_contact())
+    else:
+        made = orders.drafts.refresh_if_stale(draft, signed_in_customer(), signed_in_contact(), week)
+        if made is not None:
+            flash(
+                f"Your order was made again from your last order, {made.copied_from.number}, at today's prices."
+            )
+    if made is not None:
         if made.left_out:
             flash(f"Left out because no longer offered: {', '.join(made.left_out)}.")
         draft = made.order
-    return editor_page(draft)
+    return editor_page(draft, already=upcoming)
+
+
+def placed_order_url(order: Order) -> str:
+    """Where a placed order opens: its change page while the customer may change it, else its page."""
+    if orders.editing.customer_may_change(order):
+        return url_for("portal.order_edit", order_id=order.id)
+    return url_for("portal.order_detail", order_id=order.id)
 
 
 @bp.get("/orders/<id:order_id>/edit")
@@ -212,17 +272,29 @@ def details(order_id: int):
         if not form.validate():
             raise ServiceError(form_message(form))
         order = orders.editing.set_details(
-            order_id, form.shipping_option_id.data, form.notes.data or "", actor(), seen_version()
+            order_id,
+            form.shipping_option_id.data,
+            form.notes.data or "",
+            actor(),
+            seen_version(),
+            delivery_date=form.delivery_date.data,
         )
     except REFUSALS as error:
         return refused(order_id, error)
     except ServiceError as error:
         order = customer_order_or_404(order_id)
         if is_htmx():
-            return fragment(order, "details_error", details_error=error.message, status=422)
+            return fragment(
+                order,
+                "details_error",
+                "delivery",
+                details_error=error.message,
+                status=422,
+                **delivery_context(order),
+            )
         return editor_page(order, status=422, form_error=error.message)
-    if is_htmx():
-        return fragment(order, "details_error", details_error=None)
+    if is_htmx():  # the dates offered follow the option chosen
+        return fragment(order, "details_error", "delivery", details_error=None, **delivery_context(order))
     if order.status == "draft":
         return redirect(page_url(order), code=303)
     flash("Your changes are saved.")
@@ -243,6 +315,8 @@ def place(order_id: int):
             form.idempotency_key.data,
             shipping_option_id=form.shipping_option_id.data,
             notes=form.notes.data or "",
+            delivery_date=form.delivery_date.data,
+            second_order=form.second_order.data,
         )
     except ServiceError as error:
         db.session.rollback()
@@ -250,6 +324,14 @@ def place(order_id: int):
         if order.status != "draft":
             flash(error.message)
             return redirect(url_for("portal.order_detail", order_id=order.id), code=303)
-        return editor_page(order, status=422, form_error=error.message)
+        already = error.order if isinstance(error, orders.placing.AlreadyOrdered) else None
+        return editor_page(
+            order,
+            status=422,
+            form_error=error.message,
+            already=already,
+            asked_day=form.delivery_date.data,
+            offer_second=already is not None,
+        )
     # A double tap or a retried request is shown the order the first one placed.
     return redirect(url_for("portal.order_detail", order_id=placed.id, placed=1), code=303)

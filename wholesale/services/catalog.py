@@ -6,6 +6,7 @@ and a retired product or size simply stops being offered to customers.
 
 from __future__ import annotations
 
+from datetime import time
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -85,15 +86,31 @@ def set_variant_retired(variant: Variant, retired: bool) -> None:
     db.session.commit()
 
 
-def save_shipping_option(option: ShippingOption | None, *, name, fee, position, active) -> ShippingOption:
-    """Create (``option`` is None) or update a shipping option."""
+def save_shipping_option(
+    option: ShippingOption | None,
+    *,
+    name,
+    fee,
+    position,
+    active,
+    weekdays=(0, 1, 2, 3, 4),
+    cutoff_days_before=1,
+    cutoff_time=time(17, 0),
+    roast_days_before=1,
+) -> ShippingOption:
+    """Create (``option`` is None) or update a shipping option and its delivery calendar."""
     name = name.strip()
     if _taken(ShippingOption.name, name, exclude_id=option.id if option else None):
         raise ServiceError(SHIPPING_NAME_TAKEN, "name")
+    if not weekdays or not set(weekdays) <= set(range(7)):
+        raise ServiceError("Choose at least one day it delivers.", "weekdays")
     if option is None:
         option = ShippingOption()
         db.session.add(option)
     option.name, option.fee, option.position, option.active = name, fee, position, active
+    option.weekdays = weekdays
+    option.cutoff_days_before, option.cutoff_time = cutoff_days_before, cutoff_time.replace(tzinfo=None)
+    option.roast_days_before = roast_days_before
     commit_or_refuse(((), SHIPPING_NAME_TAKEN, "name"))
     return option
 

@@ -1,5 +1,5 @@
 """What only staff change on an order: a line's price (with a reason), shipping and its fee, the discount,
-the roast date, the requested delivery date and the notes.
+the roast date, the delivery date and the notes.
 
 Each function is one edit in one transaction, run as ``editing`` runs every edit: the order read
 locked, still editable by staff and the version the page showed, totals recomputed on the server, every
@@ -39,7 +39,7 @@ class OrderAdjustments:
     discount_percent: Decimal
     discount_amount: Decimal
     roast_date: date | None
-    requested_delivery_date: date | None
+    delivery_date: date | None
     notes: str
 
 
@@ -120,12 +120,12 @@ def _check(a: OrderAdjustments) -> None:
     today = date.today()
     for value, field in (
         (a.roast_date, "roast_date"),
-        (a.requested_delivery_date, "requested_delivery_date"),
+        (a.delivery_date, "delivery_date"),
     ):
         if value is not None and not today - DATE_WINDOW <= value <= today + DATE_WINDOW:
             raise ServiceError("Enter a date within a year of today.", field)
-    if a.roast_date and a.requested_delivery_date and a.requested_delivery_date < a.roast_date:
-        raise ServiceError("The delivery date cannot be before the roast date.", "requested_delivery_date")
+    if a.roast_date and a.delivery_date and a.delivery_date < a.roast_date:
+        raise ServiceError("The delivery date cannot be before the roast date.", "delivery_date")
     if len(_clean(a.notes)) > NOTES_MAX:
         raise ServiceError(f"Keep the notes under {NOTES_MAX:,} characters.", "notes")
 
@@ -165,6 +165,6 @@ def _apply(order: Order, a: OrderAdjustments) -> dict:
     change("discount %", "discount_percent", to_money(a.discount_percent))
     change("discount amount", "discount_amount", to_money(a.discount_amount))
     change("roast date", "roast_date", a.roast_date)
-    change("requested delivery", "requested_delivery_date", a.requested_delivery_date)
+    change("delivery date", "delivery_date", a.delivery_date)
     change("notes", "notes", _clean(a.notes))
     return changes

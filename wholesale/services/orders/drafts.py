@@ -2,19 +2,26 @@
 
 A customer has at most one draft (a partial unique index says so), shared by all its contacts and kept on
 the server, so leaving and coming back, or another contact of the same café, finds the same one.
+
+The week is built around the delivery: a customer who already ordered for a delivery to come is shown that
+order (``upcoming_order``), not a fresh draft of the same lines; a draft left unplaced is made again from the
+newest order when that is newer, or when a reminder came since (``refresh_if_stale``); a copied line keeps
+the price it had, shown beside today's when they differ.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
-from ...models import Contact, Customer, Order, OrderLine, Variant, utcnow
+from ...models import Contact, Customer, Order, OrderLine, ReminderSend, Variant, utcnow
 from ...transactions import begin_writing
+from .. import deliveries
 from . import pricing
 from .editing import locked_order
 from .history import Actor
@@ -108,6 +115,7 @@ def copy_lines(source: Order, target: Order, customer: Customer) -> list[str]:
                 variant=line.variant,
                 quantity=line.quantity,
                 unit_price=pricing.unit_price(line.variant, negotiated),
+                previous_unit_price=line.unit_price,
             )
         )
     return left_out
@@ -134,6 +142,7 @@ def make_draft(customer: Customer, contact: Contact) -> Draft:
         discount_percent=customer.discount_percent,
     )
     _apply_default_shipping(draft, customer, source)
+    _apply_usual_delivery(draft, source)
     left_out = copy_lines(source, draft, customer) if source else []
     pricing.apply_totals(draft)
     db.session.add(draft)
@@ -156,12 +165,105 @@ def _apply_default_shipping(draft: Order, customer: Customer, source: Order | No
     draft.shipping_fee = option.fee if option else pricing.ZERO
 
 
-def refill_draft(customer: Customer, contact: Contact, source: Order) -> Draft:
+def _apply_usual_delivery(draft: Order, source: Order | None) -> None:
+    """The first date offered on the weekday of the last order's delivery (the customer's usual day), else
+    the first date offered."""
+    usual = source.delivery_date.weekday() if source and source.delivery_date else None
+    chosen = deliveries.preferred(deliveries.choices(draft.shipping_option), None, usual)
+    draft.delivery_date = chosen.day if chosen else None
+
+
+# Orders that hold a delivery to come: the order page opens them instead of a new draft.
+UNDER_WAY = ("pending", "approved", "in_production")
+
+
+def _upcoming(customer_id, today: date):
+    return (
+        select(Order.id)
+        .where(
+            Order.customer_id == customer_id,
+            Order.status.in_(UNDER_WAY),
+            Order.delivery_date >= today,
+        )
+        .order_by(Order.delivery_date, Order.id)
+        .limit(1)
+    )
+
+
+def upcoming_order(customer_id: int, today: date) -> Order | None:
+    """The customer's order for their next delivery: the order under way with the soonest delivery date from
+    ``today`` on (orders without a date, from before delivery dates, are never it)."""
+    found = db.session.scalar(_upcoming(customer_id, today))
+    return customer_order(found, customer_id) if found is not None else None
+
+
+@dataclass(frozen=True)
+class Week:
+    """Where the customer stands this week, read in one statement when the order page opens: their order
+    for the next delivery (an id), when they last ordered, and when they were last reminded."""
+
+    upcoming_id: int | None
+    last_ordered_at: datetime | None
+    last_reminded_at: datetime | None
+
+    def newer_than(self, draft: Order) -> bool:
+        """An order placed, or a reminder sent, since the draft last changed."""
+        return any(
+            at is not None and at > draft.updated_at for at in (self.last_ordered_at, self.last_reminded_at)
+        )
+
+
+def customer_week(customer_id: int, today: date) -> Week:
+    ordered = (
+        select(func.max(func.coalesce(Order.placed_at, Order.created_at)))
+        .where(Order.customer_id == customer_id, Order.status.not_in(("draft", "cancelled")))
+        .scalar_subquery()
+    )
+    reminded = (
+        select(func.max(ReminderSend.created_at))
+        .where(ReminderSend.customer_id == customer_id, ReminderSend.outcome != "skipped")
+        .scalar_subquery()
+    )
+    upcoming = _upcoming(customer_id, today).scalar_subquery()
+    return Week(*db.session.execute(select(upcoming, ordered, reminded)).one())
+
+
+def ordered_for(customer_id: int, day: date) -> Order | None:
+    """An order of the customer's already placed for delivery on ``day`` (any status but draft or
+    cancelled), or None."""
+    query = (
+        select(Order)
+        .where(
+            Order.customer_id == customer_id,
+            Order.delivery_date == day,
+            Order.status.not_in(("draft", "cancelled")),
+        )
+        .order_by(Order.id)
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def refresh_if_stale(draft: Order, customer: Customer, contact: Contact, week: Week) -> Draft | None:
+    """Make the draft again from the newest order when that order is newer than the draft, or when the
+    customer was reminded since the draft last changed (a new week starts from the last order, not from what
+    was left unplaced). Returns the new draft, or None when the draft is current (or there is no order to
+    make it from)."""
+    if not week.newer_than(draft):
+        return None
+    source = last_order(customer)
+    if source is None:
+        return None
+    return refill_draft(customer, contact, source, fresh=True)
+
+
+def refill_draft(customer: Customer, contact: Contact, source: Order, fresh: bool = False) -> Draft:
     """ "Order these again": the draft's lines become ``source``'s, at today's prices. One transaction, with the
     draft's row locked before its lines are replaced: a +/− tap arriving meanwhile waits, then finds its line
     gone (a 404, and the page shows the order as it now is) instead of the two writing past each other. A
     draft placed from another tab while this waited for the lock is left as placed: a new draft takes the
-    lines."""
+    lines. ``fresh`` (a new week: ``refresh_if_stale``) also takes the source's delivery option and usual day;
+    the notes typed on the draft stay."""
     begin_writing()
     actor = Actor(contact_id=contact.id, customer_id=customer.id)
     draft = locked_order(open_draft(customer, contact).order.id, actor)
@@ -170,6 +272,9 @@ def refill_draft(customer: Customer, contact: Contact, source: Order) -> Draft:
         draft = locked_order(open_draft(customer, contact).order.id, actor)
     draft.lines.clear()
     db.session.flush()
+    if fresh:  # a new week: the last order's delivery option and usual day too
+        _apply_default_shipping(draft, customer, source)
+        _apply_usual_delivery(draft, source)
     left_out = copy_lines(source, draft, customer)
     pricing.apply_totals(draft)
     draft.updated_at = utcnow()  # a new version even when the totals come out the same (see editing.finish)

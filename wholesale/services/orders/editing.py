@@ -5,8 +5,8 @@ Every edit runs the same steps, in one transaction:
 1. ``locked_order`` reads the order with its row locked until the commit: a customer's contact finds only
    their customer's orders, staff any placed order. Two edits of one order at once take turns: the second
    waits for the first to commit, then reads what it wrote.
-2. ``ensure_editable``: customers change their draft or pending order, staff an order until it goes into
-   production. ``ensure_current``: the order is still the version the page showed (a customer and the
+2. ``ensure_editable``: customers change their draft, or their pending order until its delivery's cut-off;
+   staff an order until it goes into production. ``ensure_current``: the order is still the version the page showed (a customer and the
    roastery editing one order never overwrite each other: the later one is told and shown the order as it
    is now).
 3. The edit validates its input (the rules below: ``check_quantity``, one wording each) and changes the order.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +33,7 @@ from ...extensions import db
 from ...formatting import local_time
 from ...models import Contact, Order, OrderEvent, OrderLine, ShippingOption, StaffUser, Variant, utcnow
 from ...transactions import begin_writing, commit_keeping_loaded
+from .. import deliveries
 from ..errors import ServiceError
 from . import pricing
 from .history import Actor, record
@@ -92,6 +94,24 @@ def ensure_editable(order: Order, actor: Actor) -> None:
             f"Order {order.number} is {order.status.replace('_', ' ')} and can no longer be changed here. "
             "Please contact the roastery."
         )
+    if order.status == "pending" and deliveries.past_cutoff(order):
+        raise OrderLocked(closed_message(order))
+
+
+def closed_message(order: Order) -> str:
+    """Why a customer can no longer change a pending order whose delivery's cut-off has passed."""
+    cutoff = deliveries.describe_cutoff(deliveries.cutoff_of(order))
+    return (
+        f"Orders for {deliveries.describe_day(order.delivery_date)} closed at {cutoff}, so order "
+        f"{order.number} can no longer be changed here. Please contact the roastery."
+    )
+
+
+def customer_may_change(order: Order) -> bool:
+    """Whether the customer's pages offer to change (or cancel) ``order``: what ``ensure_editable`` allows."""
+    return order.status in EDITABLE_BY_CUSTOMER and not (
+        order.status == "pending" and deliveries.past_cutoff(order)
+    )
 
 
 def ensure_current(
@@ -265,11 +285,17 @@ def add_line(
 
 
 def set_details(
-    order_id: int, shipping_option_id: int | None, notes: str, actor: Actor, seen_version: int | None
+    order_id: int,
+    shipping_option_id: int | None,
+    notes: str,
+    actor: Actor,
+    seen_version: int | None,
+    delivery_date: date | None = None,
 ) -> Order:
-    """The customer's choice of delivery option (its fee comes from the catalog) and their notes."""
+    """The customer's choice of delivery option (its fee comes from the catalog), delivery date and notes."""
     with editing(order_id, actor, seen_version) as order:
-        return finish(order, actor, "details changed", apply_details(order, shipping_option_id, notes))
+        changes = apply_details(order, shipping_option_id, notes, delivery_date)
+        return finish(order, actor, "details changed", changes)
 
 
 def orderable_variant(variant_id: int) -> Variant:
@@ -288,8 +314,11 @@ def active_shipping_options() -> list[ShippingOption]:
     return list(db.session.scalars(ACTIVE_SHIPPING_OPTIONS))
 
 
-def apply_details(order: Order, shipping_option_id: int | None, notes: str) -> dict:
-    """Set shipping and notes on ``order`` without committing; returns what changed, for the history."""
+def apply_details(
+    order: Order, shipping_option_id: int | None, notes: str, delivery_date: date | None = None
+) -> dict:
+    """Set shipping, delivery date and notes on ``order`` without committing; returns what changed, for the
+    history. A date must be one the option offers now (``deliveries.choices``); None keeps the one set."""
     option = None
     if shipping_option_id:
         option = db.session.get(ShippingOption, shipping_option_id) if is_id(shipping_option_id) else None
@@ -301,8 +330,21 @@ def apply_details(order: Order, shipping_option_id: int | None, notes: str) -> d
         changes["shipping"] = (old, option.name if option else None)
         order.shipping_option = option
         order.shipping_fee = option.fee if option else pricing.ZERO
+    if delivery_date is not None and delivery_date != order.delivery_date:
+        offered = deliveries.choices(option)
+        if delivery_date not in {choice.day for choice in offered}:
+            raise ServiceError(date_not_offered(delivery_date, option), "delivery_date")
+        changes["delivery date"] = (order.delivery_date, delivery_date)
+        order.delivery_date = delivery_date
     notes = notes.replace("\x00", "").strip()
     if notes != order.notes:
         changes["notes"] = (order.notes, notes)
         order.notes = notes
     return changes
+
+
+def date_not_offered(day: date, option: ShippingOption | None) -> str:
+    if option is None:
+        return "Choose how your order reaches you first, then a delivery date."
+    described = deliveries.describe_day(day)
+    return f"{option.name} does not deliver on {described} any more. Please choose one of the dates listed."

@@ -1,16 +1,32 @@
-"""Placing the customer's draft: it becomes a pending portal order, with its confirmation email."""
+"""Placing the customer's draft: it becomes a pending portal order for a delivery date, with its
+confirmation email.
+
+Place refuses, and says why, rather than place something the customer did not see: a delivery date whose
+orders have closed, a second order for a delivery already ordered (unless asked for as such), or a price that
+changed since the page was shown (the draft then shows the old price beside the new one, to place again).
+"""
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
-from ...models import Contact, Customer, Order, utcnow
+from ...models import Contact, Customer, Order, OrderLine, utcnow
 from ...transactions import commit_keeping_loaded
+from .. import deliveries
 from ..errors import ServiceError
-from . import notices, pricing
-from .editing import OrderNotFound, apply_details, check_quantity, locked_order
+from . import drafts, notices, pricing
+from .editing import (
+    OrderNotFound,
+    active_shipping_options,
+    apply_details,
+    check_quantity,
+    date_not_offered,
+    locked_order,
+)
 from .history import Actor, record
 from .idempotency import check_key, order_with_key
 
@@ -22,6 +38,8 @@ def place_order(
     idempotency_key: str,
     shipping_option_id: int | None = None,
     notes: str | None = None,
+    delivery_date: date | None = None,
+    second_order: bool = False,
 ) -> Order:
     """Turn the draft into a pending order and queue its confirmation, in one transaction.
 
@@ -29,8 +47,9 @@ def place_order(
     however the requests interleave (the draft row is locked, and the key is unique per customer).
     Prices and fees are taken again from the catalog now; nothing the browser sent about money is used.
     """
+    details = (shipping_option_id, notes, delivery_date)
     try:
-        return _place(customer, contact, draft_id, idempotency_key, shipping_option_id, notes)
+        return _place(customer, contact, draft_id, idempotency_key, details, second_order)
     except (IntegrityError, StaleDataError):
         # A concurrent request with the same key won the race; answer with its order.
         db.session.rollback()
@@ -40,7 +59,21 @@ def place_order(
         return already
 
 
-def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, notes) -> Order:
+class AlreadyOrdered(ServiceError):
+    """The customer already has an order for this delivery; a second one is placed only when asked for."""
+
+    def __init__(self, order: Order) -> None:
+        self.order = order
+        day = deliveries.describe_day(order.delivery_date)
+        super().__init__(f"You already have {order.number} for {day}: change it, or add a second order.")
+
+
+class PricesChanged(ServiceError):
+    """A price changed since the page was shown: the draft now has today's prices, shown beside the old."""
+
+
+def _place(customer, contact, draft_id, idempotency_key, details, second_order) -> Order:
+    shipping_option_id, notes, delivery_date = details
     check_key(idempotency_key)
     already = order_with_key(customer.id, idempotency_key)
     if already is not None:
@@ -58,9 +91,21 @@ def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, not
             return already
         raise ServiceError("This order was already placed. Your orders are listed under “Your orders”.")
     if notes is not None:
-        apply_details(draft, shipping_option_id, notes)
+        apply_details(draft, shipping_option_id, notes, delivery_date)
     _check_orderable(draft)
-    _reprice(draft, customer)
+    delivery = _delivery(draft)
+    if delivery is not None and not second_order:
+        already = drafts.ordered_for(customer.id, delivery.day)
+        if already is not None:
+            raise AlreadyOrdered(already)
+    changed = _reprice(draft, customer)
+    if changed:
+        commit_keeping_loaded()  # the draft keeps today's prices, the old ones beside them
+        raise PricesChanged(_prices_changed_message(changed))
+    if delivery is not None:
+        draft.roast_date = delivery.roast_day
+    for line in draft.lines:
+        line.previous_unit_price = None  # shown on the draft only
     now = utcnow()
     draft.status = "pending"
     draft.channel = "portal"
@@ -91,10 +136,56 @@ def _check_orderable(draft: Order) -> None:
         raise ServiceError("Your delivery option is no longer offered. Please choose another.")
 
 
-def _reprice(order: Order, customer: Customer) -> None:
+def _delivery(draft: Order) -> deliveries.DeliveryDay | None:
+    """The delivery the draft is placed for: its date must still be offered for its option. None only when
+    the roastery offers no delivery option at all."""
+    option = draft.shipping_option
+    if option is None:
+        if active_shipping_options():
+            raise ServiceError("Please choose how your order reaches you.", "shipping_option_id")
+        return None
+    offered = deliveries.choices(option)
+    if not offered:
+        raise ServiceError(
+            f"{option.name} has no delivery dates open at the moment. Please choose another option or "
+            "contact the roastery.",
+            "delivery_date",
+        )
+    if draft.delivery_date is None:
+        draft.delivery_date = offered[0].day
+    for candidate in offered:
+        if candidate.day == draft.delivery_date:
+            return candidate
+    closing = deliveries.delivery_day(option, draft.delivery_date, deliveries.roastery_zone())
+    if closing.cutoff <= utcnow():
+        raise ServiceError(
+            f"Orders for {deliveries.describe_day(draft.delivery_date)} closed at "
+            f"{deliveries.describe_cutoff(closing.cutoff)}. Please choose another delivery date.",
+            "delivery_date",
+        )
+    raise ServiceError(date_not_offered(draft.delivery_date, option), "delivery_date")
+
+
+def _reprice(order: Order, customer: Customer) -> list[OrderLine]:
+    """Today's prices and fees on the order; returns the lines whose price is not the one the page showed
+    (each keeps the shown one as its previous price)."""
     negotiated = pricing.customer_prices(customer.id, [line.variant_id for line in order.lines])
+    changed = []
     for line in order.lines:
-        line.unit_price = pricing.unit_price(line.variant, negotiated)
+        price = pricing.unit_price(line.variant, negotiated)
+        if price != line.unit_price:
+            line.previous_unit_price = line.unit_price
+            line.unit_price = price
+            changed.append(line)
     order.discount_percent = customer.discount_percent
     order.shipping_fee = order.shipping_option.fee if order.shipping_option else pricing.ZERO
     pricing.apply_totals(order)
+    return changed
+
+
+def _prices_changed_message(lines: list[OrderLine]) -> str:
+    changes = "; ".join(
+        f"{line.variant.label} from ${line.previous_unit_price:,.2f} to ${line.unit_price:,.2f}"
+        for line in lines
+    )
+    return f"Prices changed since this page was shown: {changes}. Please check your order and place it again."

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -13,11 +14,12 @@ from sqlalchemy import event, select
 from wholesale.extensions import db
 from wholesale.models import Order, OrderLine, ProductionRun, Variant
 
-from .factories import make_customer
+from .factories import make_customer, make_shipping
 from .production_data import ROAST_DAY, Catalog, approved, make_roastery_catalog, week
 from .test_production_runs import open_run, text
 
 PAGES = ("", "/roast-sheet", "/packing-lists", "/lines.csv")
+DAY_2 = ROAST_DAY + timedelta(days=1)
 
 
 @pytest.fixture
@@ -55,10 +57,36 @@ def test_packing_lists_have_one_section_per_order_with_every_item(staff_client, 
     html, page = response.get_data(as_text=True), text(response)
     assert response.status_code == 200 and html.count('class="packing-list"') == 3
     assert re.search(
-        r"Blue Door Café · W\d{6} Roast .{0,40} staff .*? HSE-340 2 Roastery mug Mug MUG-1 2 Items 4", page
+        r"Blue Door Café · W\d{6} Delivery No delivery date · No shipping option Roast .{0,40} staff .*? "
+        r"HSE-340 2 Roastery mug Mug MUG-1 2 Items 4",
+        page,
     )
     assert '<dt>Deliver to</dt><dd class="packing-address">12 Market St\nPortland, OR 97201</dd>' in html
     assert page.index("Blue Door Café") < page.index("Corner Grocer")
+
+
+def test_packing_lists_are_grouped_by_delivery_date_then_option(app, staff_client, run_url):
+    """Orders going out on the same day by the same option are packed together: the earliest delivery first,
+    the options as listed to customers, orders without a date last."""
+    with app.app_context():
+        van, courier = make_shipping("Roastery van", "0", 0), make_shipping("Courier", "12", 1)
+        run_orders = db.session.scalars(select(Order).where(Order.production_run_id.is_not(None))).all()
+        by_name = {(order.customer.business_name, order.channel): order for order in run_orders}
+        by_name["Blue Door Café", "portal"].delivery_date = DAY_2
+        by_name["Blue Door Café", "portal"].shipping_option = courier
+        by_name["Corner Grocer", "portal"].delivery_date = DAY_2
+        by_name["Corner Grocer", "portal"].shipping_option = van
+        db.session.commit()
+    page = text(staff_client.get(f"{run_url}/packing-lists"))
+    headings = re.findall(
+        r"(Blue Door Café|Corner Grocer) · W\d{6} Delivery (.+?) Roast [A-Z][a-z]{2} \d{2}", page
+    )
+    assert headings == [
+        ("Corner Grocer", f"{DAY_2:%a %d %b %Y} · Roastery van"),
+        ("Blue Door Café", f"{DAY_2:%a %d %b %Y} · Courier"),
+        ("Blue Door Café", "No delivery date · No shipping option"),
+    ]
+    assert f"{DAY_2.day}" in page and "Roastery van: 1 order" in page and "Courier: 1 order" in page
 
 
 def test_the_csv_has_every_line_with_grams_and_a_safe_filename(app, staff_client, run_url):

@@ -22,6 +22,7 @@ from ..services import production
 from ..services.errors import ServiceError
 from ..services.orders.history import Actor
 from ..services.production.queries import (
+    by_delivery,
     duplicates_among,
     next_roast_date,
     recent_runs,
@@ -217,7 +218,9 @@ def production_roast_sheet(run_id: int):
 def production_packing_lists(run_id: int):
     run = run_or_404(run_id)
     orders = run_orders(run)
-    return render_template("admin/production_packing_lists.html", run=run, orders=orders)
+    return render_template(
+        "admin/production_packing_lists.html", run=run, orders=orders, groups=by_delivery(orders)
+    )
 
 
 @bp.get("/production/<id:run_id>/lines.csv")

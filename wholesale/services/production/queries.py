@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
-from ...models import Customer, Order, OrderLine, Product, ProductionRun, Variant
+from ...models import Customer, Order, OrderLine, Product, ProductionRun, ShippingOption, Variant
 from ...models.orders import order_number
 from .roast_plan import PlanRow, RoastPlan, plan_from_rows
 from .runs import IN_RUN_STATUSES, MAX_ORDERS_PER_REQUEST, by_customer_name, customer_name_order
@@ -109,6 +109,37 @@ def run_orders(run: ProductionRun) -> list[Order]:
         )
     )
     return by_customer_name(db.session.scalars(query))
+
+
+@dataclass
+class DeliveryGroup:
+    """The run's orders going out on one delivery date by one shipping option (packing lists)."""
+
+    delivery_date: date | None
+    option: ShippingOption | None
+    orders: list[Order]
+
+
+def by_delivery(orders: list[Order]) -> list[DeliveryGroup]:
+    """``orders`` grouped by delivery date (orders without one last), then shipping option (as listed to
+    customers); each group keeps the orders' order (by customer name)."""
+    groups: dict[tuple, DeliveryGroup] = {}
+    for order in orders:
+        key = (order.delivery_date, order.shipping_option_id)
+        if key not in groups:
+            groups[key] = DeliveryGroup(order.delivery_date, order.shipping_option, [])
+        groups[key].orders.append(order)
+
+    def sort_key(group: DeliveryGroup):
+        option = group.option
+        return (
+            group.delivery_date is None,
+            group.delivery_date or date.min,
+            option is None,
+            (option.position, option.name) if option else (0, ""),
+        )
+
+    return sorted(groups.values(), key=sort_key)
 
 
 def roast_plan(run: ProductionRun) -> RoastPlan:

@@ -9,7 +9,7 @@ from ...extensions import db
 from ...models import Contact, Customer, Order, utcnow
 from ...transactions import commit_keeping_loaded
 from ..errors import ServiceError
-from . import notices, pricing
+from . import minimums, notices, pricing
 from .editing import OrderNotFound, apply_details, check_quantity, locked_order
 from .history import Actor, record
 from .idempotency import check_key, order_with_key
@@ -61,6 +61,7 @@ def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, not
         apply_details(draft, shipping_option_id, notes)
     _check_orderable(draft)
     _reprice(draft, customer)
+    minimums.refuse_below(draft)  # at today's prices, as placed
     now = utcnow()
     draft.status = "pending"
     draft.channel = "portal"

@@ -133,7 +133,7 @@ class CustomerForm(FlaskForm):
             SelectChoice("subtotal", "Items subtotal ($, before discount and delivery)"),
         ]
         customer = kwargs.get("obj")
-        if customer is not None and self.minimum_amount.data is None:
+        if customer is not None and not self.is_submitted():  # as stored; once posted, as typed
             self.minimum_amount.data = _minimum_amount_of(customer, self.weight_unit)
         if self.minimum_kind.data is None:
             self.minimum_kind.data = "default"

@@ -2,7 +2,7 @@
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms import HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..forms import AddLineFields, LineEditFields
@@ -48,3 +48,12 @@ class DetailsForm(_PortalForm):
 
 class PlaceForm(DetailsForm):
     idempotency_key = HiddenField()  # checked by the service (services.idempotency)
+
+
+class ReminderChoiceForm(_PortalForm):
+    """One of the roastery's reminder days and times (``reminders.schedule``); the service checks it again."""
+
+    choice = RadioField(
+        "When your weekly reminder comes",
+        validate_choice=False,  # the service refuses a value not offered, with its message
+    )

@@ -40,9 +40,9 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("customer") as batch_op:
-        batch_op.drop_constraint("ck_customer_minimum_subtotal_positive", type_="check")
-        batch_op.drop_constraint("ck_customer_minimum_weight_positive", type_="check")
-        batch_op.drop_constraint("ck_customer_minimum_kind_known", type_="check")
+        batch_op.drop_constraint(op.f("ck_customer_minimum_subtotal_positive"), type_="check")
+        batch_op.drop_constraint(op.f("ck_customer_minimum_weight_positive"), type_="check")
+        batch_op.drop_constraint(op.f("ck_customer_minimum_kind_known"), type_="check")
         batch_op.drop_column("minimum_subtotal")
         batch_op.drop_column("minimum_weight_g")
         batch_op.drop_column("minimum_kind")

@@ -96,6 +96,8 @@ def app(database_uri, tmp_path_factory):
             "SERVER_NAME": None,
             "PUBLIC_BASE_URL": "http://portal.test",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # Customers may choose their reminder's day and time (the portal's /account/reminder page).
+            "REMINDER_CHOICES": "Sun 02:00, Sun 18:00, Mon 07:00",
         }
     )
     with app.app_context():

@@ -40,7 +40,9 @@ def reminder_link(app, live_server):
 
 def placed_orders(app) -> list[Order]:
     with app.app_context():
-        orders = db.session.scalars(select(Order).where(Order.status == "pending").order_by(Order.id)).all()
+        # Placed here (the fixture's last week's order has no delivery date), delivered or not.
+        placed = Order.status.in_(("pending", "fulfilled")) & Order.delivery_date.is_not(None)
+        orders = db.session.scalars(select(Order).where(placed).order_by(Order.id)).all()
         return [
             (order.number, [(line.variant.sku, line.quantity) for line in order.lines]) for order in orders
         ]
@@ -67,7 +69,11 @@ def test_reorder_in_two_taps_then_change_and_place_again(app, phone, reminder_li
     expect(phone.get_by_text(re.compile(r"Thank you! Order W\d{6} is placed\."))).to_be_visible()
     assert placed_orders(app)[0][1] == [("C00-340", 4), ("C01-340", 2), ("C02-2268", 1)]
 
-    # Next week: two quantities changed, one line removed, one product added.
+    # Next week, that order delivered: two quantities changed, one line removed, one product added.
+    with app.app_context():
+        delivered = db.session.scalar(select(Order).where(Order.status == "pending"))
+        delivered.status, delivered.delivery_date = "fulfilled", delivered.delivery_date - timedelta(days=7)
+        db.session.commit()
     phone.get_by_role("link", name="Order", exact=True).click()
     expect(phone.locator("form.line")).to_have_count(3)
     first = line(phone, "Coffee 00")

@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     config.refuse_unsafe_production(app.config)
+    config.refuse_malformed(app.config)
     if app.config["TRUSTED_PROXIES"]:
         # Client address and scheme as the PaaS router saw them (rate limits key on the address).
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -10,6 +10,11 @@ run in-process after the commit), mail kept in the database and shown to staff i
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105  (development only; refused in production)
@@ -100,6 +105,14 @@ def from_environment(instance_path: str, environment: str | None = None) -> dict
         "REMINDER_DEFAULT_TIMEZONE": env("REMINDER_DEFAULT_TIMEZONE", "America/Los_Angeles"),
         # A weekly reminder found less than this late (the scheduler was down) is still sent; later, skipped.
         "REMINDER_CATCH_UP_HOURS": _int("REMINDER_CATCH_UP_HOURS", 12),
+        # The weekdays and times a customer may choose for their reminder ("Sun 18:00, Mon 07:00"); empty:
+        # only staff set it. Read by ``reminder_choices``.
+        "REMINDER_CHOICES": env("REMINDER_CHOICES", ""),
+        # The roastery's minimum per order: coffee weight ("5 kg", "11 lb") or items subtotal ("120.00");
+        # empty: none. Customers may override it. Read by ``order_minimum``.
+        "ORDER_MINIMUM": env("ORDER_MINIMUM", ""),
+        # The unit staff enter and customers read a per-customer weight minimum in: kg or lb.
+        "WEIGHT_UNIT": env("WEIGHT_UNIT", "kg"),
         "MAIL_SERVER": env("MAIL_SERVER", "localhost"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
@@ -162,3 +175,100 @@ def refuse_unsafe_production(settings) -> None:
             f"Refusing to start in production: {', '.join(missing)} must be set.\n{lines}\n"
             "(For a development server on this machine, set WHOLESALE_ENV=development.)"
         )
+
+
+# --- Settings that are small languages of their own -------------------------------------------------------
+# Each is parsed by one function, cached by its text, and checked at start-up (``refuse_malformed``), so a
+# typo stops the app with a message naming the variable instead of failing on the first order. A later issue
+# moves these roastery settings into the database; only these functions read them.
+
+GRAMS_PER = {"kg": Decimal("1000"), "lb": Decimal("453.59237")}
+WEEKDAY_ABBREVIATIONS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class OrderMinimum:
+    """A minimum per order: coffee weight in grams (shown in ``unit``), or an items subtotal in ``amount``."""
+
+    kind: str  # "weight" or "subtotal"
+    grams: int = 0
+    amount: Decimal = Decimal("0.00")
+    unit: str = "kg"
+
+
+_WEIGHT = re.compile(r"^(\d{1,6}(?:\.\d{1,3})?)\s*(kg|lb)$", re.IGNORECASE)
+_AMOUNT = re.compile(r"^\$?(\d{1,7}(?:\.\d{1,2})?)$")
+
+
+def grams_of(quantity: Decimal, unit: str) -> int:
+    """A weight typed in kg or lb, as whole grams (rounded to the nearest)."""
+    return int((quantity * GRAMS_PER[unit]).to_integral_value())
+
+
+@lru_cache(maxsize=8)
+def parse_order_minimum(text: str) -> OrderMinimum | None:
+    """ "5 kg", "11 lb", "120.00" (or "$120"); empty or "none" is no minimum. ValueError names what is wrong."""
+    text = (text or "").strip()
+    if not text or text.lower() == "none":
+        return None
+    if match := _WEIGHT.match(text):
+        quantity, unit = Decimal(match.group(1)), match.group(2).lower()
+        grams = grams_of(quantity, unit)
+        if grams <= 0:
+            raise ValueError("a weight minimum must be more than 0")
+        return OrderMinimum("weight", grams=grams, unit=unit)
+    if match := _AMOUNT.match(text):
+        try:
+            amount = Decimal(match.group(1)).quantize(Decimal("0.01"))
+        except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+            raise ValueError("not an amount") from None
+        if amount <= 0:
+            raise ValueError("a subtotal minimum must be more than 0")
+        return OrderMinimum("subtotal", amount=amount)
+    raise ValueError('write a coffee weight like "5 kg" or "11 lb", or an items subtotal like "120.00"')
+
+
+def parse_weight_unit(text: str) -> str:
+    unit = (text or "kg").strip().lower()
+    if unit not in GRAMS_PER:
+        raise ValueError("write kg or lb")
+    return unit
+
+
+@lru_cache(maxsize=8)
+def parse_reminder_choices(text: str) -> tuple[tuple[int, time], ...]:
+    """ "Sun 18:00, Mon 07:00" as ((6, 18:00), (0, 07:00)): weekday Monday=0 … Sunday=6, a wall-clock time."""
+    choices = []
+    for item in (part.strip() for part in (text or "").split(",")):
+        if not item:
+            continue
+        match = re.match(r"^([A-Za-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})$", item)
+        day = match.group(1).lower() if match else ""
+        if day not in WEEKDAY_ABBREVIATIONS or not (int(match.group(2)) < 24 and int(match.group(3)) < 60):
+            raise ValueError(f'{item!r} is not a weekday and time like "Sun 18:00"')
+        choice = (WEEKDAY_ABBREVIATIONS.index(day), time(int(match.group(2)), int(match.group(3))))
+        if choice not in choices:
+            choices.append(choice)
+    if len(choices) > 14:
+        raise ValueError("offer at most 14 choices")
+    return tuple(choices)
+
+
+# What each such setting must look like, by name, and its parser.
+_PARSED = {
+    "ORDER_MINIMUM": parse_order_minimum,
+    "WEIGHT_UNIT": parse_weight_unit,
+    "REMINDER_CHOICES": parse_reminder_choices,
+}
+
+
+def refuse_malformed(settings) -> None:
+    """Refuse to start (in any environment) when a setting above cannot be read, naming each one."""
+    problems = []
+    for name, parse in _PARSED.items():
+        try:
+            parse(settings.get(name) or "")
+        except ValueError as error:
+            problems.append(f"  {name}={settings.get(name)!r}: {error}")
+    if problems:
+        raise ConfigurationError("Refusing to start: a setting cannot be read.\n" + "\n".join(problems))

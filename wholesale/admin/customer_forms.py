@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, StopValidation, ValidationError
 
+from ..config import GRAMS_PER, grams_of
 from ..formatting import money
 from ..forms import MoneyField, PercentField
 from ..services.customers.accounts import (
@@ -30,6 +31,7 @@ from ..services.customers.accounts import (
     canonical_timezone,
 )
 from ..services.errors import ServiceError
+from ..services.orders import minimums
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TIMEZONE_HINT = "An IANA time zone, like America/Los_Angeles or Europe/London."
@@ -70,6 +72,11 @@ def _zero_if_empty(value):
     return Decimal("0") if value is None else value
 
 
+class MinimumAmountField(MoneyField):
+    noun = "an amount"
+    example = "5"
+
+
 class CustomerForm(FlaskForm):
     business_name = StringField(
         "Business name",
@@ -103,6 +110,13 @@ class CustomerForm(FlaskForm):
         validators=[DataRequired("Enter a time zone, like America/Los_Angeles."), _at_most(64)],
     )
 
+    minimum_kind = SelectField(
+        "Minimum per order",
+        invalid_value_message="Choose a minimum from the list.",
+        invalid_choice_message="Choose a minimum from the list.",
+    )
+    minimum_amount = MinimumAmountField("Their minimum")
+
     def __init__(self, *args, shipping_options=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.default_shipping_option_id.choices = [SelectChoice("", "None")] + [
@@ -111,13 +125,41 @@ class CustomerForm(FlaskForm):
             )
             for option in shipping_options
         ]
+        self.weight_unit = minimums.weight_unit()
+        self.minimum_kind.choices = [
+            SelectChoice("default", f"The roastery's ({minimums.describe(minimums.roastery_minimum())})"),
+            SelectChoice("none", "None"),
+            SelectChoice("weight", f"Coffee weight ({self.weight_unit})"),
+            SelectChoice("subtotal", "Items subtotal ($, before discount and delivery)"),
+        ]
+        customer = kwargs.get("obj")
+        if customer is not None and not self.is_submitted():  # as stored; once posted, as typed
+            self.minimum_amount.data = _minimum_amount_of(customer, self.weight_unit)
+        if self.minimum_kind.data is None:
+            self.minimum_kind.data = "default"
 
     def validate_reminder_timezone(self, field):
         if canonical_timezone(field.data) is None:
             raise ValidationError("That is not a time zone we know. " + TIMEZONE_HINT)
 
     def details(self) -> CustomerDetails:
-        return CustomerDetails(**{f.name: getattr(self, f.name).data for f in fields(CustomerDetails)})
+        typed = {f.name: getattr(self, f.name).data for f in fields(CustomerDetails) if f.name in self}
+        amount, kind = self.minimum_amount.data, self.minimum_kind.data
+        return CustomerDetails(
+            **typed,
+            minimum_weight_g=grams_of(amount, self.weight_unit) if kind == "weight" and amount else None,
+            minimum_subtotal=amount if kind == "subtotal" else None,
+        )
+
+
+def _minimum_amount_of(customer, unit: str) -> Decimal | None:
+    """The customer's own minimum as staff typed it: a weight in ``unit`` (to 0.01), or a subtotal."""
+    if customer.minimum_kind == "weight" and customer.minimum_weight_g:
+        weight = (Decimal(customer.minimum_weight_g) / GRAMS_PER[unit]).quantize(Decimal("0.01"))
+        return weight.quantize(Decimal("1")) if weight == weight.to_integral_value() else weight
+    if customer.minimum_kind == "subtotal":
+        return customer.minimum_subtotal
+    return None
 
 
 class ContactForm(FlaskForm):

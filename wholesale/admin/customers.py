@@ -27,6 +27,7 @@ from ..services.customers.accounts import (
 )
 from ..services.customers.links import revoke_links
 from ..services.errors import ServiceError
+from ..services.orders.minimums import describe_for
 from ..services.reminders.history import reminder_overview
 from . import bp
 from .customer_forms import (
@@ -152,6 +153,7 @@ def render_customer_page(
         new_price_form=new_price_form,
         price_forms=price_forms,
         reminder=reminder_overview(customer),
+        minimum=describe_for(customer),
     )
     return page, status
 

@@ -30,6 +30,7 @@ from ..forms import (
     form_message,
     version_seen,
 )
+from ..services.orders import minimums
 from ..services.orders.adjustments import NOTES_MAX, REASON_MAX, SHIPPING_NOT_LISTED, OrderAdjustments
 from ..services.orders.staff_orders import CUSTOMER_NOT_LISTED
 
@@ -124,8 +125,17 @@ class DetailsForm(_OrderForm):
         )
 
 
+def _below_minimum_reason(label: str) -> TextAreaField:
+    """Why staff take an order below the customer's minimum; asked for only when it is below (the service
+    says so, and the history keeps it)."""
+    limit = minimums.REASON_MAX
+    return TextAreaField(
+        label, filters=[_text], validators=[Length(max=limit, message=f"Use at most {limit} characters.")]
+    )
+
+
 class ApproveForm(_OrderForm):
-    pass
+    below_minimum_reason = _below_minimum_reason("Reason for approving below the minimum")
 
 
 class CancelForm(_OrderForm):
@@ -173,3 +183,4 @@ class StaffOrderForm(FlaskForm):
         validators=[InputRequired("Choose what the order starts from.")],
     )
     idempotency_key = HiddenField()  # checked by the service (services.idempotency)
+    below_minimum_reason = _below_minimum_reason("Reason for entering it below the minimum")

@@ -81,11 +81,18 @@ def order(order_id: int):
     return render_invoice(order_or_404(order_id))
 
 
-def render_invoice(order: Order, status: int = 200, cancel_form: CancelForm | None = None):
+def render_invoice(
+    order: Order,
+    status: int = 200,
+    cancel_form: CancelForm | None = None,
+    approve_form: ApproveForm | None = None,
+):
     page = render_template(
         "admin/order.html",
         order=order,
         totals=orders.pricing.order_totals(order),
+        shortfall=orders.minimums.shortfall(order),
+        approve_form=approve_form or ApproveForm(formdata=None),
         history=orders.queries.order_history(order),
         contact=orders.queries.order_contact(order),
         approved_by=orders.queries.staff_name(order.approved_by_staff_id),
@@ -102,11 +109,17 @@ def render_invoice(order: Order, status: int = 200, cancel_form: CancelForm | No
 def order_approve(order_id: int):
     order = order_or_404(order_id)
     form = ApproveForm()
+    if not form.validate():
+        return render_invoice(order, 422, approve_form=form)
     try:
-        orders.approval.approve_order(order, staff_actor(), form.seen_version)
+        orders.approval.approve_order(order, staff_actor(), form.seen_version, form.below_minimum_reason.data)
     except ServiceError as error:
-        flash(error.message)
-        return to_invoice(order_id)
+        if error.field != orders.minimums.REASON_FIELD:
+            flash(error.message)
+            return to_invoice(order_id)
+        # Below the minimum without a reason: the invoice again, asking for one beside the button.
+        form.below_minimum_reason.errors = [error.message]
+        return render_invoice(order_or_404(order_id), 422, approve_form=form)
     flash(f"Approved order {order.number}; {order.customer.business_name} is emailed.")
     return redirect(url_for("admin.home", status="pending"), code=303)
 
@@ -170,6 +183,7 @@ def order_new():
                 staff_actor(),
                 form.idempotency_key.data,
                 form.start_from.data == "last",
+                form.below_minimum_reason.data,
             )
         except ServiceError as error:
             target = form[error.field] if error.field in form else None

@@ -10,6 +10,8 @@ from ..extensions import db
 from .catalog import ShippingOption, Variant
 from .types import Money, Percent, UTCDateTime, utcnow
 
+MINIMUM_KINDS = ("default", "none", "weight", "subtotal")
+
 
 class Customer(db.Model):
     """A wholesale account: a café, grocer or office that orders for itself."""
@@ -19,6 +21,11 @@ class Customer(db.Model):
         CheckConstraint("discount_percent >= 0 AND discount_percent <= 10000", name="discount_range"),
         CheckConstraint("reminder_weekday BETWEEN 0 AND 6", name="reminder_weekday_range"),
         CheckConstraint("token_version >= 1", name="token_version_positive"),
+        CheckConstraint(
+            "minimum_kind IN ('default', 'none', 'weight', 'subtotal')", name="minimum_kind_known"
+        ),
+        CheckConstraint("minimum_weight_g IS NULL OR minimum_weight_g > 0", name="minimum_weight_positive"),
+        CheckConstraint("minimum_subtotal IS NULL OR minimum_subtotal > 0", name="minimum_subtotal_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +42,14 @@ class Customer(db.Model):
     reminder_weekday: Mapped[int] = mapped_column(default=6)
     reminder_time: Mapped[time] = mapped_column(Time, default=time(2, 0))
     reminder_timezone: Mapped[str] = mapped_column(String(64), default="America/Los_Angeles")
+    # Who last chose the reminder's day and time on the portal, and when (staff see it on the customer's page).
+    reminder_chosen_by: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    reminder_chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The minimum per order (services.orders.minimums): the roastery's ("default"), none, or the customer's own
+    # coffee weight in grams or items subtotal.
+    minimum_kind: Mapped[str] = mapped_column(String(16), default="default", server_default="default")
+    minimum_weight_g: Mapped[int | None]
+    minimum_subtotal: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contacts: Mapped[list[Contact]] = relationship(

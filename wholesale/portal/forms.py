@@ -2,7 +2,7 @@
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..forms import AddLineFields, LineEditFields
@@ -52,3 +52,12 @@ class PlaceForm(DetailsForm):
     idempotency_key = HiddenField()  # checked by the service (services.idempotency)
     # Set only by the button that says so, when an order for the same delivery exists.
     second_order = BooleanField()
+
+
+class ReminderChoiceForm(_PortalForm):
+    """One of the roastery's reminder days and times (``reminders.schedule``); the service checks it again."""
+
+    choice = RadioField(
+        "When your weekly reminder comes",
+        validate_choice=False,  # the service refuses a value not offered, with its message
+    )

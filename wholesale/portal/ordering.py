@@ -67,6 +67,15 @@ def delivery_context(order: Order, asked_day: date | None = None) -> dict:
 NOT_LOOKED_UP = object()  # editor_page looks up the customer's upcoming order unless the caller did
 
 
+def minimum_context(order: Order) -> dict:
+    """How far below the customer's minimum the order is (``shortfall``), and whether there is one at all
+    (the page keeps room for the message only then)."""
+    return {
+        "has_minimum": orders.minimums.minimum_for(order.customer) is not None,
+        "shortfall": orders.minimums.shortfall(order),
+    }
+
+
 def editor_page(
     order: Order,
     status: int = 200,
@@ -87,6 +96,7 @@ def editor_page(
             TEMPLATE,
             order=order,
             totals=orders.pricing.order_totals(order),
+            **minimum_context(order),
             shipping_options=orders.editing.active_shipping_options(),
             idempotency_key=orders.idempotency.new_key(),
             line_errors=line_errors or {},
@@ -102,11 +112,18 @@ def editor_page(
 
 
 def fragment(order: Order, *blocks: str, status: int = 200, **context):
-    """The named blocks of the order page; the totals and the version always come along, out of band."""
+    """The named blocks of the order page; the totals (with how far below the minimum the order is) and the
+    version always come along, out of band."""
     context.setdefault("line_errors", {})
     blocks = [*blocks, "totals", "version"]
     html = render_blocks(
-        TEMPLATE, blocks, order=order, totals=orders.pricing.order_totals(order), oob=True, **context
+        TEMPLATE,
+        blocks,
+        order=order,
+        totals=orders.pricing.order_totals(order),
+        **minimum_context(order),
+        oob=True,
+        **context,
     )
     return make_response(html, status)
 

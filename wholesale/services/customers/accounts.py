@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
 from ...models import Contact, Customer, CustomerPrice, Product, ShippingOption, Variant
+from ...models.customers import MINIMUM_KINDS
 from ..errors import ServiceError, commit_or_refuse
 
 NAME_MAX = 160
@@ -28,6 +29,9 @@ CONTACT_NAME_MAX = 120
 EMAIL_MAX = 254
 PHONE_MAX = 40
 PRICE_MAX = Decimal("100000")
+# A customer's own minimum per order: at most a tonne of coffee, or this much of items.
+MINIMUM_WEIGHT_MAX_G = 1_000_000
+MINIMUM_SUBTOTAL_MAX = Decimal("100000")
 
 
 # --- What staff enter -----------------------------------------------------------------------------------
@@ -45,6 +49,10 @@ class CustomerDetails:
     reminder_weekday: int = 6
     reminder_time: time = time(2, 0)
     reminder_timezone: str = "America/Los_Angeles"
+    # The minimum per order: "default" (the roastery's), "none", "weight" (grams) or "subtotal".
+    minimum_kind: str = "default"
+    minimum_weight_g: int | None = None
+    minimum_subtotal: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,11 @@ def create_customer(details: CustomerDetails) -> Customer:
 def update_customer(customer: Customer, details: CustomerDetails) -> Customer:
     """Change a customer's details and reminder schedule. One transaction; all of it or nothing."""
     details = _checked_customer(details, customer)
+    if (details.reminder_weekday, details.reminder_time) != (
+        customer.reminder_weekday,
+        customer.reminder_time,
+    ):
+        customer.reminder_chosen_by, customer.reminder_chosen_at = "", None  # staff chose it now
     for name, value in vars(details).items():
         setattr(customer, name, value)
     commit_or_refuse(*_CUSTOMER_CONFLICTS)
@@ -179,14 +192,35 @@ def _checked_customer(details: CustomerDetails, customer: Customer | None) -> Cu
         allowed = {option.id for option in shipping_options_for(customer)}
         if details.default_shipping_option_id not in allowed:
             raise ServiceError("Choose a shipping option from the list.", field="default_shipping_option_id")
+    minimum = _checked_minimum(details)
     taken = select(Customer.id).where(func.lower(Customer.business_name) == name.lower())
     if customer is not None:
         taken = taken.where(Customer.id != customer.id)
     if db.session.scalar(taken.limit(1)) is not None:
         raise ServiceError(_NAME_TAKEN.format(name=name), field="business_name")
     return CustomerDetails(
-        **{**vars(details), "business_name": name, "reminder_timezone": zone},
+        **{**vars(details), "business_name": name, "reminder_timezone": zone, **minimum},
     )
+
+
+def _checked_minimum(details: CustomerDetails) -> dict:
+    """The minimum's columns as stored: only the amount its kind uses is kept."""
+    kind = details.minimum_kind
+    if kind not in MINIMUM_KINDS:
+        raise ServiceError("Choose a minimum from the list.", field="minimum_kind")
+    weight, subtotal = None, None
+    if kind == "weight":
+        weight = details.minimum_weight_g
+        if weight is None or not 0 < weight <= MINIMUM_WEIGHT_MAX_G:
+            raise ServiceError("Enter the minimum coffee weight, more than 0.", field="minimum_amount")
+    if kind == "subtotal":
+        subtotal = details.minimum_subtotal
+        if subtotal is None or not Decimal("0") < subtotal <= MINIMUM_SUBTOTAL_MAX:
+            raise ServiceError(
+                f"Enter the minimum subtotal, more than 0 and at most {MINIMUM_SUBTOTAL_MAX:,}.",
+                field="minimum_amount",
+            )
+    return {"minimum_kind": kind, "minimum_weight_g": weight, "minimum_subtotal": subtotal}
 
 
 _NAME_TAKEN = "There is already a customer called {name}."

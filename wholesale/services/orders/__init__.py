@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (callers name them as orders.<module>)
     editing,
     history,
     idempotency,
+    minimums,
     notices,
     placing,
     pricing,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
@@ -21,6 +21,7 @@ from ...transactions import commit_keeping_loaded
 from ..errors import ServiceError
 from .editing import OrderLocked, editing, ensure_current, refused_if_stale
 from .history import Actor, record
+from .minimums import check_staff_reason, shortfall
 from .notices import deliver_all, queue_approved, queue_cancelled, queue_cancelled_by_customer
 
 REASON_MAX = 500
@@ -42,21 +43,25 @@ def _approvable(order: Order) -> None:
         raise ServiceError(f"Order {order.number} has no items. Add one, or cancel the order.")
 
 
-def _mark_approved(order: Order, actor: Actor) -> None:
+def _mark_approved(order: Order, actor: Actor, below_minimum: dict | None = None) -> None:
     order.status = "approved"
     order.approved_at = utcnow()
     order.approved_by_staff_id = actor.staff_id
-    record(order, actor, "approved", {"status": ("pending", "approved")})
+    record(order, actor, "approved", {"status": ("pending", "approved"), **(below_minimum or {})})
 
 
-def approve_order(order: Order, actor: Actor, seen_version: int) -> Order:
+def approve_order(
+    order: Order, actor: Actor, seen_version: int, below_minimum_reason: str | None = None
+) -> Order:
     """Approve a pending order as reviewed at ``seen_version``: it becomes available to production, who
-    and when are recorded, and the customer is emailed."""
+    and when are recorded, and the customer is emailed. Below the customer's minimum it needs
+    ``below_minimum_reason``, which its history keeps (refused, nothing changed, without one)."""
     _staff_only(actor)
     _approvable(order)
     ensure_current(order, seen_version, actor, NOT_APPROVED)
+    below_minimum = check_staff_reason(order, below_minimum_reason, "approve")
     with refused_if_stale(order, actor, NOT_APPROVED):
-        _mark_approved(order, actor)
+        _mark_approved(order, actor, below_minimum)
         email = queue_approved(order)
         db.session.commit()
     deliver_all(email)
@@ -72,13 +77,17 @@ class BulkApproval:
 
 def approve_orders(selected: Sequence[tuple[int, int]], actor: Actor) -> BulkApproval:
     """Approve each selected (order id, version seen) pair that is still pending and unchanged, in one
-    transaction; the others are left as they are and listed with the reason."""
+    transaction; the others are left as they are and listed with the reason. An order below its customer's
+    minimum is left too: it is approved from its invoice, with a reason."""
     _staff_only(actor)
     wanted = dict(selected)
     orders = db.session.scalars(
         select(Order)
         .where(Order.id.in_(list(wanted)))
-        .options(selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product))
+        .options(
+            selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product),
+            joinedload(Order.customer),
+        )
         .order_by(Order.id)
     ).all()
     result = BulkApproval()
@@ -92,6 +101,14 @@ def approve_orders(selected: Sequence[tuple[int, int]], actor: Actor) -> BulkApp
                 )
             elif not order.lines:
                 result.skipped.append((order.number, "it has no items"))
+            elif (short := shortfall(order)) is not None:
+                result.skipped.append(
+                    (
+                        order.number,
+                        f"it is below the customer's minimum ({short.message.rstrip('.')}); "
+                        "approve it from its invoice with a reason",
+                    )
+                )
             else:
                 _mark_approved(order, actor)
                 result.approved.append(order)

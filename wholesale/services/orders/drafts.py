@@ -40,11 +40,12 @@ def _with_lines(query):
 
 
 def as_shown(query):
-    """Load an order with everything its page shows (lines, their products, the delivery option) in the same
-    statement (one round trip, not one per relationship)."""
+    """Load an order with everything its page shows (lines, their products, the delivery option, the customer
+    whose minimum it is held to) in the same statement (one round trip, not one per relationship)."""
     return query.options(
         joinedload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product),
         joinedload(Order.shipping_option),
+        joinedload(Order.customer, innerjoin=True),  # its minimum (orders.minimums)
     )
 
 

@@ -162,6 +162,7 @@ _WITH_LINES = (
     .options(
         joinedload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product),
         joinedload(Order.shipping_option),
+        joinedload(Order.customer, innerjoin=True),  # its minimum (orders.minimums)
     )
     .execution_options(populate_existing=True)  # fresh, if this session read the order before
 )

@@ -18,7 +18,7 @@ from ...models import Contact, Customer, Order, OrderLine, utcnow
 from ...transactions import commit_keeping_loaded
 from .. import deliveries
 from ..errors import ServiceError
-from . import drafts, notices, pricing
+from . import drafts, minimums, notices, pricing
 from .editing import (
     OrderNotFound,
     active_shipping_options,
@@ -102,6 +102,7 @@ def _place(customer, contact, draft_id, idempotency_key, details, second_order) 
     if changed:
         commit_keeping_loaded()  # the draft keeps today's prices, the old ones beside them
         raise PricesChanged(_prices_changed_message(changed))
+    minimums.refuse_below(draft)  # at today's prices, as placed
     if delivery is not None:
         draft.roast_date = delivery.roast_day
     for line in draft.lines:

@@ -17,6 +17,7 @@ from ..errors import ServiceError
 from . import drafts, pricing
 from .history import Actor, record
 from .idempotency import check_key, order_with_key
+from .minimums import check_staff_reason
 
 CUSTOMER_NOT_LISTED = "Choose a customer from the list."
 
@@ -29,12 +30,19 @@ class EnteredOrder:
 
 
 def enter_order(
-    customer_id: int, actor: Actor, idempotency_key: str, copy_last_order: bool = True
+    customer_id: int,
+    actor: Actor,
+    idempotency_key: str,
+    copy_last_order: bool = True,
+    below_minimum_reason: str | None = None,
 ) -> EnteredOrder:
     """Make an approved staff-channel order for the customer, in one transaction.
 
     It starts from the customer's last order at today's prices (or empty), their discount and default
     shipping. Idempotent: a double click or a retried request with the same key returns the same order.
+    Started from a last order below the customer's minimum, it needs ``below_minimum_reason`` (kept in its
+    history; refused, nothing made, without one). An empty order is a start that staff fill in the editor,
+    and is not held to the minimum.
     """
     if not actor.is_staff:
         raise ServiceError("Only the roastery can enter orders for customers.")
@@ -65,8 +73,9 @@ def enter_order(
     source = drafts.last_order(customer) if copy_last_order else None
     left_out = drafts.copy_lines(source, order, customer) if source else []
     pricing.apply_totals(order)
+    below_minimum = check_staff_reason(order, below_minimum_reason, "enter") if order.lines else {}
     db.session.add(order)
-    record(order, actor, "entered by staff", {"status": (None, "approved")})
+    record(order, actor, "entered by staff", {"status": (None, "approved"), **below_minimum})
     try:
         db.session.commit()
     except IntegrityError:

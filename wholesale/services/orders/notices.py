@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ...models import Contact, Email, Order
+from .. import deliveries
 from ..mail import delivery, outbox
 from . import pricing
 from .queries import order_contact
@@ -27,7 +28,12 @@ def _order_email(kind: str, order: Order, contact: Contact, to_address: str, sub
         to_address=to_address,
         subject=subject,
         template=kind,
-        context={"order": order, "contact": contact, "totals": pricing.order_totals(order)},
+        context={
+            "order": order,
+            "contact": contact,
+            "totals": pricing.order_totals(order),
+            "changes_close": deliveries.cutoff_of(order),
+        },
         customer_id=order.customer_id,
         order_id=order.id,
     )

@@ -49,7 +49,9 @@ def orders_with_status(status: str, page: int = 1, per_page: int = 50) -> OrderP
     query = (
         select(Order)
         .where(Order.status == status)
-        .options(joinedload(Order.customer), joinedload(Order.placed_by_contact))
+        .options(
+            joinedload(Order.customer), joinedload(Order.placed_by_contact), joinedload(Order.shipping_option)
+        )
         .order_by(placed.desc(), Order.id.desc())
         .limit(per_page + 1)
         .offset((page - 1) * per_page)

@@ -119,6 +119,16 @@ describe_day = short_day
 describe_cutoff = local_moment
 
 
+def not_offered(option: ShippingOption | None, day: date, now: datetime | None = None) -> str:
+    """Why ``day`` is not among the dates offered for ``option``, as the customer is told."""
+    if option is None:
+        return "Choose how your order reaches you first, then a delivery date."
+    cutoff = delivery_day(option, day, roastery_zone()).cutoff
+    if day.weekday() in option.weekdays and cutoff <= (now or utcnow()):
+        return f"Orders for {describe_day(day)} closed at {describe_cutoff(cutoff)}. Please choose another delivery date."
+    return f"{option.name} does not deliver on {describe_day(day)} any more. Please choose one of the dates listed."
+
+
 # --- Staff close and reopen dates ----------------------------------------------------------------------
 
 

@@ -334,7 +334,7 @@ def apply_details(
     if delivery_date is not None and delivery_date != order.delivery_date:
         offered = deliveries.choices(option)
         if delivery_date not in {choice.day for choice in offered}:
-            raise ServiceError(date_not_offered(delivery_date, option), "delivery_date")
+            raise ServiceError(deliveries.not_offered(option, delivery_date), "delivery_date")
         changes["delivery date"] = (order.delivery_date, delivery_date)
         order.delivery_date = delivery_date
     notes = notes.replace("\x00", "").strip()
@@ -342,10 +342,3 @@ def apply_details(
         changes["notes"] = (order.notes, notes)
         order.notes = notes
     return changes
-
-
-def date_not_offered(day: date, option: ShippingOption | None) -> str:
-    if option is None:
-        return "Choose how your order reaches you first, then a delivery date."
-    described = deliveries.describe_day(day)
-    return f"{option.name} does not deliver on {described} any more. Please choose one of the dates listed."

@@ -24,7 +24,6 @@ from .editing import (
     active_shipping_options,
     apply_details,
     check_quantity,
-    date_not_offered,
     locked_order,
 )
 from .history import Actor, record
@@ -157,14 +156,7 @@ def _delivery(draft: Order) -> deliveries.DeliveryDay | None:
     for candidate in offered:
         if candidate.day == draft.delivery_date:
             return candidate
-    closing = deliveries.delivery_day(option, draft.delivery_date, deliveries.roastery_zone())
-    if closing.cutoff <= utcnow():
-        raise ServiceError(
-            f"Orders for {deliveries.describe_day(draft.delivery_date)} closed at "
-            f"{deliveries.describe_cutoff(closing.cutoff)}. Please choose another delivery date.",
-            "delivery_date",
-        )
-    raise ServiceError(date_not_offered(draft.delivery_date, option), "delivery_date")
+    raise ServiceError(deliveries.not_offered(option, draft.delivery_date), "delivery_date")
 
 
 def _reprice(order: Order, customer: Customer) -> list[OrderLine]:

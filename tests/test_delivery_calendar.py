@@ -20,7 +20,9 @@ TUE, FRI = 1, 4
 
 def van(**fields) -> ShippingOption:
     """Delivers Tuesday and Friday; orders close two days before at 17:00; roasted the day before."""
-    option = ShippingOption(name="Roastery van", cutoff_days_before=2, cutoff_time=time(17), roast_days_before=1)
+    option = ShippingOption(
+        name="Roastery van", cutoff_days_before=2, cutoff_time=time(17), roast_days_before=1
+    )
     option.weekdays = fields.pop("weekdays", (TUE, FRI))
     for name, value in fields.items():
         setattr(option, name, value)
@@ -63,7 +65,9 @@ def test_same_day_cutoff_and_every_weekday():
     found = deliveries.open_days(pickup, local(2026, 12, 8, 8, 59), LA, set(), count=2)
     assert days(found) == [date(2026, 12, 8), date(2026, 12, 9)]
     assert found[0].roast_day == date(2026, 12, 8)
-    assert days(deliveries.open_days(pickup, local(2026, 12, 8, 9), LA, set(), count=1)) == [date(2026, 12, 9)]
+    assert days(deliveries.open_days(pickup, local(2026, 12, 8, 9), LA, set(), count=1)) == [
+        date(2026, 12, 9)
+    ]
 
 
 def test_an_option_with_no_day_or_every_day_closed_offers_nothing():
@@ -153,7 +157,8 @@ def test_staff_close_and_reopen_a_date(app):
 def test_the_shipping_options_page_closes_and_reopens_dates(app, staff_client, forms):
     with time_machine.travel(SATURDAY_NOON, tick=False):
         response = forms.post(
-            "/admin/shipping-options/closed-dates", {"closed-day": "2026-12-24", "closed-note": "Christmas Eve"}
+            "/admin/shipping-options/closed-dates",
+            {"closed-day": "2026-12-24", "closed-note": "Christmas Eve"},
         )
         assert response.status_code == 303
         page = staff_client.get("/admin/shipping-options").get_data(as_text=True)

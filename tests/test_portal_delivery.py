@@ -424,3 +424,15 @@ def test_utc_is_not_the_roasterys_day(app, week, clock):
     """At 20:00 on Saturday in Los Angeles it is already Sunday in UTC: the roastery's today is Saturday."""
     clock.move_to(datetime(2026, 12, 6, 4, tzinfo=UTC))
     assert offered(page(week.customer))[0][0] == "2026-12-08"
+
+
+def test_a_staff_order_is_for_the_customers_usual_delivery_day(app, week, staff_client, staff_post):
+    page_html = staff_client.get(f"/admin/orders/new?customer_id={week.blue_id}").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page_html).group(1)
+    data = {"customer_id": week.blue_id, "start_from": "last", "idempotency_key": key}
+    assert staff_post.post("/admin/orders/new", data).status_code == 303
+    with app.app_context():
+        order = db.session.scalar(select(Order).where(Order.channel == "staff"))
+        # Blue Door Café's last order came on a Friday: the next Friday the van delivers, roasted the day before.
+        assert (order.delivery_date, order.roast_date) == (FRIDAY, date(2026, 12, 10))
+        assert all(line.previous_unit_price is None for line in order.lines)

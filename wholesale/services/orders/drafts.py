@@ -103,8 +103,9 @@ def last_order(customer: Customer) -> Order | None:
     return last_orders([customer.id]).get(customer.id)
 
 
-def copy_lines(source: Order, target: Order, customer: Customer) -> list[str]:
-    """Put ``source``'s lines on ``target`` at today's prices; returns the names of retired lines left out."""
+def copy_lines(source: Order, target: Order, customer: Customer, show_previous: bool = False) -> list[str]:
+    """Put ``source``'s lines on ``target`` at today's prices; returns the names of retired lines left out.
+    ``show_previous`` (a customer's draft) keeps each line's price on ``source`` to show beside today's."""
     negotiated = pricing.customer_prices(customer.id, [line.variant_id for line in source.lines])
     left_out = []
     for line in source.lines:
@@ -116,7 +117,7 @@ def copy_lines(source: Order, target: Order, customer: Customer) -> list[str]:
                 variant=line.variant,
                 quantity=line.quantity,
                 unit_price=pricing.unit_price(line.variant, negotiated),
-                previous_unit_price=line.unit_price,
+                previous_unit_price=line.unit_price if show_previous else None,
             )
         )
     return left_out
@@ -143,8 +144,8 @@ def make_draft(customer: Customer, contact: Contact) -> Draft:
         discount_percent=customer.discount_percent,
     )
     _apply_default_shipping(draft, customer, source)
-    _apply_usual_delivery(draft, source)
-    left_out = copy_lines(source, draft, customer) if source else []
+    apply_usual_delivery(draft, source)
+    left_out = copy_lines(source, draft, customer, show_previous=True) if source else []
     pricing.apply_totals(draft)
     db.session.add(draft)
     try:
@@ -166,12 +167,13 @@ def _apply_default_shipping(draft: Order, customer: Customer, source: Order | No
     draft.shipping_fee = option.fee if option else pricing.ZERO
 
 
-def _apply_usual_delivery(draft: Order, source: Order | None) -> None:
-    """The first date offered on the weekday of the last order's delivery (the customer's usual day), else
-    the first date offered."""
+def apply_usual_delivery(order: Order, source: Order | None) -> deliveries.DeliveryDay | None:
+    """Set the order's delivery date to the first offered on the weekday of ``source``'s delivery (the
+    customer's usual day), else the first offered (None when its option offers none)."""
     usual = source.delivery_date.weekday() if source and source.delivery_date else None
-    chosen = deliveries.preferred(deliveries.choices(draft.shipping_option), None, usual)
-    draft.delivery_date = chosen.day if chosen else None
+    chosen = deliveries.preferred(deliveries.choices(order.shipping_option), None, usual)
+    order.delivery_date = chosen.day if chosen else None
+    return chosen
 
 
 # Orders that hold a delivery to come: the order page opens them instead of a new draft.
@@ -275,8 +277,8 @@ def refill_draft(customer: Customer, contact: Contact, source: Order, fresh: boo
     db.session.flush()
     if fresh:  # a new week: the last order's delivery option and usual day too
         _apply_default_shipping(draft, customer, source)
-        _apply_usual_delivery(draft, source)
-    left_out = copy_lines(source, draft, customer)
+        apply_usual_delivery(draft, source)
+    left_out = copy_lines(source, draft, customer, show_previous=True)
     pricing.apply_totals(draft)
     draft.updated_at = utcnow()  # a new version even when the totals come out the same (see editing.finish)
     db.session.commit()

@@ -39,7 +39,8 @@ def enter_order(
     """Make an approved staff-channel order for the customer, in one transaction.
 
     It starts from the customer's last order at today's prices (or empty), their discount and default
-    shipping. Idempotent: a double click or a retried request with the same key returns the same order.
+    shipping, for the next delivery that option offers on the customer's usual weekday (and its roast day);
+    staff change any of it in the editor. Idempotent: a double click or a retried request with the same key returns the same order.
     Started from a last order below the customer's minimum, it needs ``below_minimum_reason`` (kept in its
     history; refused, nothing made, without one). An empty order is a start that staff fill in the editor,
     and is not held to the minimum.
@@ -70,7 +71,10 @@ def enter_order(
     option = customer.default_shipping_option
     if option is not None and option.active:
         order.shipping_option, order.shipping_fee = option, option.fee
-    source = drafts.last_order(customer) if copy_last_order else None
+    last = drafts.last_order(customer)
+    source = last if copy_last_order else None
+    delivery = drafts.apply_usual_delivery(order, last)
+    order.roast_date = delivery.roast_day if delivery else None
     left_out = drafts.copy_lines(source, order, customer) if source else []
     pricing.apply_totals(order)
     below_minimum = check_staff_reason(order, below_minimum_reason, "enter") if order.lines else {}

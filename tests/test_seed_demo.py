@@ -135,11 +135,14 @@ def test_order_history_is_eight_weeks_of_varied_weekly_orders(seeded):
         assert event.at == order.placed_at == order.created_at
 
         if order.status == "pending":
-            assert order.channel == "portal" and order.approved_at is None and order.roast_date is None
+            assert order.channel == "portal" and order.approved_at is None
             assert order.placed_at > now - timedelta(days=7)
         else:
             assert order.placed_at <= order.approved_at <= now and order.roast_date is not None
             assert order.approved_by_staff_id == owner_id
+        # For a day its option delivers on, roasted at least the day before (as the demo's options roast).
+        assert order.delivery_date.weekday() in order.shipping_option.weekdays
+        assert order.roast_date <= order.delivery_date - timedelta(days=1)
         run = runs.get(order.production_run_id)
         expected_run = {"fulfilled": "done", "in_production": "closed"}.get(order.status)
         assert (run.status if run else None) == expected_run, order.status

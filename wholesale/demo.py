@@ -44,6 +44,7 @@ from .models import (
     Variant,
     utcnow,
 )
+from .services import deliveries
 from .services.orders import pricing
 
 SEED = "hillside-demo-1"
@@ -115,13 +116,23 @@ def _staff(created: Counter) -> StaffUser:
 
 
 def _shipping(created: Counter) -> dict[str, ShippingOption]:
-    names = [name for name, _ in SHIPPING]
+    names = [spec[0] for spec in SHIPPING]
     query = select(ShippingOption).where(ShippingOption.name.in_(names))
     options = {o.name: o for o in db.session.scalars(query)}
-    for position, (name, fee) in enumerate(SHIPPING, start=1):
+    for position, (name, fee, weekdays, cutoff_days, cutoff_at, roast_days) in enumerate(SHIPPING, start=1):
         if name not in options:
-            options[name] = ShippingOption(name=name, fee=Decimal(fee), position=position, active=True)
-            db.session.add(options[name])
+            option = ShippingOption(
+                name=name,
+                fee=Decimal(fee),
+                position=position,
+                active=True,
+                cutoff_days_before=cutoff_days,
+                cutoff_time=cutoff_at,
+                roast_days_before=roast_days,
+            )
+            option.weekdays = weekdays
+            options[name] = option
+            db.session.add(option)
             created["shipping options"] += 1
     return options
 
@@ -232,6 +243,22 @@ def _customers(now, options, variants, created) -> list[tuple[Customer, tuple]]:
     return result
 
 
+def _deliver(order: Order, option: ShippingOption | None) -> None:
+    """The delivery a demo order is for: the first day its option delivers once roasted, or, for one still
+    pending, the first date its option offers now (and the roast day that sets)."""
+    if option is None:
+        return
+    if order.status == "pending":
+        offered = deliveries.choices(option)
+        if offered:
+            order.delivery_date, order.roast_date = offered[0].day, offered[0].roast_day
+    elif order.roast_date is not None:
+        day = order.roast_date + timedelta(days=option.roast_days_before)
+        while day.weekday() not in option.weekdays:
+            day += timedelta(days=1)
+        order.delivery_date = day
+
+
 class _Calendar:
     """The weekly rhythm: reminders on Sunday, orders Sunday to Wednesday, roasting on Monday and Thursday."""
 
@@ -339,6 +366,7 @@ def _history(
                 run = (order.roast_date, "closed")
             else:
                 order.status, order.roast_date = "approved", calendar.next_roast
+        _deliver(order, option)
         order.updated_at = order.approved_at or placed
         order.events.append(
             OrderEvent(

@@ -42,8 +42,13 @@ OTHERS = [
 RETIRED_PRODUCTS = {"Kenya Kirinyaga AA": 24}  # name: retired this many days ago
 RETIRED_SKUS = {"COL-2268": 40}
 
-SHIPPING = [("Roastery van (Tue/Fri)", "0.00"), ("Courier", "12.00"), ("Pickup at roastery", "0.00")]
-VAN, COURIER, PICKUP = (name for name, _ in SHIPPING)
+# name, fee, delivery weekdays (Monday=0), orders close (days before, at), roasted (days before)
+SHIPPING = [
+    ("Roastery van (Tue/Fri)", "0.00", (1, 4), 2, time(17, 0), 1),
+    ("Courier", "12.00", (1, 2, 3, 4), 1, time(12, 0), 1),
+    ("Pickup at roastery", "0.00", (0, 1, 2, 3, 4), 1, time(17, 0), 1),
+]
+VAN, COURIER, PICKUP = (spec[0] for spec in SHIPPING)
 
 LA = (6, time(2, 0), "America/Los_Angeles")  # Sunday 02:00, the default
 # name, address, shipping, discount %, reminder (None: off), contacts (name, email, receives reminders),

@@ -80,7 +80,7 @@ def _place(customer, contact, draft_id, idempotency_key, shipping_option_id, not
 def _check_orderable(draft: Order) -> None:
     if not draft.lines:
         raise ServiceError("Your order is empty. Add at least one product first.")
-    retired = [line.variant.label for line in draft.lines if not line.variant.on_sale]
+    retired = [line.label for line in draft.lines if not line.variant.on_sale]
     if retired:
         raise ServiceError(
             f"{', '.join(retired)} can no longer be ordered. Please remove {'it' if len(retired) == 1 else 'them'}."

@@ -24,8 +24,8 @@ CUSTOMER_NOT_LISTED = "Choose a customer from the list."
 @dataclass
 class EnteredOrder:
     order: Order
-    # Lines of the copied order left out because their product or size was retired.
-    left_out: list[str] = field(default_factory=list)
+    # What copying the last order could not keep as it was (retired sizes, options no longer offered).
+    copied: drafts.Copied = field(default_factory=drafts.Copied)
 
 
 def enter_order(
@@ -63,7 +63,7 @@ def enter_order(
     if option is not None and option.active:
         order.shipping_option, order.shipping_fee = option, option.fee
     source = drafts.last_order(customer) if copy_last_order else None
-    left_out = drafts.copy_lines(source, order, customer) if source else []
+    copied = drafts.copy_lines(source, order, customer) if source else drafts.Copied()
     pricing.apply_totals(order)
     db.session.add(order)
     record(order, actor, "entered by staff", {"status": (None, "approved")})
@@ -76,4 +76,4 @@ def enter_order(
         if already is None:
             raise
         return EnteredOrder(already)
-    return EnteredOrder(order, left_out)
+    return EnteredOrder(order, copied)

@@ -136,8 +136,9 @@ def copy_lines(source: Order, target: Order, customer: Customer) -> Copied:
         option = line.option
         if option not in variant.product.option_names and option != variant.product.default_option:
             option = variant.product.default_option
-            instead = f"{option} instead of {line.option}" if option else f"without {line.option}"
-            copied.options_replaced.append(f"{variant.label}: {instead}")
+            if line.option:  # from before the product had options, the customer chose none: no word
+                instead = f"{option} instead of {line.option}" if option else f"without {line.option}"
+                copied.options_replaced.append(f"{variant.label}: {instead}")
         same = added.get((variant.id, option))
         if same is not None:
             same.quantity = min(same.quantity + line.quantity, MAX_QUANTITY)

@@ -32,6 +32,7 @@ class ProductOptionsForm(FlaskForm):
     options = TextAreaField(
         "Options, one per line; the first is the default",
         validators=[Length(max=2000, message="Keep the list under 2,000 characters.")],
+        render_kw={"rows": 8},
     )
 
 

@@ -252,3 +252,40 @@ def test_the_database_refuses_the_same_size_and_option_twice_on_one_order(grinds
         db.session.commit()
     db.session.rollback()
     assert db.session.scalar(select(Product.name).where(Product.id == variants[0].product_id)) == "Coffee 00"
+
+
+def test_placing_a_draft_whose_chosen_option_was_withdrawn_is_refused_with_a_message(grinds):
+    variants, coffee, blue, draft, actor = grinds
+    orders.editing.add_line(draft.id, variants[0].id, 2, actor, None, "Filter")
+    orders.editing.add_line(draft.id, variants[1].id, 1, actor, None, "Espresso")
+    catalog.set_options(coffee, "Whole bean\nEspresso")  # Filter is no longer offered
+    with pytest.raises(ServiceError) as refused:
+        orders.placing.place_order(blue, blue.contacts[0], draft.id, "k" * 32)
+    assert refused.value.message == (
+        "Coffee 00, 340 g bag · Filter: that option is no longer offered. "
+        "Please remove it and add the size again in another."
+    )
+    db.session.rollback()
+    assert db.session.get(Order, draft.id).status == "draft"
+
+
+def test_merging_two_orders_in_a_run_keeps_two_grinds_of_a_size_apart(grinds):
+    from datetime import date
+
+    from wholesale.models import StaffUser
+    from wholesale.services.production.runs import create_run, merge_orders
+
+    variants, _, blue, _, _ = grinds
+    staff = StaffUser(email="sam@hillside.example", name="Sam")
+    staff.set_password("a long enough password 1")
+    db.session.add(staff)
+    roast = date.today() + timedelta(days=3)
+    first, second = (make_order(blue, [], status="approved", roast_date=roast) for _ in range(2))
+    for order, option in ((first, "Espresso"), (second, "Espresso"), (second, "Filter")):
+        order.lines.append(
+            OrderLine(variant=variants[0], option=option, quantity=2, unit_price=variants[0].price)
+        )
+    db.session.commit()
+    run = create_run(roast, [first.id, second.id], Actor(staff_id=staff.id))
+    merge_orders(run, first.id, [first.id, second.id], Actor(staff_id=staff.id))
+    assert lines(first.id) == [("C00-340", "Espresso", 4), ("C00-340", "Filter", 2)]

@@ -36,6 +36,7 @@ from ...models import (
     OrderEvent,
     OrderLine,
     Product,
+    ProductOption,
     ShippingOption,
     StaffUser,
     Variant,
@@ -298,6 +299,22 @@ def chosen_option(product: Product, option: str | None) -> str:
             f"Choose one of the options of {product.name}: {', '.join(product.option_names)}.", "option"
         )
     return found
+
+
+def withdrawn_options(lines: list[OrderLine]) -> list[OrderLine]:
+    """The lines whose chosen option their product no longer offers (renamed or removed since), in one query.
+    A line without an option is not one of them."""
+    product_ids = {line.variant.product_id for line in lines if line.option}
+    if not product_ids:
+        return []
+    offered = set(
+        db.session.execute(
+            select(ProductOption.product_id, ProductOption.name).where(
+                ProductOption.product_id.in_(product_ids)
+            )
+        ).tuples()
+    )
+    return [line for line in lines if line.option and (line.variant.product_id, line.option) not in offered]
 
 
 def set_details(

@@ -10,7 +10,7 @@ from ...models import Contact, Customer, Order, utcnow
 from ...transactions import commit_keeping_loaded
 from ..errors import ServiceError
 from . import notices, pricing
-from .editing import OrderNotFound, apply_details, check_quantity, locked_order
+from .editing import OrderNotFound, apply_details, check_quantity, locked_order, withdrawn_options
 from .history import Actor, record
 from .idempotency import check_key, order_with_key
 
@@ -84,6 +84,12 @@ def _check_orderable(draft: Order) -> None:
     if retired:
         raise ServiceError(
             f"{', '.join(retired)} can no longer be ordered. Please remove {'it' if len(retired) == 1 else 'them'}."
+        )
+    withdrawn = [line.label for line in withdrawn_options(draft.lines)]
+    if withdrawn:
+        raise ServiceError(
+            f"{', '.join(withdrawn)}: that option is no longer offered. "
+            f"Please remove {'it' if len(withdrawn) == 1 else 'them'} and add the size again in another."
         )
     for line in draft.lines:
         check_quantity(line.quantity)

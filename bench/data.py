@@ -55,6 +55,7 @@ ORDER = (
     "staff_user",
     "shipping_option",
     "product",
+    "product_option",
     "variant",
     "customer",
     "contact",

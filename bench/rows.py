@@ -42,6 +42,7 @@ OTHER_SIZES = (("Case of 6", 720, 100), ("Case of 12", 1440, 190), ("Case of 24"
 ORIGINS = ["Ethiopia", "Colombia", "Guatemala", "Kenya", "Brazil", "Sumatra", "Peru", "Honduras", "Rwanda",
     "Costa Rica", "Burundi", "Mexico", "Nicaragua", "El Salvador", "Panama", "Yemen", "Tanzania"]
 STYLES = ["Washed", "Natural", "Honey", "Espresso", "Blend", "Decaf", "Reserve", "Single Estate"]
+GRINDS = ("Whole bean", "Espresso", "Filter", "Cafetière")  # every coffee's options, the first by default
 OTHERS = ["Cold Brew Packs", "Cone Filters", "Chai Concentrate", "Oat Milk", "Cocoa Powder", "Paper Cups",
     "Lids", "Syrup Vanilla", "Syrup Caramel", "Cleaning Tablets"]
 KINDS = (  # kind, share of customers, lines in the usual basket (min, max), weekly odds of ordering
@@ -95,6 +96,7 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
     # The catalog: coffees first, then other items; the last product and a few sizes are retired.
     products = rows.table("product", "id name description kind roast_loss_percent retired_at created_at")
     variants = rows.table("variant", "id product_id name sku price net_weight_g retired_at created_at")
+    grinds = rows.table("product_option", "id product_id name position is_default")
     price_of: dict[int, int] = {}
     retired_since: dict[int, datetime] = {}
     coffees = scale.products - min(len(OTHERS), scale.products // 6)
@@ -116,6 +118,9 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
                 since,
             )
         )
+        if coffee:
+            for position, grind in enumerate(GRINDS):
+                grinds.append((len(grinds) + 1, product_id, grind, position, position == 0))
         base = rng.randint(1000, 1600) if coffee else rng.randint(1200, 3000)
         for size, (label, grams, factor) in enumerate((SIZES if coffee else OTHER_SIZES)[: scale.sizes]):
             variant_id = (product_id - 1) * scale.sizes + size + 1
@@ -156,7 +161,9 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
         "approved_by_staff_id production_run_id placed_at approved_at cancelled_at cancel_reason created_at "
         "updated_at version",
     )
-    lines = rows.table("order_line", "id order_id variant_id quantity unit_price price_override_reason")
+    lines = rows.table(
+        "order_line", "id order_id variant_id option quantity unit_price price_override_reason"
+    )
     events = rows.table("order_event", "id order_id at staff_user_id contact_id action changes")
     emails = rows.table(
         "email",
@@ -263,7 +270,11 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
             for variant_id, quantity in basket.items():
                 unit = negotiated.get(variant_id, price_of[variant_id])
                 subtotal += unit * quantity
-                lines.append((len(lines) + 1, order_id, variant_id, quantity, unit, None))
+                # A coffee in the customer's usual grind (taken from the ids, so the random draws stay as
+                # they were); other items have no options.
+                coffee = (variant_id - 1) // scale.sizes + 1 <= coffees
+                grind = GRINDS[customer_id % len(GRINDS)] if coffee else ""
+                lines.append((len(lines) + 1, order_id, variant_id, grind, quantity, unit, None))
             discount_cents = min(subtotal, (subtotal * discount + 5000) // 10000)
             total = subtotal - discount_cents + fees[option]
             approved = placed if by_staff else placed + timedelta(minutes=rng.randint(45, 18 * 60))

@@ -97,16 +97,16 @@ def test_the_csv_has_every_line_with_grams_and_a_safe_filename(app, staff_client
         f'attachment; filename="production-run-{run_id}-{ROAST_DAY.isoformat()}.csv"'
     )
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-    assert rows[0] == ["order", "customer", "channel", "product", "size", "quantity", "grams"]
+    assert rows[0] == ["order", "customer", "channel", "product", "size", "option", "quantity", "grams"]
     body = [row[1:] for row in rows[1:]]
     assert body == [
-        ["Blue Door Café", "portal", "House Espresso", "340 g bag", "6", "2040"],
-        ["Blue Door Café", "portal", "House Espresso", "5 lb bag", "1", "2268"],
-        ["Blue Door Café", "staff", "House Espresso", "340 g bag", "2", "680"],
-        ["Blue Door Café", "staff", "Roastery mug", "Mug", "2", "700"],
-        ["Corner Grocer", "portal", "House Espresso", "340 g bag", "2", "680"],
-        ["Corner Grocer", "portal", "House Espresso", "5 lb bag", "3", "6804"],
-        ["Corner Grocer", "portal", "Ethiopia Guji", "340 g bag", "2", "680"],
+        ["Blue Door Café", "portal", "House Espresso", "340 g bag", "", "6", "2040"],
+        ["Blue Door Café", "portal", "House Espresso", "5 lb bag", "", "1", "2268"],
+        ["Blue Door Café", "staff", "House Espresso", "340 g bag", "", "2", "680"],
+        ["Blue Door Café", "staff", "Roastery mug", "Mug", "", "2", "700"],
+        ["Corner Grocer", "portal", "House Espresso", "340 g bag", "", "2", "680"],
+        ["Corner Grocer", "portal", "House Espresso", "5 lb bag", "", "3", "6804"],
+        ["Corner Grocer", "portal", "Ethiopia Guji", "340 g bag", "", "2", "680"],
     ]
     assert all(re.fullmatch(r"W\d{6}", row[0]) for row in rows[1:])
 

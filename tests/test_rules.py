@@ -72,7 +72,7 @@ def test_a_copied_order_leaves_out_the_sizes_not_on_sale(catalog):
     source = make_order(customer, [(v, 1) for v in variants])
     db.session.commit()
     target = make_order(customer, [], status="draft")
-    left_out = orders.drafts.copy_lines(source, target, customer)
+    left_out = orders.drafts.copy_lines(source, target, customer).left_out
     assert sorted(left_out) == sorted(v.label for v in variants if v.id not in on_sale)
     assert {line.variant.id for line in target.lines} == on_sale
 

@@ -19,6 +19,8 @@ from .demo_data import (
     COFFEES,
     CUSTOMERS,
     EXTRAS,
+    GRINDS,
+    GROUND_FOR,
     LA,
     NOTES,
     ORDERING_NOW,
@@ -39,6 +41,7 @@ from .models import (
     OrderLine,
     Product,
     ProductionRun,
+    ProductOption,
     ShippingOption,
     StaffUser,
     Variant,
@@ -92,6 +95,7 @@ def seed(only_if_empty: bool = False) -> str:
     labels = [
         "products",
         "variants",
+        "product options",
         "shipping options",
         "customers",
         "contacts",
@@ -168,6 +172,12 @@ def _catalog(now: datetime, created: Counter) -> dict[str, Variant]:
             )
             db.session.add(product)
             created["products"] += 1
+        if kind == "coffee" and not product.options:
+            product.options = [
+                ProductOption(name=grind, position=position, is_default=position == 0)
+                for position, grind in enumerate(GRINDS)
+            ]
+            created["product options"] += len(GRINDS)
         for sku, label, grams, price in bags:
             if sku not in variants:
                 retired = RETIRED_SKUS.get(sku)
@@ -331,7 +341,10 @@ def _history(
                 continue
             lines.append(
                 OrderLine(
-                    variant=variant, quantity=quantity, unit_price=pricing.unit_price(variant, negotiated)
+                    variant=variant,
+                    option=GROUND_FOR.get(name, GRINDS[0]) if variant.product.is_coffee else "",
+                    quantity=quantity,
+                    unit_price=pricing.unit_price(variant, negotiated),
                 )
             )
         if not lines:

@@ -39,6 +39,11 @@ OTHERS = [
     ("Unbleached Cone Filters #4", [("FLT-500", "Box of 500", 900, "14.00")],
      "Oxygen-whitened paper filters for cone brewers."),
 ]
+# Every coffee is offered in these grinds, the first by default; a café orders whole bean and grinds it itself.
+GRINDS = ("Whole bean", "Espresso", "Filter", "Cafetière")
+# Customers without a grinder of their own: their coffee comes ground this way (others get the default).
+GROUND_FOR = {"Fernwood Design Studio": "Filter", "Parallel Labs (New York office)": "Filter",
+              "Saltbox Deli & Provisions": "Cafetière"}
 RETIRED_PRODUCTS = {"Kenya Kirinyaga AA": 24}  # name: retired this many days ago
 RETIRED_SKUS = {"COL-2268": 40}
 

@@ -133,12 +133,17 @@ class LineEditFields:
 
 
 class AddLineFields:
-    """A size to add, as the portal's and the editor's "add a product" send it; no quantity means one."""
+    """A size to add, as the portal's and the editor's "add a product" send it, with its option; no quantity
+    means one."""
 
     variant_id = IdField(
         "Product", validators=[InputRequired("Pick a product size.")], message=VARIANT_NOT_ORDERABLE
     )
     quantity = CountField("Quantity", default=1)
+    # One of the product's options (a grind); none means the product's default. The service checks it.
+    option = StringField(
+        "Option", validators=[Optional(), Length(max=60, message="Choose one of the options listed.")]
+    )
 
     def added_quantity(self) -> int:
         return 1 if self.quantity.data is None else self.quantity.data

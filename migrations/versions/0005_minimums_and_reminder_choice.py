@@ -1,7 +1,7 @@
 """customer: the minimum per order (kind, weight, subtotal) and who chose the reminder's day and time
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-04 15:30:00
 
 Existing customers get "default": the roastery's minimum (ORDER_MINIMUM), which is none until it is set.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ from ..models import ClosedDate, Product, ShippingOption, Variant
 from ..services import catalog, deliveries
 from ..services.errors import ServiceError
 from . import bp
-from .catalog_forms import ClosedDateForm, ProductForm, ShippingOptionForm, VariantForm
+from .catalog_forms import ClosedDateForm, ProductForm, ProductOptionsForm, ShippingOptionForm, VariantForm
 
 
 def _refused(form, error: ServiceError) -> None:
@@ -66,6 +66,27 @@ def variant_new(product_id: int):
             flash(f"Added {variant.name} ({variant.sku}).")
             return redirect(url_for("admin.product", product_id=product.id), code=303)
     return _product_page(product, variant_form=form)
+
+
+@bp.post("/products/<id:product_id>/options")
+def product_options(product_id: int):
+    """Replace the product's options (a grind list): add, rename, reorder, remove, or move the default first."""
+    product = db.get_or_404(Product, product_id)
+    form = ProductOptionsForm()
+    if form.validate_on_submit():
+        try:
+            catalog.set_options(product, form.options.data or "")
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            listed = ", ".join(product.option_names)
+            flash(
+                f"{product.name}: options {listed} ({product.default_option} by default)."
+                if listed
+                else f"{product.name} has no options now."
+            )
+            return redirect(url_for("admin.product", product_id=product.id, _anchor="options"), code=303)
+    return _product_page(product, options_form=form)
 
 
 @bp.post("/products/<id:product_id>/retire")
@@ -184,12 +205,15 @@ def shipping_option_edit(option_id: int):
     return render_template("admin/shipping_option_edit.html", option=option, form=form), _status(form)
 
 
-def _product_page(product: Product, form=None, variant_form=None):
+def _product_page(product: Product, form=None, variant_form=None, options_form=None):
     form = form or ProductForm(obj=product, formdata=None)
     variant_form = variant_form or VariantForm(prefix="variant", formdata=None)
-    status = 400 if form.errors or variant_form.errors else 200
+    options_form = options_form or ProductOptionsForm(
+        formdata=None, data={"options": "\n".join(product.option_names)}
+    )
+    status = 400 if form.errors or variant_form.errors or options_form.errors else 200
     return render_template(
-        "admin/product.html", product=product, form=form, variant_form=variant_form
+        "admin/product.html", product=product, form=form, variant_form=variant_form, options_form=options_form
     ), status
 
 

@@ -38,6 +38,16 @@ class ProductForm(FlaskForm):
             raise ValidationError("Roast loss must be under 100 %.")
 
 
+class ProductOptionsForm(FlaskForm):
+    """A product's options, one per line, the first being the default (``services.catalog.set_options``)."""
+
+    options = TextAreaField(
+        "Options, one per line; the first is the default",
+        validators=[Length(max=2000, message="Keep the list under 2,000 characters.")],
+        render_kw={"rows": 8},
+    )
+
+
 class VariantForm(FlaskForm):
     name = StringField("Size", validators=[DataRequired("Enter the size, e.g. 340 g bag."), Length(max=60)])
     sku = StringField(

@@ -59,6 +59,7 @@ def editor_page(order: Order, status: int = 200, *, details_form: DetailsForm | 
             totals=orders.pricing.order_totals(order),
             shipping_options=shipping_choices(order),
             variants=catalog.sizes_on_sale(),
+            options=catalog.options_on_sale(),
             details_form=details_form or details_form_for(order),
             line_errors=errors.get("line_errors", {}),
             add_error=errors.get("add_error"),
@@ -179,7 +180,7 @@ def order_line_add(order_id: int):
             raise ServiceError(form.message(), "variant_id")
         quantity = form.added_quantity()
         line = orders.editing.add_line(
-            order_id, form.variant_id.data, quantity, staff_actor(), form.seen_version
+            order_id, form.variant_id.data, quantity, staff_actor(), form.seen_version, form.option.data
         )
     except REFUSALS as error:
         return refused(order_id, error)
@@ -188,10 +189,12 @@ def order_line_add(order_id: int):
             return fragment(order_or_404(order_id), "add_status", add_error=error.message)
         return editor_page(order_or_404(order_id), 422, add_error=error.message)
     if not is_htmx():
-        flash(f"Added {line.variant.label}.")
+        flash(f"Added {line.label}.")
         return redirect(editor_url(order_id, f"line-{line.id}"), code=303)
     response = fragment(line.order, "line", "add_status", line=line, added=line)
-    if line.quantity != quantity:  # the size was on the order already: its line is replaced where it stands
+    if (
+        line.quantity != quantity
+    ):  # the size (and option) was on the order: its line is replaced where it stands
         retarget(response, f"#line-{line.id}", "outerHTML")
     return response
 

@@ -193,8 +193,8 @@ def order_new():
                 form.form_errors.append(error.message)
         else:
             message = f"Entered order {entered.order.number} for {entered.order.customer.business_name}; it is approved."
-            if entered.left_out:
-                message += f" Left out because no longer offered: {', '.join(entered.left_out)}."
+            if entered.copied.notice:
+                message += f" {entered.copied.notice}"
             flash(message)
             return redirect(url_for("admin.order_edit", order_id=entered.order.id), code=303)
     customers = orders.queries.customers_to_order_for()

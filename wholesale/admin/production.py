@@ -34,7 +34,7 @@ from ..services.production.roast_plan import ROUNDING_RULE
 from . import bp
 from .production_forms import AddOrdersForm, MergeForm, NewRunForm, RoastDateForm, roastery_today
 
-CSV_COLUMNS = ("order", "customer", "channel", "product", "size", "quantity", "grams")
+CSV_COLUMNS = ("order", "customer", "channel", "product", "size", "option", "quantity", "grams")
 RUN_LABELS = {"open": "Open", "closed": "In production", "done": "Done"}
 
 
@@ -241,6 +241,7 @@ def production_csv(run_id: int):
                     order.channel,
                     variant.product.name,
                     variant.name,
+                    line.option,
                     line.quantity,
                     line.quantity * variant.net_weight_g,
                 )

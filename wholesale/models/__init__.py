@@ -1,6 +1,6 @@
 """The domain of DESIGN.md as SQLAlchemy models, one module per idea."""
 
-from .catalog import ClosedDate, Product, ShippingOption, Variant
+from .catalog import ClosedDate, Product, ProductOption, ShippingOption, Variant
 from .customers import Contact, Customer, CustomerPrice
 from .orders import CHANNELS, STATUSES, Order, OrderEvent, OrderLine
 from .outbox import Email, ReminderSend
@@ -20,6 +20,7 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "Product",
+    "ProductOption",
     "ProductionRun",
     "ReminderSend",
     "ShippingOption",

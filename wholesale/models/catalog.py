@@ -3,7 +3,17 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ColumnElement, Date, ForeignKey, String, Text, Time, and_
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    and_,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -35,6 +45,9 @@ class Product(db.Model):
     variants: Mapped[list[Variant]] = relationship(
         back_populates="product", order_by="Variant.net_weight_g", cascade="all, delete-orphan"
     )
+    options: Mapped[list[ProductOption]] = relationship(
+        back_populates="product", order_by="ProductOption.position", cascade="all, delete-orphan"
+    )
 
     @property
     def retired(self) -> bool:
@@ -44,13 +57,45 @@ class Product(db.Model):
     def is_coffee(self) -> bool:
         return self.kind == "coffee"
 
+    @property
+    def default_option(self) -> str:
+        """The option a line gets when none is chosen: the one marked default, else the first; '' if none."""
+        marked = next((option for option in self.options if option.is_default), None)
+        return (marked or self.options[0]).name if self.options else ""
+
+    @property
+    def option_names(self) -> list[str]:
+        return [option.name for option in self.options]
+
     def __repr__(self) -> str:
         return f"<Product {self.name}>"
 
 
-def variant_label(product_name: str, size_name: str) -> str:
-    """A product size as customers and staff read it: "House Espresso, 340 g bag"."""
-    return f"{product_name}, {size_name}"
+class ProductOption(db.Model):
+    """A choice a customer makes per line of a product, such as a grind ("Espresso"). A line keeps the
+    chosen name as text, so renaming or removing an option never rewrites a past order."""
+
+    __tablename__ = "product_option"
+    __table_args__ = (UniqueConstraint("product_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(default=0)
+    # At most one per product; the catalog service keeps it so (``services.catalog.set_options``).
+    is_default: Mapped[bool] = mapped_column(default=False)
+
+    product: Mapped[Product] = relationship(back_populates="options")
+
+    def __repr__(self) -> str:
+        return f"<ProductOption {self.name}>"
+
+
+def variant_label(product_name: str, size_name: str, option: str = "") -> str:
+    """A product size as customers and staff read it: "House Espresso, 340 g bag", and the option chosen
+    for a line when there is one: "House Espresso, 340 g bag · Espresso"."""
+    label = f"{product_name}, {size_name}"
+    return f"{label} · {option}" if option else label
 
 
 class Variant(db.Model):

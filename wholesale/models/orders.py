@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .catalog import ShippingOption, Variant
+from .catalog import ShippingOption, Variant, variant_label
 from .customers import Contact, Customer
 from .types import Money, Percent, UTCDateTime, utcnow
 
@@ -116,11 +116,13 @@ class Order(db.Model):
 
 
 class OrderLine(db.Model):
-    """A variant and quantity on an order, with the unit price captured when it was priced."""
+    """A variant, its option and a quantity on an order, with the unit price captured when it was priced.
+
+    The same size with two options (two grinds) is two lines."""
 
     __tablename__ = "order_line"
     __table_args__ = (
-        UniqueConstraint("order_id", "variant_id"),
+        UniqueConstraint("order_id", "variant_id", "option"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
     )
@@ -128,6 +130,9 @@ class OrderLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"))
     variant_id: Mapped[int] = mapped_column(ForeignKey("variant.id"), index=True)
+    # The product option chosen for this line, as named when chosen (like ``unit_price``, a snapshot);
+    # '' for a product without options.
+    option: Mapped[str] = mapped_column(String(60), default="", server_default="")
     quantity: Mapped[int]
     unit_price: Mapped[Decimal] = mapped_column(Money)
     # On a draft: the price this size had when the customer last saw it (on the order the draft was copied
@@ -142,6 +147,11 @@ class OrderLine(db.Model):
     @property
     def amount(self) -> Decimal:
         return self.unit_price * self.quantity
+
+    @property
+    def label(self) -> str:
+        """The line as every page, email and sheet names it: "House Espresso, 1 kg bag · Espresso"."""
+        return variant_label(self.variant.product.name, self.variant.name, self.option)
 
     @property
     def price_changed(self) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
 from ..models import Product, Variant
@@ -31,7 +31,7 @@ def catalog_for(customer_id: int, query: str = "") -> list[ProductOffers]:
         select(Product)
         .join(Product.variants)
         .where(Variant.on_sale)
-        .options(contains_eager(Product.variants))
+        .options(contains_eager(Product.variants), selectinload(Product.options))
         .order_by(Product.kind, Product.name, Variant.net_weight_g)
     )
     words = query.split()

@@ -70,8 +70,8 @@ def reorder(order_id: int):
             return page, 200, {"Cache-Control": "no-store"}
     draft = drafts.refill_draft(signed_in_customer(), signed_in_contact(), source)
     message = f"Your order now holds the items of order {source.number} at today's prices."
-    if draft.left_out:
-        message += f" Left out because no longer offered: {', '.join(draft.left_out)}."
+    if draft.copied.notice:
+        message += f" {draft.copied.notice}"
     flash(message)
     return redirect(url_for("portal.order"), code=303)
 

@@ -178,8 +178,8 @@ def order():
                 f"Your order was made again from your last order, {made.copied_from.number}, at today's prices."
             )
     if made is not None:
-        if made.left_out:
-            flash(f"Left out because no longer offered: {', '.join(made.left_out)}.")
+        if made.copied.notice:
+            flash(made.copied.notice)
         draft = made.order
     return editor_page(draft, already=upcoming)
 
@@ -246,7 +246,7 @@ def line_add(order_id: int):
         if not form.validate():
             raise ServiceError(form_message(form))
         line = orders.editing.add_line(
-            order_id, form.variant_id.data, form.added_quantity(), actor(), seen_version()
+            order_id, form.variant_id.data, form.added_quantity(), actor(), seen_version(), form.option.data
         )
     except REFUSALS as error:
         return refused(order_id, error)
@@ -260,10 +260,12 @@ def line_add(order_id: int):
         return redirect(url_for("portal.order_catalog", order_id=order_id), code=303)
     order = line.order
     if not is_htmx():
-        flash(f"Added {line.variant.label}.")
+        flash(f"Added {line.label}.")
         return redirect(page_url(order, f"line-{line.id}"), code=303)
     response = fragment(order, "line", "add_status", line=line, added=line)
-    if line.quantity != form.added_quantity():  # the size was on the order already: replaced where it stands
+    if (
+        line.quantity != form.added_quantity()
+    ):  # the size (and option) was on the order: replaced where it stands
         retarget(response, f"#line-{line.id}", "outerHTML")
     return response
 

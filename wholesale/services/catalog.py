@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Product, ShippingOption, Variant, utcnow
+from ..models import Product, ProductOption, ShippingOption, Variant, utcnow
 from .errors import ServiceError, commit_or_refuse
 
 PRODUCT_NAME_TAKEN = "A product with this name already exists."
@@ -60,6 +60,55 @@ def update_product(product: Product, *, name, kind, roast_loss_percent, descript
 def set_product_retired(product: Product, retired: bool) -> None:
     product.retired_at = (product.retired_at or utcnow()) if retired else None
     db.session.commit()
+
+
+MAX_OPTIONS = 12
+OPTION_NAME_MAX = 60  # ProductOption.name and OrderLine.option
+
+
+def clean_option_names(text: str) -> list[str]:
+    """A product's options as staff type them, one per line: trimmed, blank lines skipped, in order.
+
+    Refused with one message each: a name over ``OPTION_NAME_MAX`` characters or holding control
+    characters, the same name twice (ignoring case: customers could not tell them apart), more than
+    ``MAX_OPTIONS`` options."""
+    names = [line.strip() for line in text.splitlines() if line.strip()]
+    if any(not name.isprintable() for name in names):
+        raise ServiceError("Option names can hold letters, digits, spaces and punctuation only.", "options")
+    too_long = next((name for name in names if len(name) > OPTION_NAME_MAX), None)
+    if too_long is not None:
+        raise ServiceError(f"Keep each option under {OPTION_NAME_MAX + 1} characters.", "options")
+    if len(names) > MAX_OPTIONS:
+        raise ServiceError(f"A product can have at most {MAX_OPTIONS} options.", "options")
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.casefold() in seen:
+            raise ServiceError(f"“{name}” is listed twice; list each option once.", "options")
+        seen[name.casefold()] = name
+    return names
+
+
+def set_options(product: Product, text: str) -> Product:
+    """Replace the product's options by those listed in ``text``, one per line, the first being the default;
+    an empty list means the product has none. Commits once.
+
+    An option kept by name keeps its row (only its position may change). Lines already ordered keep the name
+    they were ordered with: renaming or removing an option changes no order."""
+    names = clean_option_names(text)
+    current = {option.name: option for option in product.options}
+    for name, option in current.items():
+        if name not in names:
+            product.options.remove(option)
+    db.session.flush()  # a removed name is free again before it can be added back, say with another case
+    for position, name in enumerate(names):
+        option = current.get(name)
+        if option is None:
+            option = ProductOption(name=name)
+            product.options.append(option)
+        option.position, option.is_default = position, position == 0
+    commit_or_refuse(((), "These options were changed meanwhile. Reload and try again.", "options"))
+    db.session.refresh(product)  # options in their new order
+    return product
 
 
 def add_variant(product: Product, *, name, sku, price, net_weight_g) -> Variant:
@@ -131,5 +180,18 @@ def sizes_on_sale() -> list[Variant]:
         .where(Variant.on_sale)
         .options(joinedload(Variant.product))
         .order_by(Product.name, Variant.net_weight_g, Variant.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def options_on_sale() -> list[str]:
+    """Every option name of a product on sale, once each, in the order products list them: what staff can
+    choose from when adding a line (the service checks the name against the chosen size's product)."""
+    query = (
+        select(ProductOption.name)
+        .join(ProductOption.product)
+        .where(Product.retired_at.is_(None))
+        .group_by(ProductOption.name)
+        .order_by(func.min(ProductOption.position), ProductOption.name)
     )
     return list(db.session.scalars(query))

@@ -83,7 +83,7 @@ def _set_line_price(order: Order, line: OrderLine, price: Decimal, reason: str, 
             "Give a reason for the changed price; it is kept with the order.", "price_override_reason"
         )
     new_reason = reason if overridden else None
-    label = line.variant.label
+    label = line.label
     changes = {}
     if price != line.unit_price:
         changes[f"{label}: unit price"] = (line.unit_price, price)

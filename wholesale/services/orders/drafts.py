@@ -19,24 +19,50 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
-from ...models import Contact, Customer, Order, OrderLine, ReminderSend, Variant, utcnow
+from ...models import Contact, Customer, Order, OrderLine, Product, ReminderSend, Variant, utcnow
 from ...transactions import begin_writing
 from .. import deliveries
 from . import pricing
-from .editing import locked_order
+from .editing import MAX_QUANTITY, locked_order
 from .history import Actor
+
+
+@dataclass
+class Copied:
+    """What copying an order's lines could not keep as it was, for the message shown beside the copy."""
+
+    # Labels of lines left out because their product or size was retired.
+    left_out: list[str] = field(default_factory=list)
+    # "House Espresso, 1 kg bag: Whole bean instead of Turkish", for lines whose option is no longer offered.
+    options_replaced: list[str] = field(default_factory=list)
+
+    @property
+    def notice(self) -> str:
+        """The sentences that say so ('' when everything was copied as it was)."""
+        sentences = []
+        if self.left_out:
+            sentences.append(f"Left out because no longer offered: {', '.join(self.left_out)}.")
+        if self.options_replaced:
+            sentences.append(
+                f"Options no longer offered, so the default is used: {'; '.join(self.options_replaced)}."
+            )
+        return " ".join(sentences)
 
 
 @dataclass
 class Draft:
     order: Order
-    # Lines of the copied order left out because their product or size was retired.
-    left_out: list[str] = field(default_factory=list)
+    copied: Copied = field(default_factory=Copied)
     copied_from: Order | None = None
 
 
 def _with_lines(query):
-    return query.options(selectinload(Order.lines).joinedload(OrderLine.variant).joinedload(Variant.product))
+    return query.options(
+        selectinload(Order.lines)
+        .joinedload(OrderLine.variant)
+        .joinedload(Variant.product)
+        .selectinload(Product.options)
+    )
 
 
 def as_shown(query):
@@ -103,24 +129,38 @@ def last_order(customer: Customer) -> Order | None:
     return last_orders([customer.id]).get(customer.id)
 
 
-def copy_lines(source: Order, target: Order, customer: Customer, show_previous: bool = False) -> list[str]:
-    """Put ``source``'s lines on ``target`` at today's prices; returns the names of retired lines left out.
-    ``show_previous`` (a customer's draft) keeps each line's price on ``source`` to show beside today's."""
+def copy_lines(source: Order, target: Order, customer: Customer, show_previous: bool = False) -> Copied:
+    """Put ``source``'s lines on ``target`` at today's prices, each with its option; returns what could not be
+    kept as it was: lines of retired sizes are left out, an option no longer offered becomes the product's
+    default (two lines that then name the same size and option become one). ``show_previous`` (a customer's
+    draft) keeps each line's price on ``source`` to show beside today's."""
     negotiated = pricing.customer_prices(customer.id, [line.variant_id for line in source.lines])
-    left_out = []
+    copied = Copied()
+    added: dict[tuple[int, str], OrderLine] = {}
     for line in source.lines:
-        if not line.variant.on_sale:
-            left_out.append(line.variant.label)
+        variant = line.variant
+        if not variant.on_sale:
+            copied.left_out.append(line.label)
             continue
-        target.lines.append(
-            OrderLine(
-                variant=line.variant,
-                quantity=line.quantity,
-                unit_price=pricing.unit_price(line.variant, negotiated),
-                previous_unit_price=line.unit_price if show_previous else None,
-            )
+        option = line.option
+        if option not in variant.product.option_names and option != variant.product.default_option:
+            option = variant.product.default_option
+            if line.option:  # from before the product had options, the customer chose none: no word
+                instead = f"{option} instead of {line.option}" if option else f"without {line.option}"
+                copied.options_replaced.append(f"{variant.label}: {instead}")
+        same = added.get((variant.id, option))
+        if same is not None:
+            same.quantity = min(same.quantity + line.quantity, MAX_QUANTITY)
+            continue
+        added[(variant.id, option)] = OrderLine(
+            variant=variant,
+            option=option,
+            quantity=line.quantity,
+            unit_price=pricing.unit_price(variant, negotiated),
+            previous_unit_price=line.unit_price if show_previous else None,
         )
-    return left_out
+        target.lines.append(added[(variant.id, option)])
+    return copied
 
 
 def open_draft(customer: Customer, contact: Contact) -> Draft:
@@ -145,7 +185,7 @@ def make_draft(customer: Customer, contact: Contact) -> Draft:
     )
     _apply_default_shipping(draft, customer, source)
     apply_usual_delivery(draft, source)
-    left_out = copy_lines(source, draft, customer, show_previous=True) if source else []
+    copied = copy_lines(source, draft, customer, show_previous=True) if source else Copied()
     pricing.apply_totals(draft)
     db.session.add(draft)
     try:
@@ -154,7 +194,7 @@ def make_draft(customer: Customer, contact: Contact) -> Draft:
         # Another contact of the same customer opened the page at the same moment: use their draft.
         db.session.rollback()
         return Draft(customers_draft(customer.id))
-    return Draft(customers_draft(customer.id), left_out, source)
+    return Draft(customers_draft(customer.id), copied, source)
 
 
 def _apply_default_shipping(draft: Order, customer: Customer, source: Order | None) -> None:
@@ -278,8 +318,8 @@ def refill_draft(customer: Customer, contact: Contact, source: Order, fresh: boo
     if fresh:  # a new week: the last order's delivery option and usual day too
         _apply_default_shipping(draft, customer, source)
         apply_usual_delivery(draft, source)
-    left_out = copy_lines(source, draft, customer, show_previous=True)
+    copied = copy_lines(source, draft, customer, show_previous=True)
     pricing.apply_totals(draft)
     draft.updated_at = utcnow()  # a new version even when the totals come out the same (see editing.finish)
     db.session.commit()
-    return Draft(draft, left_out, source)
+    return Draft(draft, copied, source)

@@ -31,7 +31,18 @@ from sqlalchemy.orm.exc import StaleDataError
 from ...converters import is_id
 from ...extensions import db
 from ...formatting import local_time
-from ...models import Contact, Order, OrderEvent, OrderLine, ShippingOption, StaffUser, Variant, utcnow
+from ...models import (
+    Contact,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    ProductOption,
+    ShippingOption,
+    StaffUser,
+    Variant,
+    utcnow,
+)
 from ...transactions import begin_writing, commit_keeping_loaded
 from .. import deliveries
 from ..errors import ServiceError
@@ -246,43 +257,85 @@ def set_quantity(order_id: int, line_id: int, quantity: int, actor: Actor, seen_
         check_quantity(quantity)
         old = line.quantity
         line.quantity = quantity
-        return finish(
-            order, actor, "line changed", {line.variant.label: (old, quantity)} if old != quantity else {}
-        )
+        return finish(order, actor, "line changed", {line.label: (old, quantity)} if old != quantity else {})
 
 
 def remove_line(order_id: int, line_id: int, actor: Actor, seen_version: int | None) -> tuple[Order, str]:
     """Take a line off the order; returns the order and the line's label (what the answer says was removed)."""
     with editing(order_id, actor, seen_version, line_id) as order:
         line = line_on(order, line_id)
-        label, old = line.variant.label, line.quantity
+        label, old = line.label, line.quantity
         order.lines.remove(line)
         return finish(order, actor, "line removed", {label: (old, 0)}), label
 
 
 def add_line(
-    order_id: int, variant_id: int, quantity: int, actor: Actor, seen_version: int | None
+    order_id: int,
+    variant_id: int,
+    quantity: int,
+    actor: Actor,
+    seen_version: int | None,
+    option: str | None = None,
 ) -> OrderLine:
-    """Add a product size; if the order already has it, its quantity goes up instead. Returns the line."""
+    """Add a product size with one of its options (none given: the product's default); if the order already
+    has that size with that option, its quantity goes up instead. Returns the line."""
     with editing(order_id, actor, seen_version) as order:
         check_quantity(quantity)
         variant = orderable_variant(variant_id)
-        line = next((line for line in order.lines if line.variant_id == variant.id), None)
+        option = chosen_option(variant.product, option)
+        line = next(
+            (line for line in order.lines if (line.variant_id, line.option) == (variant.id, option)), None
+        )
         if line is not None:
             old = line.quantity
             check_quantity(old + quantity)
             line.quantity = old + quantity
-            finish(order, actor, "line changed", {variant.label: (old, line.quantity)})
+            finish(order, actor, "line changed", {line.label: (old, line.quantity)})
             return line
         if len(order.lines) >= MAX_LINES:
             raise ServiceError(f"An order can have at most {MAX_LINES} lines.", "variant_id")
         negotiated = pricing.customer_prices(order.customer_id, [variant.id])
         line = OrderLine(
-            variant=variant, quantity=quantity, unit_price=pricing.unit_price(variant, negotiated)
+            variant=variant,
+            option=option,
+            quantity=quantity,
+            unit_price=pricing.unit_price(variant, negotiated),
         )
         order.lines.append(line)
-        finish(order, actor, "line added", {variant.label: (0, quantity)})
+        finish(order, actor, "line added", {line.label: (0, quantity)})
         return line
+
+
+def chosen_option(product: Product, option: str | None) -> str:
+    """The option a new line of ``product`` gets: one of the product's options (matched ignoring case and
+    surrounding spaces), or its default when none is given. A product without options takes none."""
+    wanted = (option or "").strip()
+    if not wanted:
+        return product.default_option
+    if not product.options:
+        raise ServiceError(f"{product.name} has no options to choose from.", "option")
+    found = next((name for name in product.option_names if name.casefold() == wanted.casefold()), None)
+    if found is None:
+        raise ServiceError(
+            f"Choose one of the options of {product.name}: {', '.join(product.option_names)}.", "option"
+        )
+    return found
+
+
+def withdrawn_options(lines: list[OrderLine]) -> list[OrderLine]:
+    """The lines whose chosen option their product no longer offers (renamed or removed since), in one query.
+    A line without an option is not one of them."""
+    product_ids = {line.variant.product_id for line in lines if line.option}
+    if not product_ids:
+        return []
+    offered = set(
+        db.session.execute(
+            select(ProductOption.product_id, ProductOption.name).where(
+                ProductOption.product_id.in_(product_ids)
+            )
+        ).tuples()
+    )
+    return [line for line in lines if line.option and (line.variant.product_id, line.option) not in offered]
 
 
 def set_details(

@@ -25,6 +25,7 @@ from .editing import (
     apply_details,
     check_quantity,
     locked_order,
+    withdrawn_options,
 )
 from .history import Actor, record
 from .idempotency import check_key, order_with_key
@@ -125,10 +126,16 @@ def _place(customer, contact, draft_id, idempotency_key, details, second_order) 
 def _check_orderable(draft: Order) -> None:
     if not draft.lines:
         raise ServiceError("Your order is empty. Add at least one product first.")
-    retired = [line.variant.label for line in draft.lines if not line.variant.on_sale]
+    retired = [line.label for line in draft.lines if not line.variant.on_sale]
     if retired:
         raise ServiceError(
             f"{', '.join(retired)} can no longer be ordered. Please remove {'it' if len(retired) == 1 else 'them'}."
+        )
+    withdrawn = [line.label for line in withdrawn_options(draft.lines)]
+    if withdrawn:
+        raise ServiceError(
+            f"{', '.join(withdrawn)}: that option is no longer offered. "
+            f"Please remove {'it' if len(withdrawn) == 1 else 'them'} and add the size again in another."
         )
     for line in draft.lines:
         check_quantity(line.quantity)

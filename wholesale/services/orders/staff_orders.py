@@ -25,8 +25,8 @@ CUSTOMER_NOT_LISTED = "Choose a customer from the list."
 @dataclass
 class EnteredOrder:
     order: Order
-    # Lines of the copied order left out because their product or size was retired.
-    left_out: list[str] = field(default_factory=list)
+    # What copying the last order could not keep as it was (retired sizes, options no longer offered).
+    copied: drafts.Copied = field(default_factory=drafts.Copied)
 
 
 def enter_order(
@@ -75,7 +75,7 @@ def enter_order(
     source = last if copy_last_order else None
     delivery = drafts.apply_usual_delivery(order, last)
     order.roast_date = delivery.roast_day if delivery else None
-    left_out = drafts.copy_lines(source, order, customer) if source else []
+    copied = drafts.copy_lines(source, order, customer) if source else drafts.Copied()
     pricing.apply_totals(order)
     below_minimum = check_staff_reason(order, below_minimum_reason, "enter") if order.lines else {}
     db.session.add(order)
@@ -89,4 +89,4 @@ def enter_order(
         if already is None:
             raise
         return EnteredOrder(already)
-    return EnteredOrder(order, left_out)
+    return EnteredOrder(order, copied)

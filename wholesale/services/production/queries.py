@@ -14,7 +14,16 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
-from ...models import Customer, Order, OrderLine, Product, ProductionRun, ShippingOption, Variant
+from ...models import (
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    ProductionRun,
+    ProductOption,
+    ShippingOption,
+    Variant,
+)
 from ...models.orders import order_number
 from .roast_plan import PlanRow, RoastPlan, plan_from_rows
 from .runs import IN_RUN_STATUSES, MAX_ORDERS_PER_REQUEST, by_customer_name, customer_name_order
@@ -143,7 +152,7 @@ def by_delivery(orders: list[Order]) -> list[DeliveryGroup]:
 
 
 def roast_plan(run: ProductionRun) -> RoastPlan:
-    """Bags per coffee and size over the run, summed in one query; other items are not roasted."""
+    """Bags per coffee, size and option over the run, summed in one query; other items are not roasted."""
     query = (
         select(
             Product.id,
@@ -153,11 +162,16 @@ def roast_plan(run: ProductionRun) -> RoastPlan:
             Variant.name,
             Variant.net_weight_g,
             func.sum(OrderLine.quantity),
+            OrderLine.option,
+            ProductOption.position,
         )
         .select_from(OrderLine)
         .join(Order, OrderLine.order_id == Order.id)
         .join(Variant, OrderLine.variant_id == Variant.id)
         .join(Product, Variant.product_id == Product.id)
+        .outerjoin(
+            ProductOption, (ProductOption.product_id == Product.id) & (ProductOption.name == OrderLine.option)
+        )
         .where(
             Order.production_run_id == run.id,
             Order.status.in_(IN_RUN_STATUSES),
@@ -170,6 +184,8 @@ def roast_plan(run: ProductionRun) -> RoastPlan:
             Variant.id,
             Variant.name,
             Variant.net_weight_g,
+            OrderLine.option,
+            ProductOption.position,
         )
     )
     return plan_from_rows(PlanRow(*row) for row in db.session.execute(query).tuples())

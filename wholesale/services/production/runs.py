@@ -139,21 +139,23 @@ def merge_orders(run: ProductionRun, keep_id: int, order_ids: Collection[int], a
 
 def _merge_into(kept: Order, other: Order, run: ProductionRun, actor: Actor) -> None:
     changes: dict[str, tuple] = {"merged from": (None, other.number)}
-    lines = {line.variant_id: line for line in kept.lines}
+    # A line is a size with an option: the same size in two grinds stays two lines.
+    lines = {(line.variant_id, line.option): line for line in kept.lines}
     for line in other.lines:
-        label = line.variant.label
-        if line.variant_id in lines:
-            target = lines[line.variant_id]
+        label, key = line.label, (line.variant_id, line.option)
+        if key in lines:
+            target = lines[key]
             changes[label] = (target.quantity, target.quantity + line.quantity)
             target.quantity += line.quantity
         else:
-            lines[line.variant_id] = OrderLine(
+            lines[key] = OrderLine(
                 variant=line.variant,
+                option=line.option,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
                 price_override_reason=line.price_override_reason,
             )
-            kept.lines.append(lines[line.variant_id])
+            kept.lines.append(lines[key])
             changes[label] = (0, line.quantity)
     if other.notes.strip():
         notes = f"{kept.notes}\n{other.number}: {other.notes}".strip()

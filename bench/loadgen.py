@@ -60,7 +60,8 @@ def main(path: str) -> None:
         cookie = {"Cookie": visitor["cookie"]}
         while time.monotonic() < deadline:
             try:
-                status, html, seconds = send("GET", "/order", cookie)
+                # Each customer places order after order: the second and later ones for the same delivery.
+                status, html, seconds = send("GET", "/order?second=1", cookie)
                 with lock:
                     counts["requests"] += 1
                     latencies.append(seconds)
@@ -77,6 +78,7 @@ def main(path: str) -> None:
                         "idempotency_key": key.group(1),
                         "shipping_option_id": option.group(1) if option else "",
                         "notes": "",
+                        "second_order": "y",
                     }
                 )
                 headers = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}

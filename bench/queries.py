@@ -152,7 +152,8 @@ def _every_page(app, engine, customer, staff) -> dict[str, dict]:
         if context is None:
             continue
         if page.visitor == "customer":
-            html = customer.get("/order").get_data(as_text=True)  # a fresh look at the draft, not counted
+            # A fresh look at the draft, not counted (?second=1: once placed, /order opens the order placed).
+            html = customer.get("/order?second=1").get_data(as_text=True)
             results[page.key] = _send(app, customer, page, Visit.from_order_page("", html), context)
         elif page.visitor == "staff":
             results[page.key] = _send(app, staff, page, Visit(cookie=""), context)

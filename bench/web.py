@@ -147,7 +147,7 @@ function request()
       "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " .. #body_out ..
       "\r\n\r\n" .. body_out
   end
-  return "GET /order HTTP/1.1\r\nHost: " .. host .. "\r\nCookie: " .. me.cookie .. "\r\n\r\n"
+  return "GET /order?second=1 HTTP/1.1\r\nHost: " .. host .. "\r\nCookie: " .. me.cookie .. "\r\n\r\n"
 end
 function response(status, headers, body)
   if state == "place" then
@@ -164,7 +164,7 @@ function response(status, headers, body)
   if not (path and key) then unexpected = unexpected + 1; return end
   me.place_path = path
   body_out = "csrf_token=" .. urlencode(me.csrf) .. "&idempotency_key=" .. urlencode(key) ..
-    "&shipping_option_id=" .. option .. "&notes="
+    "&shipping_option_id=" .. option .. "&notes=&second_order=y"
   state = "place"
 end
 function done(summary, latency, requests)

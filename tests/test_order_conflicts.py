@@ -284,14 +284,14 @@ def test_two_quick_taps_on_different_lines_of_the_draft_both_count(app, customer
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("row locks are PostgreSQL's")
-    html = customer_client.get("/order").get_data(as_text=True)  # this week's draft, from the placed order
+    html = customer_client.get("/order?second=1").get_data(as_text=True)  # a second order's draft
     token = csrf_from(html)
     urls = re.findall(r'<form class="line" id="line-\d+" method="post"\s+action="([^"]+)"', html)
     draft_id = int(re.search(r"/orders/(\d+)/lines/", urls[0]).group(1))
     second = app.test_client()
     with app.app_context():
         sign_in_contact(second, db.session.get(Contact, shop.contact_ids[0]))
-    tokens = {customer_client: token, second: csrf_from(second.get("/order").get_data(as_text=True))}
+    tokens = {customer_client: token, second: csrf_from(second.get("/order?second=1").get_data(as_text=True))}
     responses = {}
 
     def tap(client, url, quantity):

@@ -52,7 +52,12 @@ KINDS = (  # kind, share of customers, lines in the usual basket (min, max), wee
     ("Hotel", 0.05, (20, 40), 0.98),
 )
 ZONES = ["America/Los_Angeles"] * 8 + ["America/New_York", "America/Denver"]
-SHIPPING = (("Roastery van", 0, 1), ("Courier", 1200, 2), ("Pickup at roastery", 0, 3))
+# name, fee (cents), position, delivery weekdays (a bit each from Monday), orders close (days before, at), roasted
+SHIPPING = (
+    ("Roastery van", 0, 1, 0b0010010, 2, "17:00", 1),
+    ("Courier", 1200, 2, 0b0001111, 1, "12:00", 1),
+    ("Pickup at roastery", 0, 3, 0b0011111, 1, "17:00", 1),
+)
 # fmt: on
 BODY = "Thank you for your order. The roastery will review it shortly.\n"
 
@@ -88,10 +93,13 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
     rows.table("staff_user", "id email name password_hash active created_at last_sign_in_at").append(
         (1, STAFF_EMAIL, "Bench (staff)", generate_password_hash(STAFF_PASSWORD), True, since, None)
     )
-    shipping = rows.table("shipping_option", "id name fee position active")
-    for option_id, (name, fee, position) in enumerate(SHIPPING, start=1):
-        shipping.append((option_id, name, fee, position, True))
-    fees = {option_id: fee for option_id, (_, fee, _) in enumerate(SHIPPING, start=1)}
+    shipping = rows.table(
+        "shipping_option",
+        "id name fee position active delivery_days cutoff_days_before cutoff_time roast_days_before",
+    )
+    for option_id, (name, fee, position, *calendar) in enumerate(SHIPPING, start=1):
+        shipping.append((option_id, name, fee, position, True, *calendar))
+    fees = {option_id: spec[1] for option_id, spec in enumerate(SHIPPING, start=1)}
 
     # The catalog: coffees first, then other items; the last product and a few sizes are retired.
     products = rows.table("product", "id name description kind roast_loss_percent retired_at created_at")

@@ -47,11 +47,13 @@ def seen_version() -> int | None:
     return version_seen(request.form["version"]) if "version" in request.form else None
 
 
-def delivery_context(order: Order, asked_day: date | None = None) -> dict:
+def delivery_context(
+    order: Order, asked_day: date | None = None, closed: frozenset[date] | None = None
+) -> dict:
     """What the order page shows about the delivery: the dates offered for the order's option, the one
     chosen (``deliveries.preferred``: the date asked for by a refused Place, else the order's), and, for a
     placed order, when the customer's changes close."""
-    offered = deliveries.choices(order.shipping_option)
+    offered = deliveries.choices(order.shipping_option, closed=closed)
     usual = order.delivery_date.weekday() if order.delivery_date else None
     chosen = deliveries.preferred(offered, asked_day or order.delivery_date, usual)
     if order.status != "draft" and order.delivery_date and chosen and chosen.day != order.delivery_date:
@@ -91,19 +93,20 @@ def editor_page(
         already = None
         if order.status == "draft":
             already = orders.drafts.upcoming_order(g.signed_in.customer_id, deliveries.today())
+    calendar = deliveries.calendar()
     response = make_response(
         render_template(
             TEMPLATE,
             order=order,
             totals=orders.pricing.order_totals(order),
             **minimum_context(order),
-            shipping_options=orders.editing.active_shipping_options(),
+            shipping_options=calendar.options,
             idempotency_key=orders.idempotency.new_key(),
             line_errors=line_errors or {},
             form_error=form_error,
             already=already,
             offer_second=offer_second,
-            **delivery_context(order, asked_day),
+            **delivery_context(order, asked_day, calendar.closed),
         ),
         status,
     )
@@ -168,11 +171,11 @@ def order():
         upcoming = orders.drafts.customer_order(week.upcoming_id, customer_id)
         if request.args.get("second") != "1":
             return redirect(placed_order_url(upcoming), code=303)
-    draft = orders.drafts.customers_draft(customer_id)
+    draft, made = orders.drafts.customers_draft(customer_id), None
     if draft is None:
         made = orders.drafts.make_draft(signed_in_customer(), signed_in_contact())
-    else:
-        made = orders.drafts.refresh_if_stale(draft, signed_in_customer(), signed_in_contact(), week)
+    elif week.newer_than(draft):
+        made = orders.drafts.refresh_draft(signed_in_customer(), signed_in_contact())
         if made is not None:
             flash(
                 f"Your order was made again from your last order, {made.copied_from.number}, at today's prices."

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import String, cast, delete, func, select
 
 from ..extensions import db
 from ..formatting import local_moment, short_day
@@ -80,13 +80,48 @@ def closed_days(start: date, end: date) -> set[date]:
     return set(rows)
 
 
-def choices(option: ShippingOption | None, now: datetime | None = None) -> list[DeliveryDay]:
-    """The dates the order page offers for ``option`` (none without an option)."""
+def choices(
+    option: ShippingOption | None, now: datetime | None = None, closed: frozenset[date] | None = None
+) -> list[DeliveryDay]:
+    """The dates the order page offers for ``option`` (none without an option). ``closed``: the closed dates
+    ahead, when the caller read them already (``calendar``)."""
     if option is None:
         return []
     now = now or utcnow()
+    if closed is None:
+        start = today(now)
+        closed = closed_days(start, start + timedelta(days=HORIZON_DAYS))
+    return open_days(option, now, roastery_zone(), closed)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """What the order page reads of the calendar: the options offered, as listed, and the closed dates ahead."""
+
+    options: list[ShippingOption]
+    closed: frozenset[date]
+
+
+def calendar(now: datetime | None = None) -> Calendar:
+    """The active shipping options with the closed dates of the next ``HORIZON_DAYS``, in one statement (the
+    dates come along as one string on every option's row; none are needed when no option is offered)."""
     start = today(now)
-    return open_days(option, now, roastery_zone(), closed_days(start, start + timedelta(days=HORIZON_DAYS)))
+    closed = (
+        select(func.aggregate_strings(cast(ClosedDate.day, String), ","))
+        .where(ClosedDate.day >= start, ClosedDate.day <= start + timedelta(days=HORIZON_DAYS))
+        .scalar_subquery()
+    )
+    query = (
+        select(ShippingOption, closed)
+        .where(ShippingOption.active)
+        .order_by(ShippingOption.position, ShippingOption.name)
+    )
+    rows = db.session.execute(query).all()
+    days = rows[0][1] if rows else None
+    return Calendar(
+        [option for option, _ in rows],
+        frozenset(date.fromisoformat(day) for day in days.split(",")) if days else frozenset(),
+    )
 
 
 def preferred(offered: list[DeliveryDay], chosen: date | None, weekday: int | None) -> DeliveryDay | None:

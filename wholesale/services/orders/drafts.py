@@ -5,7 +5,7 @@ the server, so leaving and coming back, or another contact of the same café, fi
 
 The week is built around the delivery: a customer who already ordered for a delivery to come is shown that
 order (``upcoming_order``), not a fresh draft of the same lines; a draft left unplaced is made again from the
-newest order when that is newer, or when a reminder came since (``refresh_if_stale``); a copied line keeps
+newest order when that is newer, or when a reminder came since (``refresh_draft``); a copied line keeps
 the price it had, shown beside today's when they differ.
 """
 
@@ -220,23 +220,29 @@ def apply_usual_delivery(order: Order, source: Order | None) -> deliveries.Deliv
 UNDER_WAY = ("pending", "approved", "in_production")
 
 
-def _upcoming(customer_id, today: date):
-    return (
-        select(Order.id)
-        .where(
-            Order.customer_id == customer_id,
-            Order.status.in_(UNDER_WAY),
-            Order.delivery_date >= today,
-        )
-        .order_by(Order.delivery_date, Order.id)
-        .limit(1)
+def _literal_in(column, values: tuple[str, ...]):
+    """``column IN (...)`` written into the SQL: no expanding parameters to render on every execution, and a
+    plan PostgreSQL can make once (see CUSTOMERS_DRAFT)."""
+    return column.in_([literal_column(f"'{value}'") for value in values])
+
+
+# Built once (the order page runs it on every visit).
+UPCOMING = (
+    select(Order.id)
+    .where(
+        Order.customer_id == bindparam("customer_id"),
+        _literal_in(Order.status, UNDER_WAY),
+        Order.delivery_date >= bindparam("today"),
     )
+    .order_by(Order.delivery_date, Order.id)
+    .limit(1)
+)
 
 
 def upcoming_order(customer_id: int, today: date) -> Order | None:
     """The customer's order for their next delivery: the order under way with the soonest delivery date from
     ``today`` on (orders without a date, from before delivery dates, are never it)."""
-    found = db.session.scalar(_upcoming(customer_id, today))
+    found = db.session.scalar(UPCOMING, {"customer_id": customer_id, "today": today})
     return customer_order(found, customer_id) if found is not None else None
 
 
@@ -256,19 +262,22 @@ class Week:
         )
 
 
+WEEK = select(
+    UPCOMING.scalar_subquery(),
+    select(func.max(func.coalesce(Order.placed_at, Order.created_at)))
+    .where(Order.customer_id == bindparam("customer_id"), ~_literal_in(Order.status, ("draft", "cancelled")))
+    .scalar_subquery(),
+    select(func.max(ReminderSend.created_at))
+    .where(
+        ReminderSend.customer_id == bindparam("customer_id"),
+        ReminderSend.outcome != literal_column("'skipped'"),
+    )
+    .scalar_subquery(),
+)
+
+
 def customer_week(customer_id: int, today: date) -> Week:
-    ordered = (
-        select(func.max(func.coalesce(Order.placed_at, Order.created_at)))
-        .where(Order.customer_id == customer_id, Order.status.not_in(("draft", "cancelled")))
-        .scalar_subquery()
-    )
-    reminded = (
-        select(func.max(ReminderSend.created_at))
-        .where(ReminderSend.customer_id == customer_id, ReminderSend.outcome != "skipped")
-        .scalar_subquery()
-    )
-    upcoming = _upcoming(customer_id, today).scalar_subquery()
-    return Week(*db.session.execute(select(upcoming, ordered, reminded)).one())
+    return Week(*db.session.execute(WEEK, {"customer_id": customer_id, "today": today}).one())
 
 
 def ordered_for(customer_id: int, day: date) -> Order | None:
@@ -287,13 +296,10 @@ def ordered_for(customer_id: int, day: date) -> Order | None:
     return db.session.scalar(query)
 
 
-def refresh_if_stale(draft: Order, customer: Customer, contact: Contact, week: Week) -> Draft | None:
-    """Make the draft again from the newest order when that order is newer than the draft, or when the
-    customer was reminded since the draft last changed (a new week starts from the last order, not from what
-    was left unplaced). Returns the new draft, or None when the draft is current (or there is no order to
-    make it from)."""
-    if not week.newer_than(draft):
-        return None
+def refresh_draft(customer: Customer, contact: Contact) -> Draft | None:
+    """Make the draft again from the newest order: when that order is newer than the draft, or the customer
+    was reminded since the draft last changed (``Week.newer_than``), a new week starts from the last order,
+    not from what was left unplaced. None when there is no order to make it from."""
     source = last_order(customer)
     if source is None:
         return None
@@ -305,7 +311,7 @@ def refill_draft(customer: Customer, contact: Contact, source: Order, fresh: boo
     draft's row locked before its lines are replaced: a +/− tap arriving meanwhile waits, then finds its line
     gone (a 404, and the page shows the order as it now is) instead of the two writing past each other. A
     draft placed from another tab while this waited for the lock is left as placed: a new draft takes the
-    lines. ``fresh`` (a new week: ``refresh_if_stale``) also takes the source's delivery option and usual day;
+    lines. ``fresh`` (a new week: ``refresh_draft``) also takes the source's delivery option and usual day;
     the notes typed on the draft stay."""
     begin_writing()
     actor = Actor(contact_id=contact.id, customer_id=customer.id)

@@ -165,13 +165,12 @@ def order():
     (``?second=1``, the deliberate second step, opens the draft instead). Else the draft: made from the last
     order the first time, and made again when an order or a reminder is newer than it."""
     customer_id = g.signed_in.customer_id
-    week = orders.drafts.customer_week(customer_id, deliveries.today())
-    upcoming = None
+    draft, week = orders.drafts.draft_and_week(customer_id, deliveries.today())
+    upcoming, made = None, None
     if week.upcoming_id is not None:
         upcoming = orders.drafts.customer_order(week.upcoming_id, customer_id)
         if request.args.get("second") != "1":
             return redirect(placed_order_url(upcoming), code=303)
-    draft, made = orders.drafts.customers_draft(customer_id), None
     if draft is None:
         made = orders.drafts.make_draft(signed_in_customer(), signed_in_contact())
     elif week.newer_than(draft):

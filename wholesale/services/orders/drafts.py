@@ -262,7 +262,7 @@ class Week:
         )
 
 
-WEEK = select(
+WEEK_COLUMNS = (
     UPCOMING.scalar_subquery(),
     select(func.max(func.coalesce(Order.placed_at, Order.created_at)))
     .where(Order.customer_id == bindparam("customer_id"), ~_literal_in(Order.status, ("draft", "cancelled")))
@@ -274,10 +274,23 @@ WEEK = select(
     )
     .scalar_subquery(),
 )
+WEEK = select(*WEEK_COLUMNS)
+# The draft with what its page shows, and the week beside it on each row: the order page's one read.
+DRAFT_AND_WEEK = as_shown(select(Order, *WEEK_COLUMNS).where(*CUSTOMERS_DRAFT))
 
 
 def customer_week(customer_id: int, today: date) -> Week:
     return Week(*db.session.execute(WEEK, {"customer_id": customer_id, "today": today}).one())
+
+
+def draft_and_week(customer_id: int, today: date) -> tuple[Order | None, Week]:
+    """The customer's draft (as ``customers_draft``) and their week, in one statement; a customer without a
+    draft (the first visit of the week) has their week read on its own."""
+    params = {"customer_id": customer_id, "today": today}
+    row = db.session.execute(DRAFT_AND_WEEK, params).unique().first()
+    if row is None:
+        return None, customer_week(customer_id, today)
+    return row[0], Week(*row[1:])
 
 
 def ordered_for(customer_id: int, day: date) -> Order | None:

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import String, cast, delete, func, select
+from sqlalchemy import String, bindparam, cast, delete, func, select
 
 from ..extensions import db
 from ..formatting import local_moment, short_day
@@ -102,21 +102,25 @@ class Calendar:
     closed: frozenset[date]
 
 
-def calendar(now: datetime | None = None) -> Calendar:
-    """The active shipping options with the closed dates of the next ``HORIZON_DAYS``, in one statement (the
-    dates come along as one string on every option's row; none are needed when no option is offered)."""
-    start = today(now)
-    closed = (
+# Built once (the order page runs it on every visit): the closed dates come along as one string on every
+# option's row.
+CALENDAR = (
+    select(
+        ShippingOption,
         select(func.aggregate_strings(cast(ClosedDate.day, String), ","))
-        .where(ClosedDate.day >= start, ClosedDate.day <= start + timedelta(days=HORIZON_DAYS))
-        .scalar_subquery()
+        .where(ClosedDate.day >= bindparam("start"), ClosedDate.day <= bindparam("end"))
+        .scalar_subquery(),
     )
-    query = (
-        select(ShippingOption, closed)
-        .where(ShippingOption.active)
-        .order_by(ShippingOption.position, ShippingOption.name)
-    )
-    rows = db.session.execute(query).all()
+    .where(ShippingOption.active)
+    .order_by(ShippingOption.position, ShippingOption.name)
+)
+
+
+def calendar(now: datetime | None = None) -> Calendar:
+    """The active shipping options with the closed dates of the next ``HORIZON_DAYS``, in one statement (none
+    are needed when no option is offered)."""
+    start = today(now)
+    rows = db.session.execute(CALENDAR, {"start": start, "end": start + timedelta(days=HORIZON_DAYS)}).all()
     days = rows[0][1] if rows else None
     return Calendar(
         [option for option, _ in rows],

@@ -149,8 +149,10 @@ def _migrate(url: str) -> None:
     from flask_migrate import upgrade
 
     from wholesale import create_app
+    from wholesale.migrations_cli import init_migrations
 
     app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    init_migrations(app)
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
         from wholesale.extensions import db

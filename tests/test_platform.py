@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from wholesale import create_app
 from wholesale.config import DEV_SECRET_KEY, ConfigurationError, environment_name
 from wholesale.extensions import db
+from wholesale.migrations_cli import init_migrations
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -143,6 +144,7 @@ def empty_database(database_uri, tmp_path):
 
 def test_migrations_build_the_schema_and_match_the_models(empty_database):
     app = create_app({"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database})
+    init_migrations(app)
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         with db.engine.connect() as conn:
@@ -156,6 +158,7 @@ def test_migrations_build_the_schema_and_match_the_models(empty_database):
 def test_migrations_directory_is_found_from_any_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     app = create_app({"ENV_NAME": "development", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    init_migrations(app)
     assert os.path.isdir(app.extensions["migrate"].directory)
 
 
@@ -243,3 +246,26 @@ def test_ping_answers_ok_without_touching_the_database():
     )
     response = app.test_client().get("/ping")
     assert response.status_code == 200 and response.get_data(as_text=True) == "ok"
+
+
+@pytest.mark.db_independent
+def test_web_workers_never_load_alembic_but_flask_db_does(tmp_path):
+    """Flask-Migrate and Alembic (11 MB) load only for ``flask db …``: not when the app is made for a web
+    worker, while the command still runs the migrations (the Procfile's release phase)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "WHOLESALE_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    made = "import sys, wsgi; print(sorted(m for m in ('alembic', 'flask_migrate') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", made], cwd=root, env=env, capture_output=True, text=True)
+    assert loaded.stdout.strip() == "[]", loaded.stderr
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db"]
+    upgraded = subprocess.run([*flask, "upgrade"], cwd=root, env=env, capture_output=True, text=True)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = subprocess.run([*flask, "current"], cwd=root, env=env, capture_output=True, text=True)
+    assert "(head)" in current.stdout, (current.stdout, current.stderr)

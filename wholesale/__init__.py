@@ -7,7 +7,7 @@ import os
 from flask import Flask
 
 from . import config, converters, session_cookie, static_files, transactions
-from .extensions import csrf, db, limiter, mail, migrate, ping_connections_after_idle
+from .extensions import csrf, db, limiter, mail, ping_connections_after_idle
 from .logging_redaction import redact_werkzeug_log
 
 
@@ -44,7 +44,6 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         ping_connections_after_idle(db.engine)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), os.pardir, "migrations"))
     mail.init_app(app)
     csrf.init_app(app)
     # After CSRF, so a forged POST never counts against anyone's limit.

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .links_cli import login_link
+from .migrations_cli import migration_commands
 from .models import Contact, StaffUser
 from .reminders_cli import reminders
 
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(welcome)
     app.cli.add_command(login_link)
     app.cli.add_command(reminders)
+    app.cli.add_command(migration_commands)
 
 
 @click.command("create-staff")

@@ -5,7 +5,6 @@ import time
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
@@ -31,7 +30,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
-migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()
 # Limits are kept in RATELIMIT_STORAGE_URI (Redis in production); if it cannot be reached, in memory.

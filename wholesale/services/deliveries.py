@@ -153,9 +153,9 @@ def past_cutoff(order: Order, now: datetime | None = None) -> bool:
     return cutoff is not None and cutoff <= (now or utcnow())
 
 
-# How a delivery day and a cut-off read, in messages as on the pages (the templates' filters).
-describe_day = short_day
-describe_cutoff = local_moment
+def closed(day: date, cutoff: datetime) -> str:
+    """ "Orders for Tue 8 Dec closed at Sun 6 Dec, 17:00": how every refusal after a cut-off begins."""
+    return f"Orders for {short_day(day)} closed at {local_moment(cutoff)}"
 
 
 def not_offered(option: ShippingOption | None, day: date, now: datetime | None = None) -> str:
@@ -164,8 +164,10 @@ def not_offered(option: ShippingOption | None, day: date, now: datetime | None =
         return "Choose how your order reaches you first, then a delivery date."
     cutoff = delivery_day(option, day, roastery_zone()).cutoff
     if day.weekday() in option.weekdays and cutoff <= (now or utcnow()):
-        return f"Orders for {describe_day(day)} closed at {describe_cutoff(cutoff)}. Please choose another delivery date."
-    return f"{option.name} does not deliver on {describe_day(day)} any more. Please choose one of the dates listed."
+        return f"{closed(day, cutoff)}. Please choose another delivery date."
+    return (
+        f"{option.name} does not deliver on {short_day(day)} any more. Please choose one of the dates listed."
+    )
 
 
 # --- Staff close and reopen dates ----------------------------------------------------------------------

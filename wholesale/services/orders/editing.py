@@ -111,10 +111,9 @@ def ensure_editable(order: Order, actor: Actor) -> None:
 
 def closed_message(order: Order) -> str:
     """Why a customer can no longer change a pending order whose delivery's cut-off has passed."""
-    cutoff = deliveries.describe_cutoff(deliveries.cutoff_of(order))
     return (
-        f"Orders for {deliveries.describe_day(order.delivery_date)} closed at {cutoff}, so order "
-        f"{order.number} can no longer be changed here. Please contact the roastery."
+        f"{deliveries.closed(order.delivery_date, deliveries.cutoff_of(order))}, so order {order.number} can no "
+        "longer be changed here. Please contact the roastery."
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
+from ...formatting import short_day
 from ...models import Contact, Customer, Order, OrderLine, utcnow
 from ...transactions import commit_keeping_loaded
 from .. import deliveries
@@ -64,7 +65,7 @@ class AlreadyOrdered(ServiceError):
 
     def __init__(self, order: Order) -> None:
         self.order = order
-        day = deliveries.describe_day(order.delivery_date)
+        day = short_day(order.delivery_date)
         super().__init__(f"You already have {order.number} for {day}: change it, or add a second order.")
 
 

@@ -153,18 +153,17 @@ def by_delivery(orders: list[Order]) -> list[DeliveryGroup]:
 
 def roast_plan(run: ProductionRun) -> RoastPlan:
     """Bags per coffee, size and option over the run, summed in one query; other items are not roasted."""
+    size = (
+        Product.id,
+        Product.name,
+        Product.roast_loss_percent,
+        Variant.id,
+        Variant.name,
+        Variant.net_weight_g,
+    )
+    option = (OrderLine.option, ProductOption.position)
     query = (
-        select(
-            Product.id,
-            Product.name,
-            Product.roast_loss_percent,
-            Variant.id,
-            Variant.name,
-            Variant.net_weight_g,
-            func.sum(OrderLine.quantity),
-            OrderLine.option,
-            ProductOption.position,
-        )
+        select(*size, func.sum(OrderLine.quantity), *option)  # as PlanRow reads them
         .select_from(OrderLine)
         .join(Order, OrderLine.order_id == Order.id)
         .join(Variant, OrderLine.variant_id == Variant.id)
@@ -177,16 +176,7 @@ def roast_plan(run: ProductionRun) -> RoastPlan:
             Order.status.in_(IN_RUN_STATUSES),
             Product.kind == "coffee",
         )
-        .group_by(
-            Product.id,
-            Product.name,
-            Product.roast_loss_percent,
-            Variant.id,
-            Variant.name,
-            Variant.net_weight_g,
-            OrderLine.option,
-            ProductOption.position,
-        )
+        .group_by(*size, *option)
     )
     return plan_from_rows(PlanRow(*row) for row in db.session.execute(query).tuples())
 

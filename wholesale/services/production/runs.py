@@ -12,7 +12,8 @@ same moment. So an order is in at most one run, and only an approved order joins
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import select, update
@@ -64,17 +65,11 @@ def create_run(roast_date: date, order_ids: Collection[int], actor: Actor) -> Pr
     One transaction: the run exists only if every chosen order could join it."""
     run = ProductionRun(roast_date=roast_date, status="open", notes="", created_by_staff_id=actor.staff_id)
     db.session.add(run)
-    try:
+    with _all_or_nothing():
         db.session.flush()  # the first write of the transaction: from here on SQLite serialises us
         if order_ids:
             _join(run, _claimable(run, order_ids), actor)
         db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise ServiceError(RACE_MESSAGE) from None
-    except ServiceError:
-        db.session.rollback()
-        raise
     return run
 
 
@@ -225,7 +220,7 @@ _NEEDS = {
 
 def _in_transaction(run: ProductionRun, status: str, change):
     """Claim the run in ``status``, make the change, commit; any refusal or race rolls everything back."""
-    try:
+    with _all_or_nothing():
         claimed = db.session.execute(
             update(ProductionRun)
             .where(ProductionRun.id == run.id, ProductionRun.status == status)
@@ -241,6 +236,14 @@ def _in_transaction(run: ProductionRun, status: str, change):
         result = change()
         db.session.commit()
         return result
+
+
+@contextmanager
+def _all_or_nothing() -> Iterator[None]:
+    """Around a use case's writes: a refusal rolls everything back, and so does losing a race (another
+    request changed the same rows), which is refused with RACE_MESSAGE."""
+    try:
+        yield
     except (StaleDataError, IntegrityError):
         db.session.rollback()
         raise ServiceError(RACE_MESSAGE) from None

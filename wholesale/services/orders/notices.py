@@ -51,38 +51,41 @@ def queue_confirmation(order: Order, contact: Contact) -> Email:
     return _order_email("order_confirmation", order, contact, contact.email, subject)
 
 
-def queue_approved(order: Order) -> Email | None:
+def _to_customer(kind: str, order: Order, happened: str) -> Email | None:
+    """ "Order W000123 approved — Hillside" to the order's contact (None when it has none)."""
     contact = order_contact(order)
     if contact is None:
         return None
-    subject = f"Order {order.number} approved — {_roastery()}"
-    return _order_email("order_approved", order, contact, contact.email, subject)
+    subject = f"Order {order.number} {happened} — {_roastery()}"
+    return _order_email(kind, order, contact, contact.email, subject)
+
+
+def _to_roastery(kind: str, order: Order, contact: Contact, subject: str) -> Email | None:
+    """An email about ``contact``'s order to the roastery (None when ORDER_NOTIFY_ROASTERY is off)."""
+    to_address = _roastery_address()
+    if not to_address:
+        return None
+    return _order_email(kind, order, contact, to_address, subject)
+
+
+def queue_approved(order: Order) -> Email | None:
+    return _to_customer("order_approved", order, "approved")
 
 
 def queue_cancelled(order: Order) -> Email | None:
-    contact = order_contact(order)
-    if contact is None:
-        return None
-    subject = f"Order {order.number} cancelled — {_roastery()}"
-    return _order_email("order_cancelled", order, contact, contact.email, subject)
+    return _to_customer("order_cancelled", order, "cancelled")
 
 
 def queue_roastery_notice(order: Order, contact: Contact) -> Email | None:
     """Tell the roastery a portal order is waiting for review."""
-    to_address = _roastery_address()
-    if not to_address:
-        return None
     subject = f"New order {order.number} from {order.customer.business_name}"
-    return _order_email("order_placed_staff_notice", order, contact, to_address, subject)
+    return _to_roastery("order_placed_staff_notice", order, contact, subject)
 
 
 def queue_cancelled_by_customer(order: Order, contact: Contact) -> Email | None:
     """Tell the roastery a customer cancelled their pending order."""
-    to_address = _roastery_address()
-    if not to_address:
-        return None
     subject = f"Order {order.number} cancelled by {order.customer.business_name}"
-    return _order_email("order_cancelled_by_customer", order, contact, to_address, subject)
+    return _to_roastery("order_cancelled_by_customer", order, contact, subject)
 
 
 def deliver_all(*emails: Email | None) -> None:

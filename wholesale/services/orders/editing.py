@@ -100,28 +100,30 @@ def ensure_editable(order: Order, actor: Actor) -> None:
         raise OrderLocked(
             f"Order {order.number} is {order.status.replace('_', ' ')} and can no longer be changed."
         )
+    refusal = customer_refusal(order)
+    if refusal is not None:
+        raise OrderLocked(refusal)
+
+
+def customer_refusal(order: Order) -> str | None:
+    """Why a customer may not change (or cancel) ``order``, or None: their draft, or their pending order
+    until its delivery's cut-off. Their pages offer a change only when there is none."""
     if order.status not in EDITABLE_BY_CUSTOMER:
-        raise OrderLocked(
+        return (
             f"Order {order.number} is {order.status.replace('_', ' ')} and can no longer be changed here. "
             "Please contact the roastery."
         )
     if order.status == "pending" and deliveries.past_cutoff(order):
-        raise OrderLocked(closed_message(order))
-
-
-def closed_message(order: Order) -> str:
-    """Why a customer can no longer change a pending order whose delivery's cut-off has passed."""
-    return (
-        f"{deliveries.closed(order.delivery_date, deliveries.cutoff_of(order))}, so order {order.number} can no "
-        "longer be changed here. Please contact the roastery."
-    )
+        return (
+            f"{deliveries.closed(order.delivery_date, deliveries.cutoff_of(order))}, so order {order.number} "
+            "can no longer be changed here. Please contact the roastery."
+        )
+    return None
 
 
 def customer_may_change(order: Order) -> bool:
     """Whether the customer's pages offer to change (or cancel) ``order``: what ``ensure_editable`` allows."""
-    return order.status in EDITABLE_BY_CUSTOMER and not (
-        order.status == "pending" and deliveries.past_cutoff(order)
-    )
+    return customer_refusal(order) is None
 
 
 def ensure_current(

@@ -100,7 +100,7 @@ def render_invoice(
         editable=can_edit(order),
         cancel_form=cancel_form or CancelForm(formdata=None),
         customer_cutoff=deliveries.cutoff_of(order),
-        customer_locked_out=order.status == "pending" and deliveries.past_cutoff(order),
+        customer_locked_out=order.status == "pending" and not orders.editing.customer_may_change(order),
     )
     return page, status, {"Cache-Control": "no-store"}
 

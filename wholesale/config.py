@@ -108,6 +108,10 @@ def from_environment(instance_path: str, environment: str | None = None) -> dict
         # The weekdays and times a customer may choose for their reminder ("Sun 18:00, Mon 07:00"); empty:
         # only staff set it. Read by ``reminder_choices``.
         "REMINDER_CHOICES": env("REMINDER_CHOICES", ""),
+        # A standing order's preview email goes out this long before its delivery's cut-off (services.standing).
+        "STANDING_PREVIEW_HOURS": _int("STANDING_PREVIEW_HOURS", 48),
+        # Standing orders are placed pending (for review, as portal orders are), or approved at once.
+        "STANDING_ORDERS_APPROVED": _bool("STANDING_ORDERS_APPROVED", False),
         # The roastery's minimum per order: coffee weight ("5 kg", "11 lb") or items subtotal ("120.00");
         # empty: none. Customers may override it. Read by ``order_minimum``.
         "ORDER_MINIMUM": env("ORDER_MINIMUM", ""),

@@ -6,6 +6,7 @@ from .orders import CHANNELS, STATUSES, Order, OrderEvent, OrderLine
 from .outbox import Email, ReminderSend
 from .production import ProductionRun
 from .staff import StaffUser
+from .standing import StandingDelivery, StandingOrder, StandingOrderLine
 from .types import utcnow
 
 __all__ = [
@@ -25,6 +26,9 @@ __all__ = [
     "ReminderSend",
     "ShippingOption",
     "StaffUser",
+    "StandingDelivery",
+    "StandingOrder",
+    "StandingOrderLine",
     "Variant",
     "utcnow",
 ]

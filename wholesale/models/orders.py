@@ -21,7 +21,8 @@ from .catalog import ShippingOption, Variant, variant_label
 from .customers import Contact, Customer
 from .types import Money, Percent, UTCDateTime, utcnow
 
-CHANNELS = ("portal", "staff")
+# portal: placed by a contact; staff: entered by the roastery; standing: placed by a standing order.
+CHANNELS = ("portal", "staff", "standing")
 # draft → pending → approved → in_production → fulfilled; cancelled from pending or approved.
 STATUSES = ("draft", "pending", "approved", "in_production", "fulfilled", "cancelled")
 

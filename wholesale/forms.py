@@ -110,6 +110,15 @@ def version_seen(raw: str) -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
 
 
+def show_refusal(form, error) -> None:
+    """Put a service's refusal (a ``ServiceError``) beside the field it names, or above the form when it
+    names none."""
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
 def form_message(form) -> str:
     """Every error of a small form as one sentence, for the message beside the control that sent it."""
     errors = list(form.form_errors) + [

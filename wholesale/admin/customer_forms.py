@@ -30,7 +30,6 @@ from ..services.customers.accounts import (
     CustomerDetails,
     canonical_timezone,
 )
-from ..services.errors import ServiceError
 from ..services.orders import minimums
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -203,11 +202,3 @@ class NewPriceForm(FlaskForm):
 
 class PriceForm(FlaskForm):
     price = MoneyField("Their price ($)", validators=[_required("Enter their price.")])
-
-
-def show_refusal(form: FlaskForm, error: ServiceError) -> None:
-    """Put a service's refusal beside the field it names, or above the form when it names none."""
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        form.form_errors.append(error.message)

@@ -10,8 +10,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..formatting import money
+from ..forms import show_refusal
 from ..models import Contact, Customer, CustomerPrice
-from ..services import catalog
+from ..services import catalog, orders
 from ..services.customers.accounts import (
     add_contact,
     create_customer,
@@ -29,6 +30,7 @@ from ..services.customers.links import revoke_links
 from ..services.errors import ServiceError
 from ..services.orders.minimums import describe_for
 from ..services.reminders.history import reminder_overview
+from ..services.standing import manage
 from . import bp
 from .customer_forms import (
     TIMEZONE_HINT,
@@ -37,7 +39,6 @@ from .customer_forms import (
     CustomerForm,
     NewPriceForm,
     PriceForm,
-    show_refusal,
 )
 
 NEW_CONTACT = "new-contact"
@@ -154,6 +155,8 @@ def render_customer_page(
         price_forms=price_forms,
         reminder=reminder_overview(customer),
         minimum=describe_for(customer),
+        standing=manage.outlooks(manage.customer_standing_orders(customer.id), shown=0),
+        last_order=orders.drafts.last_order(customer),
     )
     return page, status
 

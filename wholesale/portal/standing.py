@@ -1,0 +1,184 @@
+"""The customer's standing orders: the list with what comes next, making one from an order, changing,
+skipping, pausing and stopping it; and the preview email's skip link.
+
+Every lookup goes through the signed-in customer (another customer's ids are a 404). Every action is a plain
+form post answered with a redirect back to the list and a message (``standing_actions``).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+
+from ..converters import parse_id
+from ..models import utcnow
+from ..services import customers, deliveries
+from ..services.errors import ServiceError
+from ..services.standing import manage, skips
+from ..standing_actions import (
+    Action,
+    add_size,
+    card_context,
+    change,
+    make_from,
+    new_page,
+    pause,
+    perform,
+    resume,
+    set_quantities,
+    skip,
+    stop_or_confirm,
+    unskip,
+)
+from ..standing_forms import NewStandingForm
+from . import bp
+from .links import private
+from .ordering import customer_order_or_404
+from .session import customer_required, signed_in_contact, signed_in_customer
+
+LAYOUT = "portal/base.html"
+
+
+def standing_or_404(standing_id: int):
+    standing = manage.customer_standing(standing_id, g.signed_in.customer_id)
+    if standing is None:
+        abort(404)
+    return standing
+
+
+def who() -> str:
+    return manage.contact_label(signed_in_contact())
+
+
+def list_url(standing_id: int | None = None) -> str:
+    return url_for("portal.standing_orders", _anchor=f"standing-{standing_id}" if standing_id else None)
+
+
+@bp.get("/standing")
+@customer_required
+def standing_orders():
+    standings = manage.customer_standing_orders(g.signed_in.customer_id)
+    page = render_template("portal/standing.html", outlooks=manage.outlooks(standings), **card_context())
+    return page, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/standing/new", methods=["GET", "POST"])
+@customer_required
+def standing_new():
+    """ "Make this standing", from one of the customer's orders (``?from=<order id>``)."""
+    form = NewStandingForm()
+    source_id = (
+        form.source_order_id.data if request.method == "POST" else parse_id(request.args.get("from", ""))
+    )
+    if source_id is None:
+        flash("Open one of your orders and choose “Make this standing” there.")
+        return redirect(url_for("portal.orders"), code=303)
+    source = customer_order_or_404(source_id)
+    if request.method == "GET":
+        form = NewStandingForm(formdata=None, data=manage.suggested(signed_in_customer(), source))
+    else:
+        made = make_from(form, signed_in_customer(), source, who())
+        if made is not None:
+            flash(f"{manage.describe(made.standing)}: your standing order is set. {made.notice}".strip())
+            return redirect(list_url(made.standing.id), code=303)
+    return new_page(
+        form,
+        LAYOUT,
+        source,
+        signed_in_customer(),
+        action_url=url_for("portal.standing_new"),
+        back_to=url_for("portal.order_detail", order_id=source.id),
+    )
+
+
+def act(standing_id: int, action: Action):
+    return perform(standing_or_404(standing_id), action, who(), list_url(standing_id))
+
+
+@bp.post("/standing/<id:standing_id>/change")
+@customer_required
+def standing_change(standing_id: int):
+    return act(standing_id, change)
+
+
+@bp.post("/standing/<id:standing_id>/quantities")
+@customer_required
+def standing_quantities(standing_id: int):
+    return act(standing_id, set_quantities)
+
+
+@bp.post("/standing/<id:standing_id>/lines")
+@customer_required
+def standing_add(standing_id: int):
+    return act(standing_id, add_size)
+
+
+@bp.post("/standing/<id:standing_id>/skip")
+@customer_required
+def standing_skip_delivery(standing_id: int):
+    return act(standing_id, skip)
+
+
+@bp.post("/standing/<id:standing_id>/unskip")
+@customer_required
+def standing_unskip_delivery(standing_id: int):
+    return act(standing_id, unskip)
+
+
+@bp.post("/standing/<id:standing_id>/pause")
+@customer_required
+def standing_pause(standing_id: int):
+    return act(standing_id, pause)
+
+
+@bp.post("/standing/<id:standing_id>/resume")
+@customer_required
+def standing_resume(standing_id: int):
+    return act(standing_id, resume)
+
+
+@bp.post("/standing/<id:standing_id>/stop")
+@customer_required
+def standing_stop(standing_id: int):
+    return stop_or_confirm(
+        standing_or_404(standing_id),
+        who(),
+        list_url(standing_id),
+        LAYOUT,
+        url_for("portal.standing_stop", standing_id=standing_id),
+    )
+
+
+# --- The preview email's skip link -----------------------------------------------------------------------
+
+
+@bp.route("/link/<token>/standing-skip/<id:delivery_id>", methods=["GET", "POST"])
+def standing_skip(token: str, delivery_id: int):
+    """Skip one delivery from its preview email, without signing in: the token is bound to that delivery and
+    contact. GET only shows what would be skipped, so an email scanner that fetches the link skips nothing;
+    the POST (with its CSRF token) skips, then comes back here, which now says so."""
+    try:
+        link = skips.read_skip_link(delivery_id, token)
+    except customers.links.LinkError as error:
+        page = render_template("portal/standing_skip_invalid.html", reason=error.reason)
+        return private(make_response(page, 410 if error.reason == "expired" else 400))
+    delivery = link.delivery
+    standing = manage.customer_standing(delivery.standing_order_id, link.contact.customer_id)
+    if request.method == "POST":
+        try:
+            skips.skip(standing, delivery.delivery_date, manage.contact_label(link.contact))
+        except ServiceError as error:
+            flash(error.message)
+        return private(redirect(request.path, code=303))
+    cutoff = deliveries.delivery_day(
+        standing.shipping_option, delivery.delivery_date, deliveries.roastery_zone()
+    ).cutoff
+    page = render_template(
+        "portal/standing_skip.html",
+        delivery=delivery,
+        standing=standing,
+        contact=link.contact,
+        description=manage.describe(standing),
+        cutoff=cutoff,
+        too_late=cutoff <= utcnow(),
+    )
+    return private(make_response(page))

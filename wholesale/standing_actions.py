@@ -1,0 +1,166 @@
+"""What a customer (portal) and staff (admin) do to a standing order, the same for both.
+
+Each action reads its form from the request, calls one use case of ``services.standing`` and returns the
+sentence to show; a refusal is a ``ServiceError``. The two areas only differ in how they find the standing
+order (the signed-in customer's, or any), who they say acts, and where they go back to:
+``perform`` is the answer of every action route in both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import flash, redirect, render_template, request
+
+from .formatting import short_day
+from .forms import show_refusal
+from .models import Customer, Order, StandingOrder
+from .services import catalog
+from .services.errors import ServiceError
+from .services.orders.editing import active_shipping_options
+from .services.standing import manage, skips
+from .standing_forms import (
+    AddSizeForm,
+    DayForm,
+    NewStandingForm,
+    PauseForm,
+    StandingForm,
+    StopForm,
+    quantities_sent,
+)
+
+Action = Callable[[StandingOrder, str], str]
+
+
+def card_context() -> dict:
+    """What a page showing standing orders (``standing/_standing.html``) needs beside them: the choices of
+    their change forms."""
+    return {
+        "shipping_options": active_shipping_options(),
+        "sizes": catalog.sizes_on_sale(),
+        "options": catalog.options_on_sale(),
+        "cadences": list(manage.CADENCES.items()),
+        "weekday_names": manage.WEEKDAY_NAMES,
+    }
+
+
+def change(standing: StandingOrder, by: str) -> str:
+    form = StandingForm()
+    if not form.validate():
+        raise form.refusal()
+    manage.change_standing(
+        standing,
+        form.every_weeks.data,
+        form.weekday.data,
+        form.shipping_option_id.data,
+        form.notes.data or "",
+        by,
+        form.seen_version,
+    )
+    return f"Saved: {manage.describe(standing)}."
+
+
+def set_quantities(standing: StandingOrder, by: str) -> str:
+    form = StandingForm()  # only its version is read
+    quantities = quantities_sent(request.form, [line.id for line in standing.lines])
+    manage.set_quantities(standing, quantities, by, form.seen_version)
+    return "Saved the quantities."
+
+
+def add_size(standing: StandingOrder, by: str) -> str:
+    form = AddSizeForm()
+    if not form.validate():
+        raise form.refusal("variant_id")
+    line = manage.add_line(
+        standing, form.variant_id.data, form.added_quantity(), form.option.data, by, form.seen_version
+    )
+    return f"Added {line.label} ({line.quantity} each delivery)."
+
+
+def skip(standing: StandingOrder, by: str) -> str:
+    form = DayForm()
+    if not form.validate():
+        raise form.refusal("day")
+    skips.skip(standing, form.day.data, by)
+    return f"The delivery of {short_day(form.day.data)} is skipped."
+
+
+def unskip(standing: StandingOrder, by: str) -> str:
+    form = DayForm()
+    if not form.validate():
+        raise form.refusal("day")
+    skips.unskip(standing, form.day.data, by)
+    return f"The delivery of {short_day(form.day.data)} is back on."
+
+
+def pause(standing: StandingOrder, by: str) -> str:
+    form = PauseForm()
+    if not form.validate():
+        raise form.refusal("until")
+    manage.pause_standing(standing, form.until.data, by, form.seen_version)
+    return f"Paused: no delivery before {short_day(standing.paused_until)}."
+
+
+def resume(standing: StandingOrder, by: str) -> str:
+    manage.resume_standing(standing, by, StopForm().seen_version)
+    return "Resumed: deliveries go on from the next date on its schedule."
+
+
+def stop(standing: StandingOrder, by: str) -> str:
+    manage.stop_standing(standing, by, StopForm().seen_version)
+    return f"Stopped: {manage.describe(standing)} places no more orders."
+
+
+def perform(standing: StandingOrder, action: Action, by: str, back_to: str):
+    """Do ``action`` and go back to ``back_to`` with what happened (or why not) as the page's message."""
+    try:
+        flash(action(standing, by))
+    except ServiceError as error:
+        flash(error.message)
+    return redirect(back_to, code=303)
+
+
+def stop_or_confirm(standing: StandingOrder, by: str, back_to: str, layout: str, action_url: str):
+    """Stopping asks first, on a page of its own (it works without JavaScript); its button posts again,
+    confirmed."""
+    if StopForm().confirmed.data != "1":
+        page = render_template(
+            "standing/stop_confirm.html",
+            layout=layout,
+            standing=standing,
+            description=manage.describe(standing),
+            action_url=action_url,
+            back_to=back_to,
+        )
+        return page, 200, {"Cache-Control": "no-store"}
+    return perform(standing, stop, by, back_to)
+
+
+# --- Making one ------------------------------------------------------------------------------------------
+
+
+def make_from(form: NewStandingForm, customer: Customer, source: Order | None, by: str) -> manage.Made | None:
+    """Make the standing order the (posted) form asks for; None when refused, the refusal beside its field."""
+    if not form.validate():
+        return None
+    try:
+        return manage.make_standing(
+            customer, source, form.every_weeks.data, form.weekday.data, form.shipping_option_id.data, by
+        )
+    except ServiceError as error:
+        show_refusal(form, error)
+        return None
+
+
+def new_page(form: NewStandingForm, layout: str, source: Order | None, customer: Customer, **urls):
+    """The form for a new standing order (``urls``: its ``action_url`` and the ``back_to`` of Cancel)."""
+    page = render_template(
+        "standing/new.html",
+        layout=layout,
+        form=form,
+        source=source,
+        customer_name=customer.business_name,
+        shipping_options=active_shipping_options(),
+        **urls,
+    )
+    return page, 422 if form.errors or form.form_errors else 200

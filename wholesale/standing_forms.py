@@ -8,7 +8,7 @@ cadences, which weekday an option delivers on, the quantity range) are the servi
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from .forms import AddLineFields, IdField, form_message, version_seen
@@ -45,13 +45,13 @@ class _StandingForm(FlaskForm):
 class CadenceFields:
     every_weeks = RadioField(
         "How often",
-        choices=[(weeks, CADENCES[weeks]) for weeks in EVERY_WEEKS],
+        choices=[SelectChoice(weeks, CADENCES[weeks]) for weeks in EVERY_WEEKS],
         coerce=_whole_number,
         validate_choice=False,
     )
     weekday = SelectField(
         "Delivery day",
-        choices=list(enumerate(WEEKDAY_NAMES)),
+        choices=[SelectChoice(number, name) for number, name in enumerate(WEEKDAY_NAMES)],
         coerce=_whole_number,
         validate_choice=False,
     )

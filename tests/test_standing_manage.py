@@ -22,7 +22,7 @@ from wholesale.models import (
 from wholesale.services.errors import ServiceError
 from wholesale.services.standing import manage, skips
 
-from .standing_data import FRI, MON, TUE, WED, clock, contact, local, roastery  # noqa: F401  (fixtures)
+from .standing_roastery import FRI, MON, TUE, WED, clock, contact, local, roastery  # noqa: F401  (fixtures)
 from .statements import recorded_statements
 
 TUESDAY, FRIDAY = 1, 4

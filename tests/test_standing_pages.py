@@ -1,6 +1,6 @@
 """Standing orders on the portal and in the back office: what the customer and staff see, and what each
 action (all plain form posts: no JavaScript needed) leaves in the database; another customer's ids are a
-404; the preview email's skip link asks on GET and skips on POST."""
+404."""
 
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from sqlalchemy import select
 
 from wholesale.extensions import db
 from wholesale.models import Contact, Customer, Order, StandingDelivery, StandingOrder
-from wholesale.services.customers import links
-from wholesale.services.standing import manage, skips
+from wholesale.services.standing import manage
 
 from .conftest import Forms, csrf_from
 from .factories import sign_in_contact
 from .routes import fill, routes
-from .standing_data import FRI, TUE, clock, local, roastery  # noqa: F401  (fixtures)
+from .standing_roastery import FRI, TUE, clock, local, roastery  # noqa: F401  (fixtures)
 
 TUESDAY, FRIDAY = 1, 4
 
@@ -400,62 +399,6 @@ def test_the_customer_page_works_with_htmx_headers_too(app, ana, roastery):
         headers={"HX-Request": "true", "X-CSRFToken": token},
     )
     assert response.status_code == 303 and skipped_days(app, made) == [TUE]
-
-
-# --- The preview email's skip link -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def preview(app, roastery):
-    """Tuesday 8 December's delivery of Blue Door's weekly standing order, previewed: its skip link."""
-    made = make(app, roastery, every_weeks=1)
-    with app.app_context():
-        row = StandingDelivery(
-            standing_order_id=made, delivery_date=TUE, reason="", previewed_at=local(2026, 12, 4, 17)
-        )
-        db.session.add(row)
-        db.session.commit()
-        contact = db.session.get(Contact, roastery.contact_id)
-        token = links.make_token(contact, skips.skip_purpose(row.id), local(2026, 12, 6, 17))
-        return made, f"/link/{token}/standing-skip/{row.id}", row.id, token
-
-
-def test_the_skip_link_asks_on_get_and_skips_on_post(app, client, preview):
-    made, url, _, _ = preview
-    page = client.get(url)
-    html = text(page)
-    assert page.status_code == 200 and "Skip the delivery of Tue 8 Dec?" in html
-    assert "4 × Coffee 00, 340 g bag · Espresso" in html and "Sun 6 Dec, 17:00" in html
-    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "strict-origin"
-    assert skipped_days(app, made) == []  # an email scanner fetching the link skips nothing
-    with client.session_transaction() as session:
-        assert "contact_id" not in session  # and signs nobody in
-
-    response = client.post(url, data={"csrf_token": csrf_from(html)})
-    assert (response.status_code, response.headers["Location"]) == (303, url)
-    assert skipped_days(app, made) == [TUE]
-    assert "The delivery of Tue 8 Dec is skipped" in text(client.get(url))
-    assert client.post(url, data={"csrf_token": csrf_from(html)}).status_code == 303  # twice: still once
-    assert skipped_days(app, made) == [TUE]
-
-
-def test_the_skip_link_needs_the_csrf_token(app, client, preview):
-    made, url, _, _ = preview
-    assert client.post(url).status_code == 400
-    assert skipped_days(app, made) == []
-
-
-def test_a_bad_or_expired_skip_link_says_so_and_skips_nothing(app, client, clock, preview):
-    made, url, delivery_id, token = preview
-    bad = client.get(f"/link/{token}x/standing-skip/{delivery_id}")
-    assert bad.status_code == 400 and "This link is no longer valid" in text(bad)
-    other = client.get(f"/link/{token}/standing-skip/{delivery_id + 1}")
-    assert other.status_code == 400
-    clock.move_to(local(2026, 12, 6, 17))
-    expired = client.get(url)
-    assert expired.status_code == 410 and "This link has expired" in text(expired)
-    assert expired.headers["Cache-Control"] == "no-store"
-    assert skipped_days(app, made) == []
 
 
 # --- Staff ---------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The customer's standing orders: the list with what comes next, making one from an order, changing,
-skipping, pausing and stopping it; and the preview email's skip link.
+skipping, pausing and stopping it. (The preview email's skip link, which needs no sign-in, is
+``standing_skip``.)
 
 Every lookup goes through the signed-in customer (another customer's ids are a 404). Every action is a plain
 form post answered with a redirect back to the list and a message (``standing_actions``).
@@ -7,13 +8,10 @@ form post answered with a redirect back to the list and a message (``standing_ac
 
 from __future__ import annotations
 
-from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from ..converters import parse_id
-from ..models import utcnow
-from ..services import customers, deliveries
-from ..services.errors import ServiceError
-from ..services.standing import manage, skips
+from ..services.standing import manage
 from ..standing_actions import (
     Action,
     add_size,
@@ -31,7 +29,6 @@ from ..standing_actions import (
 )
 from ..standing_forms import NewStandingForm
 from . import bp
-from .links import private
 from .ordering import customer_order_or_404
 from .session import customer_required, signed_in_contact, signed_in_customer
 
@@ -146,39 +143,3 @@ def standing_stop(standing_id: int):
         LAYOUT,
         url_for("portal.standing_stop", standing_id=standing_id),
     )
-
-
-# --- The preview email's skip link -----------------------------------------------------------------------
-
-
-@bp.route("/link/<token>/standing-skip/<id:delivery_id>", methods=["GET", "POST"])
-def standing_skip(token: str, delivery_id: int):
-    """Skip one delivery from its preview email, without signing in: the token is bound to that delivery and
-    contact. GET only shows what would be skipped, so an email scanner that fetches the link skips nothing;
-    the POST (with its CSRF token) skips, then comes back here, which now says so."""
-    try:
-        link = skips.read_skip_link(delivery_id, token)
-    except customers.links.LinkError as error:
-        page = render_template("portal/standing_skip_invalid.html", reason=error.reason)
-        return private(make_response(page, 410 if error.reason == "expired" else 400))
-    delivery = link.delivery
-    standing = manage.customer_standing(delivery.standing_order_id, link.contact.customer_id)
-    if request.method == "POST":
-        try:
-            skips.skip(standing, delivery.delivery_date, manage.contact_label(link.contact))
-        except ServiceError as error:
-            flash(error.message)
-        return private(redirect(request.path, code=303))
-    cutoff = deliveries.delivery_day(
-        standing.shipping_option, delivery.delivery_date, deliveries.roastery_zone()
-    ).cutoff
-    page = render_template(
-        "portal/standing_skip.html",
-        delivery=delivery,
-        standing=standing,
-        contact=link.contact,
-        description=manage.describe(standing),
-        cutoff=cutoff,
-        too_late=cutoff <= utcnow(),
-    )
-    return private(make_response(page))

@@ -255,7 +255,7 @@ def outlooks(standings: list[StandingOrder], shown: int = 4, now: datetime | Non
     closed = (
         deliveries.closed_days(today, today + timedelta(days=schedule.HORIZON_DAYS)) if running else set()
     )
-    skipped = skips.skipped_days([standing.id for standing in running]) if running else {}
+    skipped = skips.skipped_days([standing.id for standing in running], today) if running else {}
     found = []
     for standing in standings:
         if standing.stopped:

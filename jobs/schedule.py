@@ -35,6 +35,12 @@ PERIODIC_JOBS = (
         every_seconds=120,
         timeout=600,
     ),
+    PeriodicJob(
+        "wholesale-standing-orders",
+        "jobs.standing.dispatch_standing_orders",
+        every_seconds=120,
+        timeout=600,
+    ),
 )
 # Ids of periodic jobs since removed from the list above: registering cancels them, or they would run on.
 RETIRED_JOB_IDS: tuple[str, ...] = ()

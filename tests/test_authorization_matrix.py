@@ -24,11 +24,20 @@ from urllib.parse import urlsplit
 import pytest
 
 from wholesale.extensions import db, limiter
-from wholesale.models import ClosedDate, CustomerPrice, ReminderSend, StaffUser
+from wholesale.models import (
+    ClosedDate,
+    CustomerPrice,
+    ReminderSend,
+    StaffUser,
+    StandingDelivery,
+    StandingOrder,
+    StandingOrderLine,
+)
 from wholesale.services import customers, reminders
 from wholesale.services.mail.outbox import queue_email
 from wholesale.services.orders.history import Actor
 from wholesale.services.production.runs import create_run
+from wholesale.services.standing.skips import skip_purpose
 
 from .conftest import STAFF_EMAIL, STAFF_PASSWORD, csrf_token, every_row
 from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
@@ -131,7 +140,11 @@ def build_world(app) -> World:
             customer_id=rival.id,
         )
         closed = ClosedDate(day=date.today() + timedelta(days=30), note="Holiday")
-        db.session.add(closed)
+        first = date.today() + timedelta(days=14 - date.today().weekday())  # a Monday two weeks or less ahead
+        standing = StandingOrder(customer=blue, shipping_option=option, every_weeks=1, first_delivery=first)
+        standing.lines.append(StandingOrderLine(variant=variants[0], quantity=2))
+        delivery = StandingDelivery(standing_order=standing, delivery_date=first, reason="")
+        db.session.add_all([closed, standing, delivery])
         db.session.commit()
         run = create_run(rival_approved.roast_date, [rival_approved.id], Actor(staff_id=staff.id))
         contact = blue.contacts[0]
@@ -142,6 +155,8 @@ def build_world(app) -> World:
                 contact, reminders.dispatch.no_order_purpose(send.id), week
             ),
             "reminder_id": send.id,
+            "skip token": customers.links.make_token(contact, skip_purpose(delivery.id), week),
+            "delivery_id": delivery.id,
             "filename": "app.css",
             "product_id": variants[0].product_id,
             "variant_id": variants[0].id,
@@ -187,6 +202,8 @@ def path_for(rule: str, arguments: tuple[str, ...], ids: dict) -> str:
         values["order_id"] = ids["run order_id"]  # an order of that run
     if "/no-order/" in rule:
         values["token"] = ids["no-order token"]
+    if "/skip/" in rule:
+        values["token"] = ids["skip token"]
     return fill(rule.replace("<path:", "<"), **values)
 
 

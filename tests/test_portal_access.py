@@ -30,6 +30,7 @@ PUBLIC = {
     "/link/<token>/reminders/start",
     "/static/<path:filename>",
     "/link/<token>/no-order/<id:reminder_id>",  # "no order this week" from a reminder: its token is the key
+    "/link/<token>/skip/<id:delivery_id>",  # "skip this delivery" from a standing order's preview: likewise
 }
 
 

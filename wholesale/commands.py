@@ -12,6 +12,7 @@ from .links_cli import login_link
 from .migrations_cli import migration_commands
 from .models import Contact, StaffUser
 from .reminders_cli import reminders
+from .standing_cli import standing
 
 
 def register(app: Flask) -> None:
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(welcome)
     app.cli.add_command(login_link)
     app.cli.add_command(reminders)
+    app.cli.add_command(standing)
     app.cli.add_command(migration_commands)
 
 

@@ -23,6 +23,7 @@ import weakref
 from flask import Flask, current_app, request
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 READING = "reading_without_transaction"  # a flag in the session's ``info``
@@ -136,3 +137,10 @@ def register(app: Flask, *blueprints: str) -> None:
     for name in blueprints:
         app.before_request_funcs.setdefault(name, []).insert(0, start)
     app.teardown_request(end_read)
+
+
+def insert_ignoring_taken(model):
+    """``INSERT … ON CONFLICT DO NOTHING`` for ``model`` on this database (PostgreSQL or SQLite): the
+    set-based form of "insert, and a unique violation means another transaction has the row"."""
+    insert = postgresql.insert if _session()().get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(model)

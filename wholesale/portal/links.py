@@ -74,7 +74,8 @@ def open_link(token: str):
         # Referer ("no-referrer" would break its form: Flask-WTF wants a Referer on HTTPS POSTs).
         return private(page, "strict-origin")
     start_customer_session(contact)
-    return private(redirect(url_for("portal.order"), code=303), "no-referrer")
+    landing = customers.links.LANDINGS.get(request.args.get("to", ""), "portal.order")
+    return private(redirect(url_for(landing), code=303), "no-referrer")
 
 
 @bp.route("/link/request", methods=["GET", "POST"])

@@ -116,18 +116,30 @@ def link_lifetime(purpose: str) -> timedelta:
     return timedelta(seconds=current_app.config[TTL_SETTINGS[purpose]])
 
 
+# Where a sign-in link may land instead of the order page (``login_url``'s ``to``): a name, never an address,
+# so a link cannot be made to send anyone elsewhere.
+LANDINGS = {"standing": "portal.standing_orders"}
+
+
 def login_url(
-    contact: Contact, purpose: str, now: datetime | None = None, expires_at: datetime | None = None
+    contact: Contact,
+    purpose: str,
+    now: datetime | None = None,
+    expires_at: datetime | None = None,
+    to: str | None = None,
 ) -> str:
     """The absolute sign-in link for ``contact`` (from PUBLIC_BASE_URL), lasting as ``purpose`` says.
 
     ``expires_at`` overrides the purpose's lifetime: a weekly reminder's link lasts until the next reminder.
+    ``to`` names a page of ``LANDINGS`` to open after signing in (the order page otherwise).
     """
     if purpose not in LOGIN_PURPOSES:
         raise ValueError(f"not a login purpose: {purpose!r}")
+    if to is not None and to not in LANDINGS:
+        raise ValueError(f"not a landing page: {to!r}")
     issued = now or datetime.now(UTC)
     token = make_token(contact, purpose, expires_at or issued + link_lifetime(purpose))
-    return public_url("portal.open_link", token=token)
+    return public_url("portal.open_link", token=token, **({"to": to} if to else {}))
 
 
 def public_url(endpoint: str, **values) -> str:

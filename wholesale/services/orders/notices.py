@@ -19,12 +19,15 @@ def _roastery() -> str:
     return current_app.config["ROASTERY_NAME"]
 
 
-def _order_email(kind: str, order: Order, contact: Contact, to_address: str, subject: str) -> Email:
+def _order_email(
+    kind: str, order: Order, contact: Contact, to_address: str, subject: str, key: str = "", **extra
+) -> Email:
     """An email about ``order``: its template is named as its kind, its dedupe key is the kind and the order
-    (each of these happens to an order once), and it shows the order's lines and totals."""
+    (each of these happens to an order once; ``key`` tells apart several of one kind, one per contact), and
+    it shows the order's lines and totals (and ``extra`` to its template)."""
     return outbox.queue_email(
         kind=kind,
-        dedupe_key=f"{kind.replace('_', '-')}:{order.id}",
+        dedupe_key=f"{kind.replace('_', '-')}:{order.id}{key}",
         to_address=to_address,
         subject=subject,
         template=kind,
@@ -33,6 +36,7 @@ def _order_email(kind: str, order: Order, contact: Contact, to_address: str, sub
             "contact": contact,
             "totals": pricing.order_totals(order),
             "changes_close": deliveries.cutoff_of(order),
+            **extra,
         },
         customer_id=order.customer_id,
         order_id=order.id,
@@ -86,6 +90,28 @@ def queue_cancelled_by_customer(order: Order, contact: Contact) -> Email | None:
     """Tell the roastery a customer cancelled their pending order."""
     subject = f"Order {order.number} cancelled by {order.customer.business_name}"
     return _to_roastery("order_cancelled_by_customer", order, contact, subject)
+
+
+def queue_standing_placed(order: Order, contacts: list[Contact], left_out: str) -> list[Email]:
+    """Tell each of ``contacts`` that their standing order placed ``order`` (and what it left out)."""
+    subject = f"Order {order.number} placed by your standing order — {_roastery()}"
+    return [
+        _order_email(
+            "standing_placed", order, contact, contact.email, subject, f":{contact.id}", left_out=left_out
+        )
+        for contact in contacts
+    ]
+
+
+def queue_standing_roastery_notice(order: Order, contact: Contact | None, left_out: str) -> Email | None:
+    """Tell the roastery a standing order placed ``order`` (and what it left out)."""
+    to_address = _roastery_address()
+    if not to_address:
+        return None
+    subject = f"Standing order placed {order.number} for {order.customer.business_name}"
+    return _order_email(
+        "standing_placed_staff_notice", order, contact, to_address, subject, left_out=left_out
+    )
 
 
 def deliver_all(*emails: Email | None) -> None:

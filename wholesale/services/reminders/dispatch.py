@@ -26,12 +26,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import Contact, Customer, Email, Order, ReminderSend, utcnow
+from ...models import Contact, Customer, Email, Order, ReminderSend, StandingOrder, utcnow
+from ...transactions import insert_ignoring_taken
 from ..customers import links
 from ..errors import ServiceError
 from ..mail.delivery import deliver_all
@@ -50,6 +50,12 @@ SENT_OUTCOMES = (SENT, SENT_NOW)
 # the time (later on the same day, or to a weekday still ahead) brings no second one. Six days, not seven: a
 # regular week between two occurrences is 7 days give or take an hour across a change of clocks.
 SAME_WEEK = timedelta(days=6)
+# A standing order replaces the weekly reminder: its customer gets a preview before each delivery instead
+# (services.standing.tick), never both. Paused counts as on (a customer away gets no reminder either); a stopped
+# one no longer does.
+REMINDER_REPLACED = (
+    "Not sent: the customer has a standing order, whose preview email goes out before each delivery instead."
+)
 # Customers per transaction in a tick: short enough that a second tick waits little on the first's claims.
 PAGE_SIZE = 200
 # Lines of the last order the email lists before "and N more".
@@ -168,14 +174,30 @@ def _unanswered(customers: list[Customer], now: datetime) -> list[_Claim]:
             .group_by(ReminderSend.customer_id)
         ).all()
     )
+    standing = customers_with_standing_orders(due)
     return [
-        _decide(customer, due[customer.id], now, last_sent.get(customer.id))
+        _decide(customer, due[customer.id], now, last_sent.get(customer.id), customer.id in standing)
         for customer in customers
         if customer.id in due and (customer.id, due[customer.id]) not in answered
     ]
 
 
-def _decide(customer: Customer, occurrence_at: datetime, now: datetime, last_sent: datetime | None) -> _Claim:
+def customers_with_standing_orders(customer_ids) -> set[int]:
+    """Those of ``customer_ids`` with a standing order not stopped: they get no weekly reminder."""
+    return set(
+        db.session.scalars(
+            select(StandingOrder.customer_id)
+            .where(StandingOrder.customer_id.in_(customer_ids), StandingOrder.stopped_at.is_(None))
+            .distinct()
+        )
+    )
+
+
+def _decide(
+    customer: Customer, occurrence_at: datetime, now: datetime, last_sent: datetime | None, standing: bool
+) -> _Claim:
+    if standing:
+        return _Claim(customer, occurrence_at, SKIPPED, REMINDER_REPLACED)
     if last_sent is not None and occurrence_at - SAME_WEEK < last_sent < occurrence_at:
         reason = (
             f"Not sent: this week's reminder went out {describe_delay(occurrence_at - last_sent)} before this "
@@ -216,7 +238,7 @@ def _claim_and_write_each(claims: list[_Claim], now: datetime, report: TickRepor
             report.failed.append(customer_id)
             continue
         for claim in skipped:
-            log.warning(
+            (log.info if claim.skip_reason == REMINDER_REPLACED else log.warning)(
                 "reminder of customer %s due %s skipped. %s",
                 claim.customer.id,
                 claim.occurrence_at,
@@ -241,9 +263,8 @@ def _claim_and_write(claims: list[_Claim], now: datetime) -> tuple[int, list[_Cl
         }
         for claim in claims
     ]
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(ReminderSend)
+        insert_ignoring_taken(ReminderSend)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["customer_id", "occurrence_at"])
         .returning(ReminderSend.id, ReminderSend.customer_id)

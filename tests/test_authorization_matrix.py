@@ -2,7 +2,8 @@
 
     route                      no session        customer (own ids)   customer, another's ids   staff
     public (links, sign-in…)   answers           answers              answers                   answers
-    portal, by order id        start page        allowed              404 ¹                     start page
+    portal, by order or        start page        allowed              404 ¹                     start page
+      standing order id
     portal, no id (/order…)    start page        allowed              sees only their own       start page
     staff (/admin/…)           staff sign-in ²   staff sign-in        staff sign-in             allowed
 
@@ -12,7 +13,8 @@ what answers is the authorization, not the CSRF check; POSTs go plain and as htm
 request changes nothing in the database. Every answer also carries the security headers and no inline code
 (test_security_headers.py).
 
-¹ proven in test_portal_access.py (three order states, with and without htmx); ² in test_staff_auth.py.
+¹ proven in test_portal_access.py (three order states, with and without htmx), for standing orders in
+test_standing_pages.py; ² in test_staff_auth.py.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def kind_of(rule: str, arguments: tuple[str, ...]) -> str:
         return "public"
     if rule.startswith("/admin/"):
         return "staff"
-    if "order_id" in arguments:
+    if "order_id" in arguments or "standing_id" in arguments:
         return "portal by id"
     assert not arguments, f"{rule}: a portal route with ids this table cannot place"
     return "portal, own data"
@@ -144,7 +146,11 @@ def build_world(app) -> World:
         standing = StandingOrder(customer=blue, shipping_option=option, every_weeks=1, first_delivery=first)
         standing.lines.append(StandingOrderLine(variant=variants[0], quantity=2))
         delivery = StandingDelivery(standing_order=standing, delivery_date=first, reason="")
-        db.session.add_all([closed, standing, delivery])
+        rival_standing = StandingOrder(
+            customer=rival, shipping_option=option, every_weeks=2, first_delivery=first
+        )
+        rival_standing.lines.append(StandingOrderLine(variant=variants[2], quantity=1))
+        db.session.add_all([closed, standing, delivery, rival_standing])
         db.session.commit()
         run = create_run(rival_approved.roast_date, [rival_approved.id], Actor(staff_id=staff.id))
         contact = blue.contacts[0]
@@ -173,6 +179,7 @@ def build_world(app) -> World:
             "line_id": blue_pending.lines[0].id,
             "customer_id": blue.id,
             "contact_id": contact.id,
+            "standing_id": standing.id,
         }
         rivals = {
             **common,
@@ -180,6 +187,7 @@ def build_world(app) -> World:
             "line_id": rival_pending.lines[0].id,
             "customer_id": rival.id,
             "contact_id": rival.contacts[1].id,
+            "standing_id": rival_standing.id,
         }
         return World(own, rivals, [rival_pending.number, rival_approved.number], staff.id)
 

@@ -23,6 +23,7 @@ import wholesale
 from wholesale.extensions import db
 from wholesale.models import Contact, Customer, Order, OrderLine, Product, ShippingOption, StaffUser, Variant
 from wholesale.services.orders import pricing
+from wholesale.services.standing import manage
 
 from .conftest import STAFF_EMAIL, STAFF_PASSWORD, csrf_from, csrf_token
 from .factories import sign_in_contact
@@ -113,6 +114,16 @@ def build_demo(app) -> dict:
     page = client.get("/order?second=1")  # a draft, even when the demo's contact has ordered this week
     assert page.status_code == 200
     with app.app_context():
+        customer = db.session.get(Customer, contact.customer_id)
+        source = db.session.scalar(
+            select(Order).where(Order.customer_id == customer.id, Order.status != "draft")
+        )
+        option = db.session.scalar(
+            select(ShippingOption).where(ShippingOption.active).order_by(ShippingOption.id)
+        )
+        standing = manage.make_standing(
+            customer, source, 2, option.weekdays[0], option.id, "staff: Sam"
+        ).standing  # the customer's standing order, which the portal's and the staff's standing forms change
         draft = db.session.scalar(
             select(Order).where(Order.status == "draft", Order.customer_id == contact.customer_id)
         )
@@ -124,6 +135,7 @@ def build_demo(app) -> dict:
             "product_id": db.session.scalar(select(func.min(Product.id))),
             "variant_id": db.session.scalar(select(func.min(Variant.id))),
             "option_id": db.session.scalar(select(func.min(ShippingOption.id))),
+            "standing_id": standing.id,
         }
     return {
         "token": csrf_from(page.get_data(as_text=True)),

@@ -319,10 +319,13 @@ def test_bad_input_is_told_and_changes_nothing(app, ana, roastery):
     with app.app_context():
         line = db.session.get(StandingOrder, made).lines[0].id
     for url, data, message in [
-        (
-            f"/standing/{made}/quantities",
-            {f"quantity-{line}": "1.5"},
-            "Enter each quantity as a whole number",
+        *(
+            (
+                f"/standing/{made}/quantities",
+                {f"quantity-{line}": nasty},
+                "Enter each quantity as a whole number",
+            )
+            for nasty in ("1.5", "-1", "٣", "1e3", "", "\x00", "9" * 30)
         ),
         (f"/standing/{made}/quantities", {f"quantity-{line}": "1000"}, "Enter a quantity from 1 to 999."),
         (f"/standing/{made}/lines", {"variant_id": roastery.variant_ids[5]}, "not available any more"),
@@ -386,6 +389,7 @@ def test_another_customers_standing_order_is_not_found(app, ana, roastery, metho
         "version": before["version"],
     }
     assert ana.post(path, data).status_code == 404
+    assert ana.post(path, data, headers={"HX-Request": "true"}).status_code == 404
     assert standing(app, roastery.rival_standing_id) == before
     assert skipped_days(app, roastery.rival_standing_id) == []
 

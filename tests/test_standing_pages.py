@@ -108,6 +108,7 @@ def test_the_customer_makes_an_order_standing_without_javascript(app, ana, roast
     assert "1 × Coffee 02, 5 lb bag (no longer offered: left out)" in plain(form)
     assert re.search(r'<option selected value="1">Tuesday</option>|<option value="1" selected>Tuesday', form)
     assert f'<option value="{roastery.van_id}" selected>Roastery van (delivers Tue, Fri)</option>' in form
+    assert ">Friday</option>" in form and ">Saturday</option>" not in form  # no option delivers at weekends
 
     response = ana.post(
         "/standing/new",
@@ -191,6 +192,7 @@ def test_the_list_shows_only_the_customers_own_standing_orders(app, ana, roaster
     make(app, roastery)
     page = text(ana.client.get("/standing"))
     assert "Every 2 weeks on Tuesday by Roastery van" in page
+    assert ">Monday</option>" in page and ">Sunday</option>" not in page
     assert (
         "Courier" not in page.split("<h1>")[1].split("Change this standing order")[0]
     )  # Rival's is not shown

@@ -14,7 +14,7 @@ from flask import flash, redirect, render_template, request
 
 from .formatting import short_day
 from .forms import show_refusal
-from .models import Customer, Order, StandingOrder
+from .models import Customer, Order, ShippingOption, StandingOrder
 from .services import catalog
 from .services.errors import ServiceError
 from .services.orders.editing import active_shipping_options
@@ -35,13 +35,20 @@ Action = Callable[[StandingOrder, str], str]
 def card_context() -> dict:
     """What a page showing standing orders (``standing/_standing.html``) needs beside them: the choices of
     their change forms."""
+    offered = active_shipping_options()
     return {
-        "shipping_options": active_shipping_options(),
+        "shipping_options": offered,
         "sizes": catalog.sizes_on_sale(),
         "options": catalog.options_on_sale(),
         "cadences": list(manage.CADENCES.items()),
         "weekday_names": manage.WEEKDAY_NAMES,
+        "delivery_weekdays": delivery_weekdays(offered),
     }
+
+
+def delivery_weekdays(offered: list[ShippingOption]) -> set[int]:
+    """The weekdays some option offered delivers on: the days a weekday choice lists."""
+    return {day for option in offered for day in option.weekdays}
 
 
 def change(standing: StandingOrder, by: str) -> str:
@@ -77,20 +84,21 @@ def add_size(standing: StandingOrder, by: str) -> str:
     return f"Added {line.label} ({line.quantity} each delivery)."
 
 
-def skip(standing: StandingOrder, by: str) -> str:
+def _on_day(standing: StandingOrder, by: str, use_case, done: str) -> str:
+    """Skip one delivery, or take its skip back (``use_case``); ``done`` says so, naming the day."""
     form = DayForm()
     if not form.validate():
         raise form.refusal("day")
-    skips.skip(standing, form.day.data, by)
-    return f"The delivery of {short_day(form.day.data)} is skipped."
+    use_case(standing, form.day.data, by)
+    return done.format(day=short_day(form.day.data))
+
+
+def skip(standing: StandingOrder, by: str) -> str:
+    return _on_day(standing, by, skips.skip, "The delivery of {day} is skipped.")
 
 
 def unskip(standing: StandingOrder, by: str) -> str:
-    form = DayForm()
-    if not form.validate():
-        raise form.refusal("day")
-    skips.unskip(standing, form.day.data, by)
-    return f"The delivery of {short_day(form.day.data)} is back on."
+    return _on_day(standing, by, skips.unskip, "The delivery of {day} is back on.")
 
 
 def pause(standing: StandingOrder, by: str) -> str:
@@ -153,14 +161,18 @@ def make_from(form: NewStandingForm, customer: Customer, source: Order | None, b
 
 
 def new_page(form: NewStandingForm, layout: str, source: Order | None, customer: Customer, **urls):
-    """The form for a new standing order (``urls``: its ``action_url`` and the ``back_to`` of Cancel)."""
+    """The form for a new standing order (``urls``: its ``action_url`` and the ``back_to`` of Cancel); its
+    weekdays are those some option delivers on."""
+    offered = active_shipping_options()
+    days = delivery_weekdays(offered) | ({form.weekday.data} - {None})
+    form.weekday.choices = [choice for choice in form.weekday.choices if choice.value in days]
     page = render_template(
         "standing/new.html",
         layout=layout,
         form=form,
         source=source,
         customer_name=customer.business_name,
-        shipping_options=active_shipping_options(),
+        shipping_options=offered,
         **urls,
     )
     return page, 422 if form.errors or form.form_errors else 200

@@ -10,26 +10,12 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from .. import standing_actions as actions
 from ..converters import parse_id
 from ..extensions import db
 from ..models import Customer, StandingOrder
 from ..services import orders
 from ..services.standing import manage
-from ..standing_actions import (
-    Action,
-    add_size,
-    card_context,
-    change,
-    make_from,
-    new_page,
-    pause,
-    perform,
-    resume,
-    set_quantities,
-    skip,
-    stop_or_confirm,
-    unskip,
-)
 from ..standing_forms import NewStandingForm
 from . import bp
 
@@ -68,7 +54,7 @@ def standing_orders():
 @bp.get("/standing-orders/<id:standing_id>")
 def standing_order(standing_id: int):
     outlook = manage.outlooks([standing_or_404(standing_id)])[0]
-    page = render_template("admin/standing_order.html", outlook=outlook, **card_context())
+    page = render_template("admin/standing_order.html", outlook=outlook, **actions.card_context())
     return page, 200, {"Cache-Control": "no-store"}
 
 
@@ -88,13 +74,13 @@ def standing_new(customer_id: int):
     if request.method == "GET":
         form = NewStandingForm(formdata=None, data=manage.suggested(customer, source))
     else:
-        made = make_from(form, customer, source, who())
+        made = actions.make_from(form, customer, source, who())
         if made is not None:
             flash(
                 f"{manage.describe(made.standing)} for {customer.business_name} is set. {made.notice}".strip()
             )
             return redirect(page_url(made.standing.id), code=303)
-    return new_page(
+    return actions.new_page(
         form,
         LAYOUT,
         source,
@@ -104,48 +90,48 @@ def standing_new(customer_id: int):
     )
 
 
-def act(standing_id: int, action: Action):
-    return perform(standing_or_404(standing_id), action, who(), page_url(standing_id))
+def act(standing_id: int, action: actions.Action):
+    return actions.perform(standing_or_404(standing_id), action, who(), page_url(standing_id))
 
 
 @bp.post("/standing-orders/<id:standing_id>/change")
 def standing_change(standing_id: int):
-    return act(standing_id, change)
+    return act(standing_id, actions.change)
 
 
 @bp.post("/standing-orders/<id:standing_id>/quantities")
 def standing_quantities(standing_id: int):
-    return act(standing_id, set_quantities)
+    return act(standing_id, actions.set_quantities)
 
 
 @bp.post("/standing-orders/<id:standing_id>/lines")
 def standing_add(standing_id: int):
-    return act(standing_id, add_size)
+    return act(standing_id, actions.add_size)
 
 
 @bp.post("/standing-orders/<id:standing_id>/skip")
 def standing_skip_delivery(standing_id: int):
-    return act(standing_id, skip)
+    return act(standing_id, actions.skip)
 
 
 @bp.post("/standing-orders/<id:standing_id>/unskip")
 def standing_unskip_delivery(standing_id: int):
-    return act(standing_id, unskip)
+    return act(standing_id, actions.unskip)
 
 
 @bp.post("/standing-orders/<id:standing_id>/pause")
 def standing_pause(standing_id: int):
-    return act(standing_id, pause)
+    return act(standing_id, actions.pause)
 
 
 @bp.post("/standing-orders/<id:standing_id>/resume")
 def standing_resume(standing_id: int):
-    return act(standing_id, resume)
+    return act(standing_id, actions.resume)
 
 
 @bp.post("/standing-orders/<id:standing_id>/stop")
 def standing_stop(standing_id: int):
-    return stop_or_confirm(
+    return actions.stop_or_confirm(
         standing_or_404(standing_id),
         who(),
         page_url(standing_id),

@@ -10,23 +10,9 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from .. import standing_actions as actions
 from ..converters import parse_id
 from ..services.standing import manage
-from ..standing_actions import (
-    Action,
-    add_size,
-    card_context,
-    change,
-    make_from,
-    new_page,
-    pause,
-    perform,
-    resume,
-    set_quantities,
-    skip,
-    stop_or_confirm,
-    unskip,
-)
 from ..standing_forms import NewStandingForm
 from . import bp
 from .ordering import customer_order_or_404
@@ -54,7 +40,9 @@ def list_url(standing_id: int | None = None) -> str:
 @customer_required
 def standing_orders():
     standings = manage.customer_standing_orders(g.signed_in.customer_id)
-    page = render_template("portal/standing.html", outlooks=manage.outlooks(standings), **card_context())
+    page = render_template(
+        "portal/standing.html", outlooks=manage.outlooks(standings), **actions.card_context()
+    )
     return page, 200, {"Cache-Control": "no-store"}
 
 
@@ -73,11 +61,11 @@ def standing_new():
     if request.method == "GET":
         form = NewStandingForm(formdata=None, data=manage.suggested(signed_in_customer(), source))
     else:
-        made = make_from(form, signed_in_customer(), source, who())
+        made = actions.make_from(form, signed_in_customer(), source, who())
         if made is not None:
             flash(f"{manage.describe(made.standing)}: your standing order is set. {made.notice}".strip())
             return redirect(list_url(made.standing.id), code=303)
-    return new_page(
+    return actions.new_page(
         form,
         LAYOUT,
         source,
@@ -87,56 +75,56 @@ def standing_new():
     )
 
 
-def act(standing_id: int, action: Action):
-    return perform(standing_or_404(standing_id), action, who(), list_url(standing_id))
+def act(standing_id: int, action: actions.Action):
+    return actions.perform(standing_or_404(standing_id), action, who(), list_url(standing_id))
 
 
 @bp.post("/standing/<id:standing_id>/change")
 @customer_required
 def standing_change(standing_id: int):
-    return act(standing_id, change)
+    return act(standing_id, actions.change)
 
 
 @bp.post("/standing/<id:standing_id>/quantities")
 @customer_required
 def standing_quantities(standing_id: int):
-    return act(standing_id, set_quantities)
+    return act(standing_id, actions.set_quantities)
 
 
 @bp.post("/standing/<id:standing_id>/lines")
 @customer_required
 def standing_add(standing_id: int):
-    return act(standing_id, add_size)
+    return act(standing_id, actions.add_size)
 
 
 @bp.post("/standing/<id:standing_id>/skip")
 @customer_required
 def standing_skip_delivery(standing_id: int):
-    return act(standing_id, skip)
+    return act(standing_id, actions.skip)
 
 
 @bp.post("/standing/<id:standing_id>/unskip")
 @customer_required
 def standing_unskip_delivery(standing_id: int):
-    return act(standing_id, unskip)
+    return act(standing_id, actions.unskip)
 
 
 @bp.post("/standing/<id:standing_id>/pause")
 @customer_required
 def standing_pause(standing_id: int):
-    return act(standing_id, pause)
+    return act(standing_id, actions.pause)
 
 
 @bp.post("/standing/<id:standing_id>/resume")
 @customer_required
 def standing_resume(standing_id: int):
-    return act(standing_id, resume)
+    return act(standing_id, actions.resume)
 
 
 @bp.post("/standing/<id:standing_id>/stop")
 @customer_required
 def standing_stop(standing_id: int):
-    return stop_or_confirm(
+    return actions.stop_or_confirm(
         standing_or_404(standing_id),
         who(),
         list_url(standing_id),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, redirect, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request
 
 from .formatting import short_day
 from .forms import show_refusal
@@ -117,6 +117,35 @@ def resume(standing: StandingOrder, by: str) -> str:
 def stop(standing: StandingOrder, by: str) -> str:
     manage.stop_standing(standing, by, StopForm().seen_version)
     return f"Stopped: {manage.describe(standing)} places no more orders."
+
+
+# (the URL's last segment, the endpoint, the action): the routes each area gives a standing order.
+ROUTES = (
+    ("change", "standing_change", change),
+    ("quantities", "standing_quantities", set_quantities),
+    ("lines", "standing_add", add_size),
+    ("skip", "standing_skip_delivery", skip),
+    ("unskip", "standing_unskip_delivery", unskip),
+    ("pause", "standing_pause", pause),
+    ("resume", "standing_resume", resume),
+)
+
+
+def add_routes(bp: Blueprint, prefix: str, act, guard=lambda view: view) -> None:
+    """Give ``bp`` a POST route per action, ``<prefix>/<id:standing_id>/<segment>``, answered by
+    ``act(standing_id, action)`` (the area's own lookup, actor and page) behind the area's ``guard``."""
+    for segment, endpoint, action in ROUTES:
+        view = guard(_view(act, action, endpoint))
+        bp.add_url_rule(f"{prefix}/<id:standing_id>/{segment}", endpoint, view, methods=["POST"])
+
+
+def _view(act, action: Action, endpoint: str):
+    def view(standing_id: int):
+        return act(standing_id, action)
+
+    # Named as if written in the area's module (Flask-WTF's CSRF exemptions and the logs read these).
+    view.__name__, view.__qualname__, view.__module__ = endpoint, endpoint, act.__module__
+    return view
 
 
 def perform(standing: StandingOrder, action: Action, by: str, back_to: str):

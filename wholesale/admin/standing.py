@@ -2,8 +2,8 @@
 one standing order with the same actions as the customer's, and making one for a customer (from one of its
 orders, or empty).
 
-Routes stay thin: load through a 404 helper, call one action of ``standing_actions`` (a service use case)
-and redirect (303) with what happened.
+Routes stay thin: load through a 404 helper, call one action of ``standing_actions`` (a service use case;
+``add_routes`` gives the actions their routes, the same as the portal's) and redirect (303) with what happened.
 """
 
 from __future__ import annotations
@@ -94,39 +94,7 @@ def act(standing_id: int, action: actions.Action):
     return actions.perform(standing_or_404(standing_id), action, who(), page_url(standing_id))
 
 
-@bp.post("/standing-orders/<id:standing_id>/change")
-def standing_change(standing_id: int):
-    return act(standing_id, actions.change)
-
-
-@bp.post("/standing-orders/<id:standing_id>/quantities")
-def standing_quantities(standing_id: int):
-    return act(standing_id, actions.set_quantities)
-
-
-@bp.post("/standing-orders/<id:standing_id>/lines")
-def standing_add(standing_id: int):
-    return act(standing_id, actions.add_size)
-
-
-@bp.post("/standing-orders/<id:standing_id>/skip")
-def standing_skip_delivery(standing_id: int):
-    return act(standing_id, actions.skip)
-
-
-@bp.post("/standing-orders/<id:standing_id>/unskip")
-def standing_unskip_delivery(standing_id: int):
-    return act(standing_id, actions.unskip)
-
-
-@bp.post("/standing-orders/<id:standing_id>/pause")
-def standing_pause(standing_id: int):
-    return act(standing_id, actions.pause)
-
-
-@bp.post("/standing-orders/<id:standing_id>/resume")
-def standing_resume(standing_id: int):
-    return act(standing_id, actions.resume)
+actions.add_routes(bp, "/standing-orders", act)
 
 
 @bp.post("/standing-orders/<id:standing_id>/stop")

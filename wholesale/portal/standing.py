@@ -79,46 +79,7 @@ def act(standing_id: int, action: actions.Action):
     return actions.perform(standing_or_404(standing_id), action, who(), list_url(standing_id))
 
 
-@bp.post("/standing/<id:standing_id>/change")
-@customer_required
-def standing_change(standing_id: int):
-    return act(standing_id, actions.change)
-
-
-@bp.post("/standing/<id:standing_id>/quantities")
-@customer_required
-def standing_quantities(standing_id: int):
-    return act(standing_id, actions.set_quantities)
-
-
-@bp.post("/standing/<id:standing_id>/lines")
-@customer_required
-def standing_add(standing_id: int):
-    return act(standing_id, actions.add_size)
-
-
-@bp.post("/standing/<id:standing_id>/skip")
-@customer_required
-def standing_skip_delivery(standing_id: int):
-    return act(standing_id, actions.skip)
-
-
-@bp.post("/standing/<id:standing_id>/unskip")
-@customer_required
-def standing_unskip_delivery(standing_id: int):
-    return act(standing_id, actions.unskip)
-
-
-@bp.post("/standing/<id:standing_id>/pause")
-@customer_required
-def standing_pause(standing_id: int):
-    return act(standing_id, actions.pause)
-
-
-@bp.post("/standing/<id:standing_id>/resume")
-@customer_required
-def standing_resume(standing_id: int):
-    return act(standing_id, actions.resume)
+actions.add_routes(bp, "/standing", act, customer_required)
 
 
 @bp.post("/standing/<id:standing_id>/stop")

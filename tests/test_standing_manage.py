@@ -1,4 +1,4 @@
-"""Making, changing, pausing and stopping standing orders (services.standing.manage): the rules, and what the
+"""Making, changing, pausing and stopping standing orders (services.standing.manage), and what their pages read (queries): the rules,
 database holds after each use case, or after a refusal (nothing)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from wholesale.models import (
     utcnow,
 )
 from wholesale.services.errors import ServiceError
-from wholesale.services.standing import manage, skips
+from wholesale.services.standing import manage, queries, skips
 
 from .standing_roastery import FRI, MON, TUE, WED, clock, contact, local, roastery  # noqa: F401  (fixtures)
 from .statements import recorded_statements
@@ -79,7 +79,7 @@ def test_an_order_made_standing_repeats_its_sizes_options_and_quantities_from_th
     # Tue 8 Dec closes Sun 6 Dec 17:00, still ahead on Saturday noon.
     assert (standing.first_delivery, standing.every_weeks, standing.weekday) == (TUE, 2, TUESDAY)
     assert standing.created_by == standing.changed_by == "Ana Lopez (Blue Door Café)"
-    assert manage.describe(standing) == "Every 2 weeks on Tuesday by Roastery van"
+    assert queries.describe(standing) == "Every 2 weeks on Tuesday by Roastery van"
 
 
 def test_the_first_delivery_is_a_week_later_once_that_dates_cutoff_has_passed(ctx, clock):
@@ -127,7 +127,7 @@ def test_the_same_day_and_option_twice_is_refused_but_another_day_is_a_second_st
     assert "already a standing order on Tuesdays" in refused(lambda: made(ctx), "weekday")
     friday = made(ctx, weekday=FRIDAY, every_weeks=1)
     assert friday.first_delivery == FRI
-    assert len(manage.customer_standing_orders(ctx.customer_id)) == 2
+    assert len(queries.customer_standing_orders(ctx.customer_id)) == 2
 
 
 def test_staff_make_an_empty_one_and_add_its_items(ctx):
@@ -162,7 +162,7 @@ def test_changing_the_option_keeps_the_rhythm_every_2_weeks(ctx):
         "Back door",
         "staff: Bo Smith",
     )
-    [outlook] = manage.outlooks([standing])
+    [outlook] = queries.outlooks([standing])
     assert outlook.next_placement.day == TUE + timedelta(days=7)
 
 
@@ -242,12 +242,11 @@ def test_pause_until_a_date_then_resume(ctx):
     standing = made(ctx, every_weeks=1)
     until = date(2027, 1, 10)
     manage.pause_standing(standing, until, "x", standing.version)
-    [outlook] = manage.outlooks([standing])
+    [outlook] = queries.outlooks([standing])
     assert outlook.state == "paused"
     assert outlook.next_placement.day == date(2027, 1, 12)  # the first Tuesday from the 10th on
-    assert manage.paused_note(standing) == "Paused until Sun 10 Jan"
     manage.resume_standing(standing, "x", standing.version)
-    [outlook] = manage.outlooks([standing])
+    [outlook] = queries.outlooks([standing])
     assert (outlook.state, outlook.next_placement.day) == ("active", TUE)
 
 
@@ -264,7 +263,7 @@ def test_a_pause_must_end_after_today_and_within_a_year(ctx, until):
 def test_a_stopped_standing_order_is_kept_and_cannot_be_changed(ctx):
     standing = made(ctx)
     manage.stop_standing(standing, "Ana Lopez (Blue Door Café)", standing.version)
-    [outlook] = manage.outlooks([standing])
+    [outlook] = queries.outlooks([standing])
     assert (outlook.state, outlook.upcoming, outlook.next_placement) == ("stopped", [], None)
     for change in (
         lambda: manage.resume_standing(standing, "x"),
@@ -286,7 +285,7 @@ def test_the_next_deliveries_mark_closed_and_skipped_dates_and_the_next_placemen
     db.session.add(ClosedDate(day=TUE, note="Holiday"))
     db.session.commit()
     skips.skip(standing, TUE + timedelta(days=7), "Ana Lopez (Blue Door Café)")
-    [outlook] = manage.outlooks([standing])
+    [outlook] = queries.outlooks([standing])
     assert [upcoming.delivery.day for upcoming in outlook.upcoming] == [
         TUE + timedelta(days=7 * n) for n in range(4)
     ]
@@ -302,25 +301,27 @@ def test_staff_lists_by_state_with_next_placement_in_a_fixed_number_of_statement
     manage.pause_standing(paused, date(2027, 2, 1), "x", paused.version)
     db.session.remove()
     with recorded_statements(app) as few:
-        active = manage.outlooks(manage.standing_orders_in_state("active"))
+        active = queries.outlooks(queries.standing_orders_in_state("active"))
     customer = db.session.get(Customer, ctx.customer_id)
     for weekday in (MON, WED):
         manage.make_standing(customer, db.session.get(Order, ctx.order_id), 1, weekday, ctx.courier_id, "x")
     db.session.remove()
     with recorded_statements(app) as more:
-        more_active = manage.outlooks(manage.standing_orders_in_state("active"))
+        more_active = queries.outlooks(queries.standing_orders_in_state("active"))
     assert len(more_active) == len(active) + 2 == 4  # Blue Door's Tuesday and Rival's Wednesday, then two
     assert len(more) == len(few) <= 4
     assert [o.standing.customer.business_name for o in more_active][0] == "Blue Door Café"
-    assert [o.standing.id for o in manage.outlooks(manage.standing_orders_in_state("paused"))] == [paused.id]
-    assert manage.standing_orders_in_state("stopped") == []
+    assert [o.standing.id for o in queries.outlooks(queries.standing_orders_in_state("paused"))] == [
+        paused.id
+    ]
+    assert queries.standing_orders_in_state("stopped") == []
 
 
 def test_a_customer_finds_only_its_own(ctx):
     standing = made(ctx)
-    assert manage.customer_standing(standing.id, ctx.customer_id).id == standing.id
-    assert manage.customer_standing(ctx.rival_standing_id, ctx.customer_id) is None
-    assert [s.id for s in manage.customer_standing_orders(ctx.customer_id)] == [standing.id]
+    assert queries.customer_standing(standing.id, ctx.customer_id).id == standing.id
+    assert queries.customer_standing(ctx.rival_standing_id, ctx.customer_id) is None
+    assert [s.id for s in queries.customer_standing_orders(ctx.customer_id)] == [standing.id]
 
 
 def test_the_form_starts_from_the_orders_day_and_option(ctx):

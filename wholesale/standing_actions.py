@@ -18,7 +18,7 @@ from .models import Customer, Order, ShippingOption, StandingOrder
 from .services import catalog
 from .services.errors import ServiceError
 from .services.orders.editing import active_shipping_options
-from .services.standing import manage, skips
+from .services.standing import manage, queries, skips
 from .standing_forms import (
     AddSizeForm,
     DayForm,
@@ -40,8 +40,8 @@ def card_context() -> dict:
         "shipping_options": offered,
         "sizes": catalog.sizes_on_sale(),
         "options": catalog.options_on_sale(),
-        "cadences": list(manage.CADENCES.items()),
-        "weekday_names": manage.WEEKDAY_NAMES,
+        "cadences": list(queries.CADENCES.items()),
+        "weekday_names": queries.WEEKDAY_NAMES,
         "delivery_weekdays": delivery_weekdays(offered),
     }
 
@@ -64,7 +64,7 @@ def change(standing: StandingOrder, by: str) -> str:
         by,
         form.seen_version,
     )
-    return f"Saved: {manage.describe(standing)}."
+    return f"Saved: {queries.describe(standing)}."
 
 
 def set_quantities(standing: StandingOrder, by: str) -> str:
@@ -116,7 +116,7 @@ def resume(standing: StandingOrder, by: str) -> str:
 
 def stop(standing: StandingOrder, by: str) -> str:
     manage.stop_standing(standing, by, StopForm().seen_version)
-    return f"Stopped: {manage.describe(standing)} places no more orders."
+    return f"Stopped: {queries.describe(standing)} places no more orders."
 
 
 # (the URL's last segment, the endpoint, the action): the routes each area gives a standing order.
@@ -165,7 +165,7 @@ def stop_or_confirm(standing: StandingOrder, by: str, back_to: str, layout: str,
             "standing/stop_confirm.html",
             layout=layout,
             standing=standing,
-            description=manage.describe(standing),
+            description=queries.describe(standing),
             action_url=action_url,
             back_to=back_to,
         )

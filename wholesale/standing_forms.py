@@ -14,7 +14,8 @@ from wtforms.validators import InputRequired, Length, Optional
 from .forms import AddLineFields, IdField, form_message, version_seen
 from .models.standing import EVERY_WEEKS
 from .services.errors import ServiceError
-from .services.standing.manage import CADENCES, NOTES_MAX, OPTION_NOT_LISTED, WEEKDAY_NAMES
+from .services.standing.manage import NOTES_MAX, OPTION_NOT_LISTED
+from .services.standing.queries import CADENCES, WEEKDAY_NAMES
 
 DATE_MESSAGE = "Enter a date like 2026-03-14."
 

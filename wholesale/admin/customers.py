@@ -30,7 +30,7 @@ from ..services.customers.links import revoke_links
 from ..services.errors import ServiceError
 from ..services.orders.minimums import describe_for
 from ..services.reminders.history import reminder_overview
-from ..services.standing import manage
+from ..services.standing import queries
 from . import bp
 from .customer_forms import (
     TIMEZONE_HINT,
@@ -155,7 +155,7 @@ def render_customer_page(
         price_forms=price_forms,
         reminder=reminder_overview(customer),
         minimum=describe_for(customer),
-        standing=manage.outlooks(manage.customer_standing_orders(customer.id), shown=0),
+        standing=queries.outlooks(queries.customer_standing_orders(customer.id), shown=0),
         last_order=orders.drafts.last_order(customer),
     )
     return page, status

@@ -15,7 +15,7 @@ from ..converters import parse_id
 from ..extensions import db
 from ..models import Customer, StandingOrder
 from ..services import orders
-from ..services.standing import manage
+from ..services.standing import manage, queries
 from ..standing_forms import NewStandingForm
 from . import bp
 
@@ -24,7 +24,7 @@ STATE_LABELS = {"active": "Active", "paused": "Paused", "stopped": "Stopped"}
 
 
 def standing_or_404(standing_id: int) -> StandingOrder:
-    standing = manage.standing_for_staff(standing_id)
+    standing = queries.standing_for_staff(standing_id)
     if standing is None:
         abort(404)
     return standing
@@ -41,19 +41,19 @@ def page_url(standing_id: int) -> str:
 @bp.get("/standing-orders")
 def standing_orders():
     state = request.args.get("state", "active")
-    if state not in manage.STATES:
+    if state not in queries.STATES:
         abort(404)
     return render_template(
         "admin/standing_orders.html",
         state=state,
         labels=STATE_LABELS,
-        outlooks=manage.outlooks(manage.standing_orders_in_state(state), shown=0),
+        outlooks=queries.outlooks(queries.standing_orders_in_state(state), shown=0),
     )
 
 
 @bp.get("/standing-orders/<id:standing_id>")
 def standing_order(standing_id: int):
-    outlook = manage.outlooks([standing_or_404(standing_id)])[0]
+    outlook = queries.outlooks([standing_or_404(standing_id)])[0]
     page = render_template("admin/standing_order.html", outlook=outlook, **actions.card_context())
     return page, 200, {"Cache-Control": "no-store"}
 
@@ -77,7 +77,7 @@ def standing_new(customer_id: int):
         made = actions.make_from(form, customer, source, who())
         if made is not None:
             flash(
-                f"{manage.describe(made.standing)} for {customer.business_name} is set. {made.notice}".strip()
+                f"{queries.describe(made.standing)} for {customer.business_name} is set. {made.notice}".strip()
             )
             return redirect(page_url(made.standing.id), code=303)
     return actions.new_page(

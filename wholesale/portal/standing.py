@@ -12,7 +12,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from .. import standing_actions as actions
 from ..converters import parse_id
-from ..services.standing import manage
+from ..services.standing import manage, queries
 from ..standing_forms import NewStandingForm
 from . import bp
 from .ordering import customer_order_or_404
@@ -22,7 +22,7 @@ LAYOUT = "portal/base.html"
 
 
 def standing_or_404(standing_id: int):
-    standing = manage.customer_standing(standing_id, g.signed_in.customer_id)
+    standing = queries.customer_standing(standing_id, g.signed_in.customer_id)
     if standing is None:
         abort(404)
     return standing
@@ -39,9 +39,9 @@ def list_url(standing_id: int | None = None) -> str:
 @bp.get("/standing")
 @customer_required
 def standing_orders():
-    standings = manage.customer_standing_orders(g.signed_in.customer_id)
+    standings = queries.customer_standing_orders(g.signed_in.customer_id)
     page = render_template(
-        "portal/standing.html", outlooks=manage.outlooks(standings), **actions.card_context()
+        "portal/standing.html", outlooks=queries.outlooks(standings), **actions.card_context()
     )
     return page, 200, {"Cache-Control": "no-store"}
 
@@ -63,7 +63,7 @@ def standing_new():
     else:
         made = actions.make_from(form, signed_in_customer(), source, who())
         if made is not None:
-            flash(f"{manage.describe(made.standing)}: your standing order is set. {made.notice}".strip())
+            flash(f"{queries.describe(made.standing)}: your standing order is set. {made.notice}".strip())
             return redirect(list_url(made.standing.id), code=303)
     return actions.new_page(
         form,

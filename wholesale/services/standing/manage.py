@@ -5,8 +5,8 @@ One function per use case, each in one transaction that it commits (or rolls bac
 the page showed: a customer and the roastery changing one standing order never overwrite each other, the
 later one is told. A stopped standing order is kept for its history and can no longer be changed.
 
-Callers load the standing order through their own door (``customer_standing``: only the signed-in
-customer's; ``standing_for_staff``: any) and say who acts, as staff read it (``contact_label``,
+Callers load the standing order through their own door (``queries.customer_standing``: only the signed-in
+customer's; ``queries.standing_for_staff``: any) and say who acts, as staff read it (``contact_label``,
 ``staff_label``).
 """
 
@@ -17,14 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...converters import is_id
 from ...extensions import db
-from ...formatting import short_day
 from ...models import (
     Contact,
     Customer,
@@ -33,7 +31,6 @@ from ...models import (
     StaffUser,
     StandingOrder,
     StandingOrderLine,
-    Variant,
     utcnow,
 )
 from ...models.standing import EVERY_WEEKS
@@ -47,10 +44,8 @@ from ..orders.editing import (
     chosen_option,
     orderable_variant,
 )
-from . import schedule, skips
+from .queries import WEEKDAY_NAMES
 
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-CADENCES = {1: "Every week", 2: "Every 2 weeks", 4: "Every 4 weeks"}
 # How far ahead a pause may reach.
 PAUSE_AHEAD_DAYS = 366
 NOTES_MAX = 1000
@@ -70,11 +65,6 @@ def contact_label(contact: Contact) -> str:
 def staff_label(staff: StaffUser) -> str:
     """ "staff: Bo Smith"."""
     return f"staff: {staff.name or staff.email}"
-
-
-def describe(standing: StandingOrder) -> str:
-    """ "Every 2 weeks on Tuesday by Courier"."""
-    return f"{CADENCES[standing.every_weeks]} on {WEEKDAY_NAMES[standing.weekday]} by {standing.shipping_option.name}"
 
 
 # --- The rules -------------------------------------------------------------------------------------------
@@ -145,129 +135,6 @@ def suggested(customer: Customer, source: Order | None) -> dict:
         usual = source.delivery_date.weekday() if source and source.delivery_date else None
         weekday = usual if usual in option.weekdays else option.weekdays[0]
     return {"every_weeks": 1, "weekday": weekday, "shipping_option_id": option.id if option else None}
-
-
-# --- Loading ---------------------------------------------------------------------------------------------
-
-
-def _as_shown(query):
-    """With everything its pages show: lines, their sizes and products, the option, the customer."""
-    return query.options(
-        selectinload(StandingOrder.lines).joinedload(StandingOrderLine.variant).joinedload(Variant.product),
-        joinedload(StandingOrder.shipping_option),
-        joinedload(StandingOrder.customer),
-    )
-
-
-def customer_standing(standing_id: int, customer_id: int) -> StandingOrder | None:
-    """One of the customer's standing orders; None for an unknown id or another customer's."""
-    query = select(StandingOrder).where(
-        StandingOrder.id == standing_id, StandingOrder.customer_id == customer_id
-    )
-    return db.session.scalar(_as_shown(query))
-
-
-def standing_for_staff(standing_id: int) -> StandingOrder | None:
-    return db.session.scalar(_as_shown(select(StandingOrder).where(StandingOrder.id == standing_id)))
-
-
-def customer_standing_orders(customer_id: int) -> list[StandingOrder]:
-    """The customer's standing orders, the running ones first, in two statements."""
-    query = (
-        select(StandingOrder)
-        .where(StandingOrder.customer_id == customer_id)
-        .order_by(StandingOrder.stopped_at.is_not(None), StandingOrder.id)
-    )
-    return list(db.session.scalars(_as_shown(query)))
-
-
-STATES = ("active", "paused", "stopped")
-
-
-def _in_state(state: str, today: date):
-    running = StandingOrder.stopped_at.is_(None)
-    if state == "stopped":
-        return StandingOrder.stopped_at.is_not(None)
-    if state == "paused":
-        return and_(running, StandingOrder.paused_until > today)
-    return and_(running, or_(StandingOrder.paused_until.is_(None), StandingOrder.paused_until <= today))
-
-
-def standing_orders_in_state(state: str) -> list[StandingOrder]:
-    """Every customer's standing orders that are active, paused or stopped, by customer: two statements."""
-    query = (
-        select(StandingOrder)
-        .join(StandingOrder.customer)
-        .where(_in_state(state, deliveries.today()))
-        .order_by(Customer.business_name, StandingOrder.id)
-    )
-    return list(db.session.scalars(_as_shown(query)))
-
-
-# --- What comes next -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Upcoming:
-    """A date on the schedule whose cut-off is ahead; ``skipped``: why, when it was skipped ahead."""
-
-    delivery: schedule.Delivery
-    skipped: str | None = None
-
-    @property
-    def placed(self) -> bool:
-        """Whether it will place itself at its cut-off, as things stand."""
-        return self.skipped is None and not self.delivery.not_delivered
-
-
-@dataclass(frozen=True)
-class Outlook:
-    """A standing order with its next deliveries and the next one that will place itself."""
-
-    standing: StandingOrder
-    upcoming: list[Upcoming] = field(default_factory=list)
-    next_placement: schedule.Delivery | None = None
-
-    @property
-    def description(self) -> str:
-        return describe(self.standing)
-
-    @property
-    def state(self) -> str:
-        if self.standing.stopped:
-            return "stopped"
-        if self.standing.paused_until is not None and self.standing.paused_until > deliveries.today():
-            return "paused"
-        return "active"
-
-
-# Enough dates to find the next placement past a few skips and closed days.
-LOOK_AHEAD = 12
-
-
-def outlooks(standings: list[StandingOrder], shown: int = 4, now: datetime | None = None) -> list[Outlook]:
-    """Each standing order's next ``shown`` deliveries (closed and skipped ones marked) and next placement;
-    two statements for any number (the closed dates ahead, the skips)."""
-    now = now or utcnow()
-    zone = deliveries.roastery_zone()
-    today = deliveries.today(now)
-    running = [standing for standing in standings if not standing.stopped]
-    closed = (
-        deliveries.closed_days(today, today + timedelta(days=schedule.HORIZON_DAYS)) if running else set()
-    )
-    skipped = skips.skipped_days([standing.id for standing in running], today) if running else {}
-    found = []
-    for standing in standings:
-        if standing.stopped:
-            found.append(Outlook(standing))
-            continue
-        ahead = [
-            Upcoming(delivery, skipped.get(standing.id, {}).get(delivery.day))
-            for delivery in schedule.upcoming(standing, now, zone, closed, count=LOOK_AHEAD)
-        ]
-        following = next((one.delivery for one in ahead if one.placed), None)
-        found.append(Outlook(standing, ahead[:shown], following))
-    return found
 
 
 # --- The use cases ---------------------------------------------------------------------------------------
@@ -480,10 +347,3 @@ def stop_standing(standing: StandingOrder, by: str, seen_version: int | None = N
     with _changing(standing, by, seen_version):
         standing.stopped_at = utcnow()
     return standing
-
-
-def paused_note(standing: StandingOrder) -> str:
-    """ "Paused until Tue 12 Jan" ('' when not paused)."""
-    if standing.paused_until is None or standing.paused_until <= deliveries.today():
-        return ""
-    return f"Paused until {short_day(standing.paused_until)}"

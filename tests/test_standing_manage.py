@@ -1,5 +1,5 @@
-"""Making, changing, pausing and stopping standing orders (services.standing.manage), and what their pages read (queries): the rules,
-database holds after each use case, or after a refusal (nothing)."""
+"""Making, changing, pausing and stopping standing orders (services.standing.manage), and what their pages
+read (queries): the rules, and what the database holds after each use case, or after a refusal (nothing)."""
 
 from __future__ import annotations
 

@@ -117,6 +117,31 @@ def from_environment(instance_path: str, environment: str | None = None) -> dict
         "ORDER_MINIMUM": env("ORDER_MINIMUM", ""),
         # The unit staff enter and customers read a per-customer weight minimum in: kg or lb.
         "WEIGHT_UNIT": env("WEIGHT_UNIT", "kg"),
+        # Invoices (services.invoicing). Issued when an order is approved, or when it is fulfilled.
+        "INVOICE_ISSUE_ON": env("INVOICE_ISSUE_ON", "approved"),
+        # The invoice email (with its PDF) goes when the invoice is issued, or when staff press its button.
+        "INVOICE_EMAIL": env("INVOICE_EMAIL", "on-issue"),
+        "INVOICE_PREFIX": env("INVOICE_PREFIX", "INV-"),
+        "CREDIT_NOTE_PREFIX": env("CREDIT_NOTE_PREFIX", "CN-"),
+        # Days after issue an invoice is due (0: due on receipt), unless the customer has terms of their own.
+        "PAYMENT_TERMS_DAYS": _int("PAYMENT_TERMS_DAYS", 14),
+        "CURRENCY": env("CURRENCY", "USD"),
+        # The roastery's tax rates, the first the default: "Sales tax 8.875%", "VAT 20%, Reduced 5%, Zero 0%";
+        # empty: no tax. Read by ``tax_rates``. Prices are entered without tax unless PRICES_INCLUDE_TAX.
+        "TAX_RATES": env("TAX_RATES", ""),
+        "PRICES_INCLUDE_TAX": _bool("PRICES_INCLUDE_TAX", False),
+        # Overdue reminders, days after the due date ("7, 30"); empty: none. Read by ``overdue_steps``.
+        "OVERDUE_REMINDER_DAYS": env("OVERDUE_REMINDER_DAYS", ""),
+        # A customer past either limit is flagged (their orders are still taken): an overdue amount ("500.00")
+        # or days overdue ("30"); empty: no limit.
+        "CREDIT_LIMIT_OVERDUE_AMOUNT": env("CREDIT_LIMIT_OVERDUE_AMOUNT", ""),
+        "CREDIT_LIMIT_OVERDUE_DAYS": env("CREDIT_LIMIT_OVERDUE_DAYS", ""),
+        # The accountant's export: the sales account code, each tax rate's tax type in Xero and tax code in
+        # QuickBooks ("VAT=OUTPUT2, Zero=ZERORATEDOUTPUT"), and the date format (read by ``export_dates``).
+        "EXPORT_ACCOUNT_CODE": env("EXPORT_ACCOUNT_CODE", "200"),
+        "EXPORT_XERO_TAX_TYPES": env("EXPORT_XERO_TAX_TYPES", ""),
+        "EXPORT_QBO_TAX_CODES": env("EXPORT_QBO_TAX_CODES", ""),
+        "EXPORT_DATE_FORMAT": env("EXPORT_DATE_FORMAT", "YYYY-MM-DD"),
         "MAIL_SERVER": env("MAIL_SERVER", "localhost"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
@@ -258,8 +283,115 @@ def parse_reminder_choices(text: str) -> tuple[tuple[int, time], ...]:
     return tuple(choices)
 
 
+@dataclass(frozen=True)
+class TaxRateSetting:
+    """One of the roastery's tax rates: its name as invoices show it, and the rate in percent."""
+
+    name: str
+    rate: Decimal
+
+
+_TAX_RATE = re.compile(r"^(.{1,40}?)\s+(\d{1,2}(?:\.\d{1,4})?)\s*%$")
+
+
+@lru_cache(maxsize=8)
+def parse_tax_rates(text: str) -> tuple[TaxRateSetting, ...]:
+    """ "VAT 20%, Reduced 5%, Zero 0%" as named rates, the first the default; empty: no tax."""
+    rates = []
+    for item in (part.strip() for part in (text or "").split(",")):
+        if not item:
+            continue
+        match = _TAX_RATE.match(item)
+        if not match:
+            raise ValueError(f'{item!r} is not a name and a rate like "VAT 20%"')
+        name = match.group(1).strip()
+        if any(rate.name.casefold() == name.casefold() for rate in rates):
+            raise ValueError(f"{name!r} is named twice")
+        rates.append(TaxRateSetting(name, Decimal(match.group(2))))
+    return tuple(rates)
+
+
+@lru_cache(maxsize=8)
+def parse_day_steps(text: str) -> tuple[int, ...]:
+    """ "7, 30" as (7, 30): whole days, each once, in order; empty: none."""
+    steps = []
+    for item in (part.strip() for part in (text or "").split(",")):
+        if not item:
+            continue
+        if not item.isdigit() or not 0 < int(item) <= 365:
+            raise ValueError(f"{item!r} is not a number of days from 1 to 365")
+        steps.append(int(item))
+    if len(set(steps)) != len(steps):
+        raise ValueError("a day is given twice")
+    return tuple(sorted(steps))
+
+
+@lru_cache(maxsize=8)
+def parse_optional_amount(text: str) -> Decimal | None:
+    """ "500.00" (or "$500"); empty: none."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    match = _AMOUNT.match(text)
+    if not match or Decimal(match.group(1)) <= 0:
+        raise ValueError('write an amount like "500.00", or leave it empty')
+    return Decimal(match.group(1)).quantize(Decimal("0.01"))
+
+
+@lru_cache(maxsize=8)
+def parse_optional_days(text: str) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 0 < int(text) <= 365:
+        raise ValueError("write a number of days from 1 to 365, or leave it empty")
+    return int(text)
+
+
+@lru_cache(maxsize=8)
+def parse_code_map(text: str) -> tuple[tuple[str, str], ...]:
+    """ "VAT=OUTPUT2, Zero=ZERORATEDOUTPUT" as ((tax rate name, code), …); empty: none."""
+    pairs = []
+    for item in (part.strip() for part in (text or "").split(",")):
+        if not item:
+            continue
+        name, sep, code = item.partition("=")
+        if not sep or not name.strip() or not code.strip():
+            raise ValueError(f'{item!r} is not a tax rate name and a code like "VAT=OUTPUT2"')
+        pairs.append((name.strip(), code.strip()))
+    return tuple(pairs)
+
+
+# The date formats the accountant's export may use, by the name the setting gives.
+EXPORT_DATE_FORMATS = {"YYYY-MM-DD": "%Y-%m-%d", "DD/MM/YYYY": "%d/%m/%Y", "MM/DD/YYYY": "%m/%d/%Y"}
+
+
+def parse_export_date_format(text: str) -> str:
+    if text not in EXPORT_DATE_FORMATS:
+        raise ValueError(f"write one of {', '.join(EXPORT_DATE_FORMATS)}")
+    return EXPORT_DATE_FORMATS[text]
+
+
+def parse_choice(*choices: str):
+    def parse(text: str) -> str:
+        if text not in choices:
+            raise ValueError(f"write one of {', '.join(choices)}")
+        return text
+
+    return parse
+
+
 # What each such setting must look like, by name, and its parser.
 _PARSED = {
+    "INVOICE_ISSUE_ON": parse_choice("approved", "fulfilled"),
+    "INVOICE_EMAIL": parse_choice("on-issue", "button"),
+    "TAX_RATES": parse_tax_rates,
+    "OVERDUE_REMINDER_DAYS": parse_day_steps,
+    "CREDIT_LIMIT_OVERDUE_AMOUNT": parse_optional_amount,
+    "CREDIT_LIMIT_OVERDUE_DAYS": parse_optional_days,
+    "EXPORT_XERO_TAX_TYPES": parse_code_map,
+    "EXPORT_QBO_TAX_CODES": parse_code_map,
+    "EXPORT_DATE_FORMAT": parse_export_date_format,
     "ORDER_MINIMUM": parse_order_minimum,
     "WEIGHT_UNIT": parse_weight_unit,
     "REMINDER_CHOICES": parse_reminder_choices,

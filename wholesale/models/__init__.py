@@ -2,6 +2,7 @@
 
 from .catalog import ClosedDate, Product, ProductOption, ShippingOption, Variant
 from .customers import Contact, Customer, CustomerPrice
+from .invoicing import Invoice, InvoiceLine, InvoiceSequence, OverdueReminder, Payment, PaymentAllocation
 from .orders import CHANNELS, STATUSES, Order, OrderEvent, OrderLine
 from .outbox import Email, ReminderSend
 from .production import ProductionRun
@@ -17,9 +18,15 @@ __all__ = [
     "Customer",
     "CustomerPrice",
     "Email",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceSequence",
     "Order",
     "OrderEvent",
     "OrderLine",
+    "OverdueReminder",
+    "Payment",
+    "PaymentAllocation",
     "Product",
     "ProductOption",
     "ProductionRun",

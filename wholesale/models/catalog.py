@@ -39,6 +39,8 @@ class Product(db.Model):
     kind: Mapped[str] = mapped_column(String(16), default="coffee")
     # Share of green weight lost in roasting, e.g. 15.00; only coffees have one.
     roast_loss_percent: Mapped[Decimal | None] = mapped_column(Percent)
+    # The name of its tax rate among the roastery's (``TAX_RATES``); '' for the first, the default.
+    tax_rate_name: Mapped[str] = mapped_column(String(40), default="", server_default="")
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -26,6 +26,9 @@ class Customer(db.Model):
         ),
         CheckConstraint("minimum_weight_g IS NULL OR minimum_weight_g > 0", name="minimum_weight_positive"),
         CheckConstraint("minimum_subtotal IS NULL OR minimum_subtotal > 0", name="minimum_subtotal_positive"),
+        CheckConstraint(
+            "payment_terms_days IS NULL OR payment_terms_days BETWEEN 0 AND 365", name="payment_terms_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +53,10 @@ class Customer(db.Model):
     minimum_kind: Mapped[str] = mapped_column(String(16), default="default", server_default="default")
     minimum_weight_g: Mapped[int | None]
     minimum_subtotal: Mapped[Decimal | None] = mapped_column(Money)
+    # Invoices: payment terms in days after issue (0: due on receipt; None: the roastery's default), and the
+    # tax exemption certificate of a customer exempt from tax ('' when not exempt).
+    payment_terms_days: Mapped[int | None]
+    tax_exempt_certificate: Mapped[str] = mapped_column(String(80), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contacts: Mapped[list[Contact]] = relationship(

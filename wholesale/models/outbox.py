@@ -37,6 +37,9 @@ class Email(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The invoice (or credit note) whose PDF goes with the email, made when it is sent (an issued invoice
+    # never changes, so every attempt attaches the same document).
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
     # Where a mail client's "unsubscribe" goes (the List-Unsubscribe header, RFC 8058); reminders only.
     list_unsubscribe: Mapped[str | None] = mapped_column(String(500))
 

@@ -74,3 +74,24 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+RATE_PLACES = Decimal("0.0001")
+
+
+class TaxRate(TypeDecorator):
+    """A tax rate in percent with four places (``Decimal('8.875')``, New York's sales tax), stored as an
+    integer of ten-thousandths of a percent (``88750``)."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return int(Decimal(value).quantize(RATE_PLACES, rounding=ROUND_HALF_UP) * 10000)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return (Decimal(value) / 10000).quantize(RATE_PLACES)

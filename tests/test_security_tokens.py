@@ -7,7 +7,7 @@ in test_links.py; this file adds what it does not cover.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,8 +16,17 @@ from sqlalchemy import select
 
 from wholesale import create_app
 from wholesale.extensions import db
-from wholesale.models import Contact, Email
-from wholesale.services import customers
+from wholesale.models import (
+    Contact,
+    Customer,
+    Email,
+    ShippingOption,
+    StandingOrder,
+    StandingOrderLine,
+    utcnow,
+)
+from wholesale.services import customers, deliveries
+from wholesale.services.standing import schedule, tick
 
 from .conftest import STAFF_EMAIL, STAFF_PASSWORD, csrf_from
 from .factories import make_catalog, make_customer, make_order, make_shipping
@@ -211,6 +220,19 @@ def test_no_email_with_a_link_can_be_pointed_elsewhere_by_the_request(deploys, s
         (f"/admin/customers/{customer_id}/reminders/send-now", {}, f"/admin/customers/{customer_id}"),
     ]:
         assert staff_laptop.post(path, data, page).status_code == 303, path
+
+    with instance.app_context():  # a standing order's preview, then its placement and the roastery's notice
+        customer = db.session.get(Customer, customer_id)
+        option = db.session.scalar(select(ShippingOption))
+        standing = StandingOrder(
+            customer=customer, shipping_option=option, first_delivery=date.today() + timedelta(days=14)
+        )
+        standing.lines.append(StandingOrderLine(variant=variants[0], quantity=1))
+        db.session.add(standing)
+        db.session.commit()
+        [delivery] = schedule.upcoming(standing, utcnow(), deliveries.roastery_zone(), set())
+        for now in (delivery.preview_at, delivery.cutoff):
+            tick.dispatch_standing_orders(now)
 
     with instance.app_context():
         emails = db.session.scalars(select(Email)).all()

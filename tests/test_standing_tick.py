@@ -321,7 +321,7 @@ def test_a_skip_before_the_cutoff_stops_that_delivery_only(shop):
 def test_a_skip_taken_back_before_the_cutoff_is_placed_after_all(shop):
     customer, standing, variants, van = shop
     skips.skip(standing, TUESDAY, "staff: Bo", now=PREVIEW)
-    skips.unskip(standing, TUESDAY, "staff: Bo", now=PREVIEW + SECOND)
+    skips.unskip(standing, TUESDAY, now=PREVIEW + SECOND)
     assert skips.skipped_days([standing.id], TUESDAY) == {standing.id: {}}
     assert run_tick(CUTOFF).placed == 1
 
@@ -334,7 +334,7 @@ def test_a_skip_after_the_cutoff_or_off_the_schedule_is_refused(shop):
     with pytest.raises(ServiceError, match="does not deliver on Fri 11 Dec"):
         skips.skip(standing, date(2026, 12, 11), "x", now=CUTOFF + SECOND)
     with pytest.raises(ServiceError, match="Orders for Tue 8 Dec closed"):
-        skips.unskip(standing, TUESDAY, "x", now=CUTOFF + SECOND)
+        skips.unskip(standing, TUESDAY, now=CUTOFF + SECOND)
     assert deliveries_of(standing)[0].outcome == PLACED
 
 

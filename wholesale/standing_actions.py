@@ -84,21 +84,21 @@ def add_size(standing: StandingOrder, by: str) -> str:
     return f"Added {line.label} ({line.quantity} each delivery)."
 
 
-def _on_day(standing: StandingOrder, by: str, use_case, done: str) -> str:
-    """Skip one delivery, or take its skip back (``use_case``); ``done`` says so, naming the day."""
+def _on_day(use_case, done: str) -> str:
+    """Skip one delivery, or take its skip back (``use_case`` of the day); ``done`` says so, naming the day."""
     form = DayForm()
     if not form.validate():
         raise form.refusal("day")
-    use_case(standing, form.day.data, by)
+    use_case(form.day.data)
     return done.format(day=short_day(form.day.data))
 
 
 def skip(standing: StandingOrder, by: str) -> str:
-    return _on_day(standing, by, skips.skip, "The delivery of {day} is skipped.")
+    return _on_day(lambda day: skips.skip(standing, day, by), "The delivery of {day} is skipped.")
 
 
 def unskip(standing: StandingOrder, by: str) -> str:
-    return _on_day(standing, by, skips.unskip, "The delivery of {day} is back on.")
+    return _on_day(lambda day: skips.unskip(standing, day), "The delivery of {day} is back on.")
 
 
 def pause(standing: StandingOrder, by: str) -> str:

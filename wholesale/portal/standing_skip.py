@@ -12,6 +12,7 @@ from flask import flash, make_response, redirect, render_template, request
 
 from ..services import customers
 from ..services.errors import ServiceError
+from ..services.standing.manage import contact_label
 from ..services.standing.skips import read_skip_link, skip
 from . import bp
 from .links import private
@@ -27,11 +28,7 @@ def standing_skip(token: str, delivery_id: int):
     delivery, contact = link.delivery, link.contact
     if request.method == "POST":
         try:
-            skip(
-                delivery.standing_order,
-                delivery.delivery_date,
-                f"{contact.name} ({contact.customer.business_name})",
-            )
+            skip(delivery.standing_order, delivery.delivery_date, contact_label(contact))
         except ServiceError as error:
             flash(error.message, "error")
         return private(redirect(request.path, code=303))

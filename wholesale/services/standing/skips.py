@@ -73,7 +73,7 @@ def skip(standing: StandingOrder, day: date, by: str, now: datetime | None = Non
     return row
 
 
-def unskip(standing: StandingOrder, day: date, by: str, now: datetime | None = None) -> None:
+def unskip(standing: StandingOrder, day: date, now: datetime | None = None) -> None:
     """Take a skip back: the delivery is placed at its cut-off after all. One transaction. Refused after the
     cut-off, and for a delivery the tick skipped (the roastery closed, it was ordered already)."""
     now = now or utcnow()
@@ -89,7 +89,6 @@ def unskip(standing: StandingOrder, day: date, by: str, now: datetime | None = N
         .values(outcome=None, reason="", decided_at=None)
         .execution_options(synchronize_session=False)
     )
-    standing.changed_by = by
     db.session.commit()
 
 

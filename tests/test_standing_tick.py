@@ -7,10 +7,12 @@ and its preview goes out 48 hours before (Fri 4 Dec, 17:00).
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from wholesale.extensions import db
@@ -21,7 +23,7 @@ from wholesale.services.customers import links
 from wholesale.services.errors import ServiceError
 from wholesale.services.standing import schedule, skips
 
-from .factories import make_catalog, make_customer, make_order
+from .factories import make_catalog, make_customer, make_order, sign_in_contact
 from .reminder_data import LINK, tick, visible_text
 from .standing_data import (
     CUTOFF,
@@ -398,3 +400,20 @@ def test_a_cutoff_on_the_spring_forward_sunday(app_ctx):
     assert run_tick(cutoff - SECOND).placed == 0
     assert run_tick(cutoff).placed == 1
     assert standing_orders_placed(customer)[0].delivery_date == date(2027, 3, 16)
+
+
+# --- Where a placed order shows that a standing order placed it ------------------------------------------
+
+
+def test_the_customer_and_staff_see_the_standing_order_placed_it(shop, app, staff_client):
+    customer, standing, variants, van = shop
+    run_tick(CUTOFF)
+    [order] = standing_orders_placed(customer)
+    customer_client = app.test_client()
+    sign_in_contact(customer_client, customer.contacts[0])
+    with time_machine.travel(CUTOFF + timedelta(hours=1), tick=False):
+        page = customer_client.get(f"/orders/{order.id}").get_data(as_text=True)
+        listed = staff_client.get("/admin/?status=pending").get_data(as_text=True)
+    assert re.search(r"Placed Sun 06 Dec 2026, 17:00 by your <a href=\"/standing\">standing order</a>", page)
+    row = listed[listed.index(order.number) :].split("</tr>")[0]
+    assert "Standing order" in row and 'class="pill standing"' in row

@@ -75,9 +75,7 @@ def test_review_edit_and_approve_a_portal_order(app, live_server, laptop, chromi
     expect(page.locator("#invoice-total")).to_have_text("$169.00")
     edit, approve = page.get_by_role("link", name="Edit"), page.get_by_role("button", name="Approve")
     assert edit.bounding_box()["x"] < approve.bounding_box()["x"]
-    assert (
-        abs(edit.bounding_box()["y"] - approve.bounding_box()["y"]) < 20
-    )  # one row, at the order's bottom
+    assert abs(edit.bounding_box()["y"] - approve.bounding_box()["y"]) < 20  # one row, at the order's bottom
     page.emulate_media(media="print")
     expect(page.locator("#invoice-total")).to_be_visible()
     expect(approve).to_be_hidden()

@@ -261,3 +261,14 @@ def test_a_web_worker_loads_fpdf2_only_when_it_makes_a_pdf(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_an_invoiced_order_cancelled_afterwards_asks_for_a_credit_note(app, staff_client, staff, invoiced):
+    from wholesale.services.orders.approval import cancel_order
+    from wholesale.services.orders.history import Actor
+
+    with app.app_context():
+        order = db.session.get(Invoice, invoiced["invoice"]).order
+        cancel_order(order, Actor(staff_id=staff), "Closed for the holidays", order.version)
+    page = staff_client.get(f"/admin/invoices/{invoiced['invoice']}").get_data(as_text=True)
+    assert 'id="order-cancelled"' in page and 'id="order-changed"' not in page and "$149.94" in page

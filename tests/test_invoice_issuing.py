@@ -266,6 +266,11 @@ def test_a_whole_credit_note_credits_everything_and_then_nothing_is_left(shop):
         invoice.total,
     )
     assert note.reason == "Order lost in transit" and note.issued_by_staff_id == staff_id
+    [email] = db.session.scalars(
+        select(Email).where(Email.invoice_id == note.id)
+    ).all()  # INVOICE_EMAIL=on-issue
+    assert email.subject == "Credit note CN-000001 — Hillside Coffee Roasters" and email.status == "sent"
+    assert "credits invoice INV-000001: Order lost in transit" in email.text_body
     assert [entry.left for entry in creditable_lines(invoice)] == [0, 0, 0]
     with pytest.raises(ServiceError, match="credited in full already"):
         issue_credit_note(invoice.id, None, "Again", staff_id)

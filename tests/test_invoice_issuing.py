@@ -242,15 +242,20 @@ def test_changing_the_order_or_the_customer_after_issue_leaves_the_invoice_as_is
 # --- Credit notes -------------------------------------------------------------------------------------------
 
 
-def test_a_whole_credit_note_credits_everything_and_then_nothing_is_left(shop):
-    customer, variants, staff_id = shop
-    invoice = issued_invoice(
+def bags_and_delivery(customer, variants) -> Invoice:
+    """3 × 14.50 and 1 × 82.00, 10 % off, 12.00 delivery, VAT 20 %: total 149.94."""
+    return issued_invoice(
         customer,
         [(variants[0], 3), (variants[1], 1)],
         discount_percent="10",
         shipping="12",
         TAX_RATES="VAT 20%",
     )
+
+
+def test_a_whole_credit_note_credits_everything_and_then_nothing_is_left(shop):
+    customer, variants, staff_id = shop
+    invoice = bags_and_delivery(customer, variants)
     note = issue_credit_note(invoice.id, None, "Order lost in transit", staff_id)
     assert (note.kind, note.number, note.credited_invoice_id, note.order_id) == (
         "credit_note",
@@ -266,9 +271,8 @@ def test_a_whole_credit_note_credits_everything_and_then_nothing_is_left(shop):
         invoice.total,
     )
     assert note.reason == "Order lost in transit" and note.issued_by_staff_id == staff_id
-    [email] = db.session.scalars(
-        select(Email).where(Email.invoice_id == note.id)
-    ).all()  # INVOICE_EMAIL=on-issue
+    # Emailed as it is issued (INVOICE_EMAIL=on-issue), with its PDF.
+    [email] = db.session.scalars(select(Email).where(Email.invoice_id == note.id)).all()
     assert email.subject == "Credit note CN-000001 — Hillside Coffee Roasters" and email.status == "sent"
     assert "credits invoice INV-000001: Order lost in transit" in email.text_body
     assert [entry.left for entry in creditable_lines(invoice)] == [0, 0, 0]
@@ -278,13 +282,7 @@ def test_a_whole_credit_note_credits_everything_and_then_nothing_is_left(shop):
 
 def test_partial_credit_notes_take_their_share_of_discount_and_tax_and_add_up_to_the_invoice(shop):
     customer, variants, staff_id = shop
-    invoice = issued_invoice(
-        customer,
-        [(variants[0], 3), (variants[1], 1)],
-        discount_percent="10",
-        shipping="12",
-        TAX_RATES="VAT 20%",
-    )
+    invoice = bags_and_delivery(customer, variants)
     bags, big_bag, delivery = invoice.lines
     first = issue_credit_note(invoice.id, {bags.id: 1}, "One bag split", staff_id)
     assert [(line.position, line.quantity, line.amount, line.discount, line.tax) for line in first.lines] == [

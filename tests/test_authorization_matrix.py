@@ -2,8 +2,8 @@
 
     route                      no session        customer (own ids)   customer, another's ids   staff
     public (links, sign-in…)   answers           answers              answers                   answers
-    portal, by order or        start page        allowed              404 ¹                     start page
-      standing order id
+    portal, by order, invoice  start page        allowed              404 ¹                     start page
+      or standing order id
     portal, no id (/order…)    start page        allowed              sees only their own       start page
     staff (/admin/…)           staff sign-in ²   staff sign-in        staff sign-in             allowed
 
@@ -36,6 +36,7 @@ from wholesale.models import (
     StandingOrderLine,
 )
 from wholesale.services import customers, reminders
+from wholesale.services.invoicing.issuing import issue_invoice
 from wholesale.services.mail.outbox import queue_email
 from wholesale.services.orders.history import Actor
 from wholesale.services.production.runs import create_run
@@ -58,7 +59,7 @@ def kind_of(rule: str, arguments: tuple[str, ...]) -> str:
         return "public"
     if rule.startswith("/admin/"):
         return "staff"
-    if "order_id" in arguments or "standing_id" in arguments:
+    if {"order_id", "invoice_id", "standing_id"} & set(arguments):
         return "portal by id"
     assert not arguments, f"{rule}: a portal route with ids this table cannot place"
     return "portal, own data"
@@ -151,6 +152,8 @@ def build_world(app) -> World:
         )
         rival_standing.lines.append(StandingOrderLine(variant=variants[2], quantity=1))
         db.session.add_all([closed, standing, delivery, rival_standing])
+        blue_invoice = issue_invoice(make_order(blue, [(variants[2], 1)], status="approved"), None)
+        rival_invoice = issue_invoice(rival_approved, None)
         db.session.commit()
         run = create_run(rival_approved.roast_date, [rival_approved.id], Actor(staff_id=staff.id))
         contact = blue.contacts[0]
@@ -175,6 +178,7 @@ def build_world(app) -> World:
         }
         own = {
             **common,
+            "invoice_id": blue_invoice.id,
             "order_id": blue_pending.id,
             "line_id": blue_pending.lines[0].id,
             "customer_id": blue.id,
@@ -183,6 +187,7 @@ def build_world(app) -> World:
         }
         rivals = {
             **common,
+            "invoice_id": rival_invoice.id,
             "order_id": rival_pending.id,
             "line_id": rival_pending.lines[0].id,
             "customer_id": rival.id,

@@ -34,7 +34,7 @@ ISSUED = date(2026, 12, 4)
 @pytest.fixture
 def shop(app_ctx):
     variants = make_catalog(coffees=2)
-    staff = StaffUser(email="sam@hillside.example", name="Sam")
+    staff = StaffUser(email="bo@hillside.example", name="Bo")
     staff.set_password("correct horse battery")
     db.session.add(staff)
     customer = make_customer("Blue Door Café", delivery_address="1 Harbour St\nPortland OR")
@@ -179,13 +179,57 @@ def test_bulk_approval_invoices_each_order_approved(shop):
     ]
 
 
-def test_a_staff_order_is_approved_when_entered_and_so_invoiced(shop):
+def test_a_staff_order_is_invoiced_once_filled_in_by_issue_invoice_not_when_entered(
+    app, staff, staff_client, forms
+):
+    with app.app_context():  # (the client's requests must not share the test's app context: its g)
+        variants = make_catalog(coffees=1)
+        customer = make_customer("Blue Door Café")
+        make_order(customer, [(variants[0], 3)])  # the last order, copied
+        db.session.commit()
+        entered = enter_order(customer.id, Actor(staff_id=staff), "k" * 32).order.id
+        assert invoices() == []  # staff fill it in first, in the editor
+    page = staff_client.get(f"/admin/orders/{entered}").get_data(as_text=True)
+    assert "Not invoiced yet. An order staff enter is invoiced once it is filled in" in page
+    issued = forms.post(f"/admin/orders/{entered}/invoice", page=f"/admin/orders/{entered}")
+    again = forms.post(f"/admin/orders/{entered}/invoice")
+    assert issued.status_code == again.status_code == 303
+    with app.app_context():
+        [invoice] = invoices()
+        assert invoice.order_id == entered and invoice.total == D("43.50")
+        assert issued.location.endswith(f"/admin/invoices/{invoice.id}")
+        assert db.session.scalar(select(func.count()).where(Email.kind == "invoice")) == 1
+    assert "Not invoiced yet" not in staff_client.get(f"/admin/orders/{entered}").get_data(as_text=True)
+
+
+def test_a_pending_order_cannot_be_invoiced_by_hand(app, staff_client, forms):
+    with app.app_context():
+        variants = make_catalog(coffees=1)
+        order = make_order(make_customer("Blue Door Café"), [(variants[0], 2)], status="pending").id
+        db.session.commit()
+    page = staff_client.get(f"/admin/orders/{order}").get_data(as_text=True)
+    assert "Issue invoice" not in page
+    refused = forms.post(f"/admin/orders/{order}/invoice")
+    assert refused.status_code == 303
+    assert "only an approved order is invoiced" in staff_client.get(refused.location).get_data(as_text=True)
+    with app.app_context():
+        assert invoices() == []
+
+
+def test_an_order_not_invoiced_by_hand_is_invoiced_when_fulfilled(shop):
     customer, variants, staff_id = shop
-    make_order(customer, [(variants[0], 3)])  # the last order, copied
+    actor = Actor(staff_id=staff_id)
+    make_order(customer, [(variants[0], 3)])
     db.session.commit()
-    entered = enter_order(customer.id, Actor(staff_id=staff_id), "k" * 32).order
+    entered = enter_order(customer.id, actor, "k" * 32).order
+    entered.roast_date = date.today() + timedelta(3)
+    db.session.commit()
+    run = production.runs.create_run(entered.roast_date, [entered.id], actor)
+    production.runs.close_run(run, actor)
+    assert invoices() == []
+    production.runs.finish_run(run, actor)
     [invoice] = invoices()
-    assert invoice.order_id == entered.id and invoice.total == D("43.50")
+    assert invoice.order_id == entered.id
 
 
 def test_a_standing_order_placed_approved_is_invoiced_and_one_placed_pending_is_not(app, shop):

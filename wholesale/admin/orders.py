@@ -10,10 +10,11 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from ..converters import parse_id
+from ..formatting import long_day
 from ..models import Order
 from ..services import deliveries, orders
 from ..services.errors import ServiceError
-from ..services.invoicing.issuing import invoice_of_order
+from ..services.invoicing.issuing import invoice_of_order, issue_by_hand
 from ..services.orders.editing import OrderLocked, StaleOrder, ensure_editable
 from ..services.orders.history import Actor
 from . import bp
@@ -149,6 +150,19 @@ def orders_approve():
         for number, why in result.skipped:
             flash(f"Order {number} was not approved: {why}.")
     return redirect(url_for("admin.home", status="pending"), code=303)
+
+
+@bp.post("/orders/<id:order_id>/invoice")
+def order_invoice(order_id: int):
+    """Issue invoice: an approved order without one (a staff order once filled in) is invoiced now."""
+    order_or_404(order_id)
+    try:
+        invoice = issue_by_hand(order_id, staff_actor().staff_id)
+    except ServiceError as error:
+        flash(error.message)
+        return redirect(url_for("admin.order", order_id=order_id), code=303)
+    flash(f"Invoice {invoice.number} issued, due {long_day(invoice.due_on)}.")
+    return redirect(url_for("admin.invoice", invoice_id=invoice.id), code=303)
 
 
 @bp.post("/orders/<id:order_id>/cancel")

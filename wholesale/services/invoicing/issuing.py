@@ -2,9 +2,13 @@
 written once (a correction is a credit note, services.invoicing.credit_notes).
 
 ``issue_invoice`` works in the caller's transaction; ``issue_on`` is the hook the order's lifecycle calls
-where an order is approved (one or in bulk, a staff order entered approved, a standing order placed
-approved) or fulfilled (a production run done): it issues when INVOICE_ISSUE_ON names that moment and queues
-the invoice email in the same transaction when INVOICE_EMAIL is ``on-issue``.
+where an order is approved (one or in bulk, a standing order placed approved) or fulfilled (a production
+run done): it issues when INVOICE_ISSUE_ON names that moment and queues the invoice email in the same
+transaction when INVOICE_EMAIL is ``on-issue``.
+
+An order staff enter starts approved but is then filled in, in the editor: it is invoiced when staff press
+**Issue invoice** on it (``issue_by_hand``, which also invoices an order approved before invoices existed),
+and at the latest when it is fulfilled, whatever INVOICE_ISSUE_ON says: no order is fulfilled uninvoiced.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ...models import Email, Invoice, InvoiceLine, Order
 from ...models.invoicing import INVOICE
 from .. import deliveries
 from ..errors import ServiceError
+from ..mail.delivery import deliver
 from . import emails, numbering, tax
 
 INVOICED_STATUSES = ("approved", "in_production", "fulfilled")
@@ -122,11 +127,37 @@ def _shipping_row(order: Order, rate) -> tuple[dict, tax.Charge]:
 
 def issue_on(order: Order, moment: str, staff_id: int | None) -> Email | None:
     """The hook: at ``moment`` ("approved" or "fulfilled") of ``order``'s life, in the caller's transaction,
-    issue its invoice if INVOICE_ISSUE_ON names that moment, and queue its email if INVOICE_EMAIL is
-    ``on-issue``. Returns the email for the caller to deliver after its commit (None: nothing to send)."""
-    if current_app.config["INVOICE_ISSUE_ON"] != moment:
+    issue its invoice if INVOICE_ISSUE_ON names that moment (or, fulfilled, if it has none yet), and queue
+    its email if INVOICE_EMAIL is ``on-issue``. Returns the email for the caller to deliver after its commit
+    (None: nothing to send)."""
+    if current_app.config["INVOICE_ISSUE_ON"] != moment and moment != FULFILLED:
         return None
-    invoice = issue_invoice(order, staff_id)
+    db.session.flush()
+    if invoice_of_order(order.id) is not None:
+        return None
+    return _email_on_issue(issue_invoice(order, staff_id))
+
+
+def _email_on_issue(invoice: Invoice) -> Email | None:
     if current_app.config["INVOICE_EMAIL"] != "on-issue":
         return None
     return emails.queue_invoice_email(invoice)
+
+
+def issue_by_hand(order_id: int, staff_id: int) -> Invoice:
+    """Staff's **Issue invoice** on an approved order without one (a staff order once filled in, or one
+    approved before invoices existed). One transaction; the email goes as on approval. Asking twice
+    answers with the invoice issued the first time."""
+    order = db.session.get(Order, order_id, with_for_update=True)
+    if order is None:
+        raise ServiceError("No such order.")
+    invoice = invoice_of_order(order.id)
+    if invoice is not None:
+        db.session.rollback()
+        return invoice
+    invoice = issue_invoice(order, staff_id)
+    email = _email_on_issue(invoice)
+    db.session.commit()
+    if email is not None:
+        deliver(email.id)
+    return invoice

@@ -1,0 +1,228 @@
+"""The week board: every active customer's state for one delivery week, read in a fixed number of statements.
+
+A customer is, first match wins:
+
+- **ordered**: an order of theirs delivers in the week and is neither a draft nor cancelled;
+- **standing**: a standing order of theirs delivers in the week and that delivery is neither placed nor
+  skipped yet, nor on a date it cannot be delivered (the roastery closed, the option no longer goes then);
+- **no order**: the latest reminder that answers the week (``week.Week.reminders_from``) was answered
+  "no order this week";
+- **reminded**: such a reminder went out (scheduled, or sent now by staff) and nothing came back;
+- **not reminded**: none went out.
+
+The last two are the *silent* ones, whom staff may remind again (``nudge``) and the forecast guesses for.
+
+Six statements whatever the number of customers: the options, the customers, the week's orders, the standing
+orders that may deliver in it with their decided deliveries, the closed dates and the reminders; the rest is
+done in Python over those rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from ...extensions import db
+from ...models import Customer, Order, ReminderSend, ShippingOption, StandingDelivery, StandingOrder
+from ...models.orders import order_number
+from .. import deliveries
+from ..reminders.dispatch import SENT_OUTCOMES
+from ..standing import schedule
+from .week import Week
+
+ORDERED, STANDING, NO_ORDER, REMINDED, NOT_REMINDED = "ordered", "standing", "no-order", "reminded", "silent"
+STATES = (ORDERED, STANDING, NO_ORDER, REMINDED, NOT_REMINDED)
+# Nothing for the week and no "no order": the ones to remind again, and to forecast.
+SILENT = (REMINDED, NOT_REMINDED)
+NOT_COUNTED = ("draft", "cancelled")
+
+
+@dataclass(frozen=True, slots=True)
+class WeekOrder:
+    id: int
+    status: str
+    channel: str
+    total: Decimal
+    delivery_date: date
+    shipping_option_id: int | None
+
+    @property
+    def number(self) -> str:
+        return order_number(self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class StandingDue:
+    """A standing order's delivery in the week that is still to be placed, at its cut-off ``places_at``."""
+
+    standing_order_id: int
+    day: date
+    places_at: datetime
+    shipping_option_id: int
+
+
+@dataclass(slots=True)
+class BoardRow:
+    customer_id: int
+    business_name: str
+    default_option_id: int | None
+    orders: list[WeekOrder] = field(default_factory=list)
+    standing: list[StandingDue] = field(default_factory=list)
+    reminded_at: datetime | None = None
+    no_order_at: datetime | None = None
+
+    @property
+    def state(self) -> str:
+        if self.orders:
+            return ORDERED
+        if self.standing:
+            return STANDING
+        if self.no_order_at is not None:
+            return NO_ORDER
+        return REMINDED if self.reminded_at is not None else NOT_REMINDED
+
+    @property
+    def silent(self) -> bool:
+        return self.state in SILENT
+
+    @property
+    def option_id(self) -> int | None:
+        """How the week's delivery goes: the first order's option, else the standing order's, else the
+        customer's usual one."""
+        if self.orders and self.orders[0].shipping_option_id is not None:
+            return self.orders[0].shipping_option_id
+        if self.standing:
+            return self.standing[0].shipping_option_id
+        return self.default_option_id
+
+    @property
+    def orders_total(self) -> Decimal:
+        return sum((order.total for order in self.orders), Decimal("0"))
+
+
+@dataclass(frozen=True)
+class WeekBoard:
+    week: Week
+    rows: list[BoardRow]  # every active customer, by name
+    options: dict[int, ShippingOption]  # every option, as listed to customers (inactive ones included)
+
+    def counts(self, rows: list[BoardRow] | None = None) -> dict[str, int]:
+        counted = dict.fromkeys(STATES, 0)
+        for row in self.rows if rows is None else rows:
+            counted[row.state] += 1
+        return counted
+
+    def filtered(self, state: str | None = None, option_id: int | None = None) -> list[BoardRow]:
+        return [
+            row
+            for row in self.rows
+            if (state is None or row.state == state) and (option_id is None or row.option_id == option_id)
+        ]
+
+
+def week_board(week: Week) -> WeekBoard:
+    """Every active customer's state for ``week``. Only reads."""
+    options = {
+        option.id: option
+        for option in db.session.scalars(
+            select(ShippingOption).order_by(ShippingOption.position, ShippingOption.name)
+        )
+    }
+    rows = {
+        customer_id: BoardRow(customer_id, name, option_id)
+        for customer_id, name, option_id in db.session.execute(
+            select(Customer.id, Customer.business_name, Customer.default_shipping_option_id)
+            .where(Customer.active.is_(True))
+            .order_by(func.lower(Customer.business_name), Customer.id)
+        ).tuples()
+    }
+    for customer_id, order in _orders(week):
+        if customer_id in rows:
+            rows[customer_id].orders.append(order)
+    for customer_id, due in standing_due(week):
+        if customer_id in rows:
+            rows[customer_id].standing.append(due)
+    for customer_id, occurrence_at, no_order_at in _reminders(week):  # oldest first: the latest stays
+        if customer_id in rows:
+            rows[customer_id].reminded_at, rows[customer_id].no_order_at = occurrence_at, no_order_at
+    return WeekBoard(week, list(rows.values()), options)
+
+
+def _orders(week: Week) -> list[tuple[int, WeekOrder]]:
+    query = (
+        select(
+            Order.customer_id,
+            Order.id,
+            Order.status,
+            Order.channel,
+            Order.total,
+            Order.delivery_date,
+            Order.shipping_option_id,
+        )
+        .where(
+            Order.delivery_date >= week.start,
+            Order.delivery_date <= week.end,
+            Order.status.not_in(NOT_COUNTED),
+        )
+        .order_by(Order.delivery_date, Order.id)
+    )
+    return [(customer_id, WeekOrder(*order)) for customer_id, *order in db.session.execute(query).tuples()]
+
+
+def standing_due(week: Week) -> list[tuple[int, StandingDue]]:
+    """(customer id, delivery) for every standing order's delivery in ``week`` still to be placed: not placed,
+    not skipped, and on a date it can be delivered. Active customers' only."""
+    standing = db.session.scalars(
+        select(StandingOrder)
+        .join(Customer, Customer.id == StandingOrder.customer_id)
+        .where(
+            Customer.active.is_(True),
+            StandingOrder.stopped_at.is_(None),
+            StandingOrder.first_delivery <= week.end,
+            or_(StandingOrder.paused_until.is_(None), StandingOrder.paused_until <= week.end),
+        )
+        .options(joinedload(StandingOrder.shipping_option, innerjoin=True))
+        .order_by(StandingOrder.id)
+    ).all()
+    if not standing:
+        return []
+    decided = set(
+        db.session.execute(
+            select(StandingDelivery.standing_order_id, StandingDelivery.delivery_date).where(
+                StandingDelivery.delivery_date >= week.start,
+                StandingDelivery.delivery_date <= week.end,
+                StandingDelivery.outcome.is_not(None),
+            )
+        ).tuples()
+    )
+    closed = deliveries.closed_days(week.start, week.end)
+    zone = deliveries.roastery_zone()
+    found = []
+    for order in standing:
+        for day in schedule.dates_from(order, week.start, week.end):
+            if (order.id, day) in decided:
+                continue
+            delivery = schedule.delivery(order, day, zone, closed)
+            if not delivery.not_delivered:
+                found.append(
+                    (order.customer_id, StandingDue(order.id, day, delivery.cutoff, order.shipping_option_id))
+                )
+    return found
+
+
+def _reminders(week: Week) -> list[tuple[int, datetime, datetime | None]]:
+    """Every reminder sent for the week, oldest first: (customer id, when, "no order" answered when)."""
+    query = (
+        select(ReminderSend.customer_id, ReminderSend.occurrence_at, ReminderSend.no_order_at)
+        .where(
+            ReminderSend.outcome.in_(SENT_OUTCOMES),
+            ReminderSend.occurrence_at >= week.reminders_from(),
+            ReminderSend.occurrence_at < week.reminders_until(),
+        )
+        .order_by(ReminderSend.occurrence_at, ReminderSend.id)
+    )
+    return list(db.session.execute(query).tuples())

@@ -112,9 +112,8 @@ def _details(row: board.BoardRow) -> str:
 @bp.post("/week/remind")
 def week_remind():
     form = RemindForm()
-    # A garbled or out-of-range tick (a forged form) is dropped; the service refuses ids that are not silent.
-    ids = [i for i in map(parse_id, request.form.getlist("customer_id")) if i is not None]
     back = _back_to(form.week.data if form.validate() else None)
+    ids = form.customer_id.data  # the service refuses those who are not silent for the week
     if form.errors:
         flash(" ".join(error for errors in form.errors.values() for error in errors) + " Nothing was sent.")
     elif not ids:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import Field, StringField
 from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
 
+from ..converters import parse_id
 from ..forms import IdField
 from ..services.planning.board import STATES
 from ..services.planning.week import Week, within_reach
@@ -33,7 +34,16 @@ class BoardFilterForm(FlaskForm):
     option = IdField("Shipping option", message="Choose a shipping option from the list.")
 
 
+class TickedIdsField(Field):
+    """The ids of the rows ticked in a table, one value per ticked box; a garbled or out-of-range one (a forged
+    form) is dropped, as the customers list drops them."""
+
+    def process_formdata(self, valuelist):
+        self.data = [i for i in map(parse_id, valuelist) if i is not None]
+
+
 class RemindForm(FlaskForm):
-    """The week the ticked customers are reminded for (their ids are read as the customers list reads them)."""
+    """The week the ticked customers are reminded for, and who they are."""
 
     week = WeekField("Week", validators=[InputRequired("The week is missing; reload the page.")])
+    customer_id = TickedIdsField("Customers", default=list)

@@ -130,4 +130,39 @@ class ProductionRunPage(Page):
         return Request("GET", f"/admin/production/{context['run_id']}")
 
 
-PAGES: list[Page] = [Ping(), OrderPage(), QuantityChange(), PlaceOrder(), PendingTab(), ProductionRunPage()]
+class WeekBoardPage(Page):
+    """The week board with its forecast: every active customer's state for a delivery week, on the last week
+    the data has deliveries in (most customers ordered, some standing, some said no, some silent)."""
+
+    key, title, visitor = "week_board", "week board (staff)", "staff"
+
+    def discover(self, app):
+        if "admin.week_board" not in app.view_functions:
+            return None
+        from datetime import timedelta
+
+        from sqlalchemy import func, select
+
+        from wholesale.extensions import db
+        from wholesale.models import Order
+
+        with app.app_context():
+            latest = db.session.scalar(select(func.max(Order.delivery_date)))
+            db.session.remove()
+        if latest is None:
+            return {"week": ""}  # the next delivery week
+        return {"week": (latest - timedelta(days=latest.weekday())).isoformat()}
+
+    def request(self, visit, round_=0, context=None):
+        return Request("GET", f"/admin/week?week={context['week']}")
+
+
+PAGES: list[Page] = [
+    Ping(),
+    OrderPage(),
+    QuantityChange(),
+    PlaceOrder(),
+    PendingTab(),
+    ProductionRunPage(),
+    WeekBoardPage(),
+]

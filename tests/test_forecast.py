@@ -153,7 +153,7 @@ def test_the_page_shows_the_columns_and_says_how_the_forecast_is_made(staff_clie
     assert response.status_code == 200
     page = text(response)
     assert (
-        "the median quantity of each size over their last 4 orders (a size missing from an order counts as 0)"
+        "the median quantity of each size over their last 4 of those orders (a size missing from an order counts as 0)"
         in page
     )
     assert "(3 silent regulars.)" in page

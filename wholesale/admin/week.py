@@ -51,6 +51,13 @@ def week_board():
     shown = board.week_board(week)
     page = render_template(
         "admin/week.html",
+        # Spelled once for 2,000 rows: a link is its prefix and the row's id, a day its label.
+        hrefs={
+            "customer": url_for("admin.customer", customer_id=1).removesuffix("1"),
+            "order": url_for("admin.order", order_id=1).removesuffix("1"),
+        },
+        days={day: short_day(day) for day in week.days()},
+        option_names={option_id: option.name for option_id, option in shown.options.items()},
         form=form,
         board=shown,
         rows=shown.filtered(state, option),

@@ -18,7 +18,7 @@ from datetime import timedelta
 from decimal import Decimal
 from statistics import median
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Order, OrderLine, Product, StandingOrderLine, Variant
@@ -27,15 +27,14 @@ from ..production.roast_plan import CoffeeWeight, PlanRow, RoastPlan, SizeWeight
 from .board import NOT_COUNTED, WeekBoard
 from .week import Week
 
-# A regular: at least REGULAR_ORDERS orders placed in the REGULAR_WEEKS weeks before the week begins.
-REGULAR_ORDERS, REGULAR_WEEKS = 3, 8
-# The forecast takes the median of a regular's last LAST_ORDERS orders (placed within HISTORY_WEEKS).
-LAST_ORDERS, HISTORY_WEEKS = 4, 26
+# A regular: at least REGULAR_ORDERS orders placed in the REGULAR_WEEKS weeks before the week begins; the
+# forecast takes the median of their last LAST_ORDERS orders of those weeks.
+REGULAR_ORDERS, REGULAR_WEEKS, LAST_ORDERS = 3, 8, 4
 METHOD = (
     f"Forecast: for each customer with nothing for the week and no “no order” who placed at least "
     f"{REGULAR_ORDERS} orders in the {REGULAR_WEEKS} weeks before it, the median quantity of each size over "
-    f"their last {LAST_ORDERS} orders (a size missing from an order counts as 0); the medians are added up "
-    "per size and rounded up to whole bags. It is a guess, kept apart from orders."
+    f"their last {LAST_ORDERS} of those orders (a size missing from an order counts as 0); the medians are "
+    "added up per size and rounded up to whole bags. It is a guess, kept apart from orders."
 )
 
 
@@ -150,7 +149,6 @@ def _regulars_medians(week: Week, customer_ids: list[int]) -> tuple[dict[int, De
     if not customer_ids:
         return {}, 0
     begins = week.begins_at()
-    recent = begins - timedelta(weeks=REGULAR_WEEKS)
     by_customer = Order.customer_id
     latest_first = (Order.placed_at.desc(), Order.id.desc())
     ranked = (
@@ -159,15 +157,12 @@ def _regulars_medians(week: Week, customer_ids: list[int]) -> tuple[dict[int, De
             Order.customer_id.label("customer_id"),
             func.row_number().over(partition_by=by_customer, order_by=latest_first).label("rank"),
             func.count().over(partition_by=by_customer).label("orders"),
-            func.sum(case((Order.placed_at >= recent, 1), else_=0))
-            .over(partition_by=by_customer)
-            .label("recent"),
         )
         .where(
             Order.customer_id.in_(customer_ids),
             Order.status.not_in(NOT_COUNTED),
             Order.placed_at < begins,
-            Order.placed_at >= begins - timedelta(weeks=HISTORY_WEEKS),
+            Order.placed_at >= begins - timedelta(weeks=REGULAR_WEEKS),
         )
         .subquery()
     )
@@ -180,19 +175,20 @@ def _regulars_medians(week: Week, customer_ids: list[int]) -> tuple[dict[int, De
             func.sum(OrderLine.quantity),
         )
         .join(OrderLine, OrderLine.order_id == ranked.c.order_id)
-        .where(ranked.c.rank <= LAST_ORDERS, ranked.c.recent >= REGULAR_ORDERS)
+        .where(ranked.c.rank <= LAST_ORDERS, ranked.c.orders >= REGULAR_ORDERS)
         .group_by(ranked.c.customer_id, ranked.c.orders, ranked.c.order_id, OrderLine.variant_id)
     )
-    quantities: dict[int, dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
+    quantities: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     considered: dict[int, int] = {}
     for customer_id, orders, _, variant_id, quantity in db.session.execute(query).tuples():
         considered[customer_id] = min(orders, LAST_ORDERS)
-        quantities[customer_id][variant_id].append(Decimal(quantity))
+        quantities[customer_id][variant_id].append(quantity)
     expected: dict[int, Decimal] = defaultdict(Decimal)
     for customer_id, sizes in quantities.items():
         for variant_id, found in sizes.items():
-            missing = [Decimal(0)] * (considered[customer_id] - len(found))
-            expected[variant_id] += median(found + missing)
+            missing = [0] * (considered[customer_id] - len(found))
+            # The median of whole numbers is one of them or the midpoint of two: a float that is exact.
+            expected[variant_id] += Decimal(median(found + missing))
     return {variant_id: total for variant_id, total in expected.items() if total > 0}, len(considered)
 
 

@@ -40,6 +40,9 @@ class Week:
         """The Sunday, the week's last day (included)."""
         return self.start + timedelta(days=6)
 
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range(7)]
+
     @property
     def after(self) -> Week:
         return Week(self.start + timedelta(days=7))

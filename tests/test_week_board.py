@@ -344,3 +344,15 @@ def test_the_page_costs_the_same_statements_for_10_or_100_more_customers(app, st
         counted.append(len(statements))
     assert counted[0] == counted[1] and counted[0] <= 16, counted
     print("statements for the week board:", counted)
+
+
+def test_reminders_are_sent_only_while_they_answer_the_week(app, staff_client, forms, week_ids):
+    after = staff_client.get("/admin/week?week=2026-12-14").get_data(as_text=True)
+    assert "Reminders for this week can be sent from Mon 7 Dec, 00:00." in after
+    assert 'name="customer_id"' not in after and "Remind again</button>" not in after
+    response = forms.post("/admin/week/remind", {"week": "2026-12-14", "customer_id": str(week_ids["elm"])})
+    page = text(staff_client.get(response.headers["Location"]))
+    assert "Reminders for this week can be sent from Mon 7 Dec, 00:00. Nothing was sent." in page
+    response = forms.post("/admin/week/remind", {"week": "2026-11-23", "customer_id": str(week_ids["elm"])})
+    assert "This week is over" in text(staff_client.get(response.headers["Location"]))
+    assert reminder_addresses(app) == []

@@ -14,6 +14,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from ..converters import parse_id
 from ..formatting import local_moment, short_day
 from ..services.deliveries import calendar
+from ..services.errors import ServiceError
 from ..services.planning import board, forecast, nudge
 from ..services.planning.week import REMINDED_MEANS, Week, next_delivery_week
 from ..services.production.roast_plan import ROUNDING_RULE
@@ -67,6 +68,7 @@ def week_board():
         status_labels=STATUS_LABELS,
         default_week=default,
         reminded_means=REMINDED_MEANS,
+        not_now=nudge.why_not_now(week),
         forecast=forecast.week_forecast(shown),
         method=forecast.METHOD,
         rounding_rule=ROUNDING_RULE,
@@ -126,7 +128,11 @@ def week_remind():
     elif not ids:
         flash("Tick the silent customers to remind, then press “Remind again”. Nothing was sent.")
     else:
-        done = nudge.remind_silent(Week.containing(form.week.data), ids)
+        try:
+            done = nudge.remind_silent(Week.containing(form.week.data), ids)
+        except ServiceError as error:
+            flash(error.message)
+            return back
         if done.sent:
             count = len(done.sent)
             flash(f"Reminded {count} customer{'s' if count != 1 else ''} again: {', '.join(done.sent)}.")

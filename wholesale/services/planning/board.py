@@ -12,9 +12,9 @@ A customer is, first match wins:
 
 The last two are the *silent* ones, whom staff may remind again (``nudge``) and the forecast guesses for.
 
-Six statements whatever the number of customers: the options, the customers, the week's orders, the standing
-orders that may deliver in it with their decided deliveries, the closed dates and the reminders; the rest is
-done in Python over those rows.
+Seven statements whatever the number of customers (and whatever the week holds): the options, the customers,
+the week's orders, the standing orders that may deliver in it, their decided deliveries, the closed dates and
+the reminders; the rest is done in Python over those rows.
 """
 
 from __future__ import annotations
@@ -188,8 +188,6 @@ def standing_due(week: Week) -> list[tuple[int, StandingDue]]:
         .options(joinedload(StandingOrder.shipping_option, innerjoin=True))
         .order_by(StandingOrder.id)
     ).all()
-    if not standing:
-        return []
     decided = set(
         db.session.execute(
             select(StandingDelivery.standing_order_id, StandingDelivery.delivery_date).where(

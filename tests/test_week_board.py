@@ -215,6 +215,10 @@ def test_filters_by_state_and_by_shipping_option(staff_client, week_ids):
     van = text(staff_client.get(URL + f"&option={week_ids['van']}"))
     assert "Cedar Hotel" in van and "Dune Deli" in van and "Hazel Kiosk" in van
     assert "Acorn Café" not in van and "Elm Office" not in van
+    assert (
+        "Everyone (3) Ordered (0) Standing order (1) No order this week (1) Reminded, silent (0) Not reminded (1)"
+        in van
+    )
     both = text(staff_client.get(URL + f"&option={week_ids['van']}&state=standing"))
     assert "Cedar Hotel" in both and "Dune Deli" not in both
 

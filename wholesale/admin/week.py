@@ -62,6 +62,7 @@ def week_board():
         form=form,
         board=shown,
         rows=shown.filtered(state, option),
+        counts=shown.counts(option),
         state=state,
         option=option,
         labels=STATE_LABELS,

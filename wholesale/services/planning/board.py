@@ -110,9 +110,10 @@ class WeekBoard:
     rows: list[BoardRow]  # every active customer, by name
     options: dict[int, ShippingOption]  # every option, as listed to customers (inactive ones included)
 
-    def counts(self, rows: list[BoardRow] | None = None) -> dict[str, int]:
+    def counts(self, option_id: int | None = None) -> dict[str, int]:
+        """Rows per state (of one shipping option's rows, when given)."""
         counted = dict.fromkeys(STATES, 0)
-        for row in self.rows if rows is None else rows:
+        for row in self.filtered(option_id=option_id):
             counted[row.state] += 1
         return counted
 

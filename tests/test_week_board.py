@@ -80,7 +80,7 @@ def build_week(app) -> dict[str, int]:
         acorn = make_customer("Acorn Café", default_shipping_option=courier)
         first = make_order(acorn, [(variants[0], 2)], status="pending", delivery_date=TUESDAY)
         second = make_order(
-            acorn, [(variants[1], 1)], status="approved", channel="staff", delivery_date=FRIDAY
+            acorn, [(variants[1], 1)], status="approved", channel="standing", delivery_date=FRIDAY
         )
         make_order(acorn, [(variants[0], 9)], delivery_date=TUESDAY - timedelta(weeks=1))  # last week's
         reminded(acorn, no_order_at=BEFORE_THE_WEEK + timedelta(hours=1))  # ordered after all: ordered wins
@@ -168,6 +168,7 @@ def test_the_page_says_it_for_each_row(staff_client, week_ids):
     assert "Week board: Mon 7 Dec – Sun 13 Dec 2026" in page
     assert f"Acorn Café Ordered W{week_ids['first']:06d} Pending $29.00 for Tue 8 Dec" in page
     assert f'href="/admin/orders/{week_ids["second"]}"' in html
+    assert "Approved $82.00 for Fri 11 Dec, placed by its standing order" in page
     assert (
         "Cedar Hotel Standing order Delivers Tue 8 Dec: places itself at Mon 7 Dec, 17:00 Roastery van"
         in page

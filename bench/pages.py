@@ -131,13 +131,15 @@ class ProductionRunPage(Page):
 
 
 class WeekBoardPage(Page):
-    """The week board with its forecast: every active customer's state for a delivery week, on the last week
-    the data has deliveries in (most customers ordered, some standing, some said no, some silent)."""
+    """The week board: every active customer's state for a delivery week, on the last week the data has
+    deliveries in (most customers ordered, some standing, some said no, some silent)."""
 
     key, title, visitor = "week_board", "week board (staff)", "staff"
+    path = "/admin/week"
+    endpoint = "admin.week_board"
 
     def discover(self, app):
-        if "admin.week_board" not in app.view_functions:
+        if self.endpoint not in app.view_functions:
             return None
         from datetime import timedelta
 
@@ -154,7 +156,15 @@ class WeekBoardPage(Page):
         return {"week": (latest - timedelta(days=latest.weekday())).isoformat()}
 
     def request(self, visit, round_=0, context=None):
-        return Request("GET", f"/admin/week?week={context['week']}")
+        return Request("GET", f"{self.path}?week={context['week']}")
+
+
+class WeekForecastPage(WeekBoardPage):
+    """The same week's roast forecast: ordered, standing and forecast per coffee and size."""
+
+    key, title = "week_forecast", "week roast forecast (staff)"
+    path = "/admin/week/forecast"
+    endpoint = "admin.week_forecast"
 
 
 PAGES: list[Page] = [
@@ -165,4 +175,5 @@ PAGES: list[Page] = [
     PendingTab(),
     ProductionRunPage(),
     WeekBoardPage(),
+    WeekForecastPage(),
 ]

@@ -24,7 +24,7 @@ from wholesale.services.planning import board, forecast
 
 from .factories import make_catalog, make_customer, make_order, make_shipping
 from .test_production_runs import text
-from .test_week_board import BEFORE_THE_WEEK, FRIDAY_NOON, TUESDAY, URL, WEEK
+from .test_week_board import BEFORE_THE_WEEK, FRIDAY_NOON, TUESDAY, WEEK
 
 
 def weeks_before(n: int, hours: int = 0):
@@ -149,9 +149,13 @@ def test_three_columns_kept_apart_with_the_plans_weights(app, week_forecast):
 
 def test_the_page_shows_the_columns_and_says_how_the_forecast_is_made(staff_client, week_forecast):
     with time_machine.travel(FRIDAY_NOON, tick=False):
-        response = staff_client.get(URL)
+        response = staff_client.get("/admin/week/forecast?week=2026-12-07")
     assert response.status_code == 200
-    page = text(response)
+    page, html = text(response), response.get_data(as_text=True)
+    assert "Week of Mon 7 Dec – Sun 13 Dec 2026" in page
+    assert '<a href="/admin/week/forecast?week=2026-12-07" aria-current="page">Roast forecast</a>' in html
+    assert '<a href="/admin/week/forecast?week=2026-12-14" aria-current="page">The week after</a>' not in html
+    assert '<a href="/admin/week/forecast?week=2026-12-14">Week after →</a>' in html
     assert (
         "the median quantity of each size over their last 4 of those orders (a size missing from an order counts as 0)"
         in page

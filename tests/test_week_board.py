@@ -165,7 +165,7 @@ def test_the_page_says_it_for_each_row(staff_client, week_ids):
     response = staff_client.get(URL)
     assert response.status_code == 200
     page, html = text(response), response.get_data(as_text=True)
-    assert "Week board: Mon 7 Dec – Sun 13 Dec 2026" in page
+    assert "Week of Mon 7 Dec – Sun 13 Dec 2026" in page
     assert f"Acorn Café Ordered W{week_ids['first']:06d} Pending $29.00 for Tue 8 Dec" in page
     assert f'href="/admin/orders/{week_ids["second"]}"' in html
     assert "Approved $82.00 for Fri 11 Dec, placed by its standing order" in page
@@ -187,9 +187,9 @@ def test_the_page_says_it_for_each_row(staff_client, week_ids):
 
 def test_the_board_opens_on_the_next_delivery_week(staff_client, week_ids):
     page = text(staff_client.get("/admin/week"))
-    assert "Week board: Mon 7 Dec – Sun 13 Dec 2026" in page
+    assert "Week of Mon 7 Dec – Sun 13 Dec 2026" in page
     after = text(staff_client.get("/admin/week?week=2026-12-14"))
-    assert "Week board: Mon 14 Dec – Sun 20 Dec 2026" in after and "Acorn Café Not reminded" in after
+    assert "Week of Mon 14 Dec – Sun 20 Dec 2026" in after and "Acorn Café Not reminded" in after
 
 
 @pytest.mark.parametrize(
@@ -229,7 +229,7 @@ def test_filters_that_do_not_parse_are_explained_not_a_500(staff_client, week_id
     assert response.status_code == 400
     page = text(response)
     assert "That is not a date on the calendar" in page and "Choose a shipping option from the list" in page
-    assert "Week board: Mon 7 Dec – Sun 13 Dec 2026" in page  # the default week, all rows
+    assert "Week of Mon 7 Dec – Sun 13 Dec 2026" in page  # the default week, all rows
     far = staff_client.get("/admin/week?week=2031-01-01")
     assert far.status_code == 400 and "within a year of today" in text(far)
 
@@ -339,18 +339,21 @@ def add_customers(app, count: int) -> None:
         db.session.commit()
 
 
-def test_the_page_costs_the_same_statements_for_10_or_100_more_customers(app, staff_client, week_ids):
-    with recorded_statements(app) as statements:  # a week with nothing in it: no statement is left out
-        assert staff_client.get("/admin/week?week=2026-06-01").status_code == 200
-    counted = [len(statements)]
+def statements_of(app, client, path: str) -> int:
+    with recorded_statements(app) as statements:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(statements)
+
+
+@pytest.mark.parametrize("path", ["/admin/week", "/admin/week/forecast"])
+def test_the_pages_cost_the_same_statements_for_10_or_100_more_customers(app, staff_client, week_ids, path):
+    counted = [statements_of(app, staff_client, f"{path}?week=2026-06-01")]  # a week with nothing in it
     for more in (10, 90):
         add_customers(app, more)
-        with recorded_statements(app) as statements:
-            response = staff_client.get(URL)
-        assert response.status_code == 200
-        counted.append(len(statements))
-    assert counted[0] == counted[1] == counted[2] and counted[0] <= 16, counted
-    print("statements for the week board:", counted)
+        counted.append(statements_of(app, staff_client, f"{path}?week=2026-12-07"))
+    assert counted[0] == counted[1] == counted[2] and counted[0] <= 15, counted
+    print("statements for", path, counted)
 
 
 def test_reminders_are_sent_only_while_they_answer_the_week(app, staff_client, forms, week_ids):

@@ -59,22 +59,43 @@ def week_board():
         },
         days={day: short_day(day) for day in week.days()},
         option_names={option_id: option.name for option_id, option in shown.options.items()},
-        form=form,
         board=shown,
         rows=shown.filtered(state, option),
         counts=shown.counts(option),
-        state=state,
-        option=option,
         labels=STATE_LABELS,
         status_labels=STATUS_LABELS,
-        default_week=default,
-        reminded_means=REMINDED_MEANS,
         not_now=nudge.why_not_now(week),
-        forecast=forecast.week_forecast(shown),
-        method=forecast.METHOD,
-        rounding_rule=ROUNDING_RULE,
+        **_week_context(form, week, default, state, option),
     )
     return page, 400 if form.errors else 200
+
+
+@bp.get("/week/forecast")
+def week_forecast():
+    """The week's roast beside the board, on a tab of its own: it reads the week's order lines, which the board
+    does not need."""
+    default = next_delivery_week(calendar())
+    form, week, _, _ = _filters(default)
+    page = render_template(
+        "admin/week_forecast.html",
+        forecast=forecast.week_forecast(board.week_board(week)),
+        method=forecast.METHOD,
+        rounding_rule=ROUNDING_RULE,
+        **_week_context(form, week, default),
+    )
+    return page, 400 if form.errors else 200
+
+
+def _week_context(form, week: Week, default: Week, state: str | None = None, option: int | None = None):
+    """What both of the week's screens show above their own part (admin/_week_head.html)."""
+    return {
+        "form": form,
+        "week": week,
+        "default_week": default,
+        "state": state,
+        "option": option,
+        "reminded_means": REMINDED_MEANS,
+    }
 
 
 @bp.get("/week.csv")

@@ -168,3 +168,11 @@ def test_the_page_shows_the_columns_and_says_how_the_forecast_is_made(staff_clie
         "5 lb bag — — 1 2.27 kg 2.67 kg"
     ) in page
     assert "Cups" not in page
+
+
+def test_a_week_that_does_not_parse_is_explained_and_the_next_one_shown(staff_client, week_forecast):
+    with time_machine.travel(FRIDAY_NOON, tick=False):
+        response = staff_client.get("/admin/week/forecast?week=next-week")
+    assert response.status_code == 400
+    page = text(response)
+    assert "That is not a date on the calendar" in page and "Week of Mon 7 Dec – Sun 13 Dec 2026" in page

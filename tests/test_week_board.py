@@ -366,3 +366,12 @@ def test_reminders_are_sent_only_while_they_answer_the_week(app, staff_client, f
     response = forms.post("/admin/week/remind", {"week": "2026-11-23", "customer_id": str(week_ids["elm"])})
     assert "This week is over" in text(staff_client.get(response.headers["Location"]))
     assert reminder_addresses(app) == []
+
+
+def test_htmx_filters_swap_the_board_from_the_same_page(staff_client, week_ids):
+    page = staff_client.get(URL).get_data(as_text=True)
+    assert 'hx-get="/admin/week" hx-target="#board" hx-select="#board"' in page
+    response = staff_client.get(URL + "&state=standing", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and '<div id="board">' in html and "Cedar Hotel" in html
+    assert "Acorn Café" not in html

@@ -74,30 +74,31 @@ class BoardRow:
     standing: list[StandingDue] = field(default_factory=list)
     reminded_at: datetime | None = None
     no_order_at: datetime | None = None
+    # Decided once the row is complete (``decide``): read for every row by the filters, counts and the page.
+    state: str = NOT_REMINDED
+    option_id: int | None = None
 
-    @property
-    def state(self) -> str:
+    def decide(self) -> BoardRow:
+        """The state, first match wins; and how the week's delivery goes: the first order's option, else the
+        standing order's, else the customer's usual one."""
         if self.orders:
-            return ORDERED
-        if self.standing:
-            return STANDING
-        if self.no_order_at is not None:
-            return NO_ORDER
-        return REMINDED if self.reminded_at is not None else NOT_REMINDED
+            self.state = ORDERED
+        elif self.standing:
+            self.state = STANDING
+        elif self.no_order_at is not None:
+            self.state = NO_ORDER
+        else:
+            self.state = REMINDED if self.reminded_at is not None else NOT_REMINDED
+        first_order_option = self.orders[0].shipping_option_id if self.orders else None
+        if first_order_option is not None:
+            self.option_id = first_order_option
+        else:
+            self.option_id = self.standing[0].shipping_option_id if self.standing else self.default_option_id
+        return self
 
     @property
     def silent(self) -> bool:
         return self.state in SILENT
-
-    @property
-    def option_id(self) -> int | None:
-        """How the week's delivery goes: the first order's option, else the standing order's, else the
-        customer's usual one."""
-        if self.orders and self.orders[0].shipping_option_id is not None:
-            return self.orders[0].shipping_option_id
-        if self.standing:
-            return self.standing[0].shipping_option_id
-        return self.default_option_id
 
     @property
     def orders_total(self) -> Decimal:
@@ -150,7 +151,7 @@ def week_board(week: Week) -> WeekBoard:
     for customer_id, occurrence_at, no_order_at in _reminders(week):  # oldest first: the latest stays
         if customer_id in rows:
             rows[customer_id].reminded_at, rows[customer_id].no_order_at = occurrence_at, no_order_at
-    return WeekBoard(week, list(rows.values()), options)
+    return WeekBoard(week, [row.decide() for row in rows.values()], options)
 
 
 def _orders(week: Week) -> list[tuple[int, WeekOrder]]:

@@ -167,6 +167,9 @@ def test_the_page_shows_the_columns_and_says_how_the_forecast_is_made(staff_clie
         "340 g bag 7 2.38 kg 2.80 kg 5 1.70 kg 2 kg 4 1.36 kg 1.60 kg "
         "5 lb bag — — 1 2.27 kg 2.67 kg"
     ) in page
+    assert (
+        "Coffee 01" in page and "340 g bag 1 340 g 400 g — 4 (3.5) 1.36 kg 1.60 kg" in page
+    )  # 3.5 rounded up
     assert "Cups" not in page
 
 

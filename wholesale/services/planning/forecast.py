@@ -34,7 +34,8 @@ METHOD = (
     f"Forecast: for each customer with nothing for the week and no “no order” who placed at least "
     f"{REGULAR_ORDERS} orders in the {REGULAR_WEEKS} weeks before it, the median quantity of each size over "
     f"their last {LAST_ORDERS} of those orders (a size missing from an order counts as 0); the medians are "
-    "added up per size and rounded up to whole bags. It is a guess, kept apart from orders."
+    "added up per size and rounded up to whole bags (the sum, in brackets, when it was not whole). It is a "
+    "guess, kept apart from orders."
 )
 
 

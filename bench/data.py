@@ -66,6 +66,9 @@ ORDER = (
     "order_event",
     "email",
     "reminder_send",
+    "standing_order",
+    "standing_order_line",
+    "standing_delivery",
 )
 
 

@@ -130,4 +130,50 @@ class ProductionRunPage(Page):
         return Request("GET", f"/admin/production/{context['run_id']}")
 
 
-PAGES: list[Page] = [Ping(), OrderPage(), QuantityChange(), PlaceOrder(), PendingTab(), ProductionRunPage()]
+class WeekBoardPage(Page):
+    """The week board: every active customer's state for a delivery week, on the last week the data has
+    deliveries in (most customers ordered, some standing, some said no, some silent)."""
+
+    key, title, visitor = "week_board", "week board (staff)", "staff"
+    path = "/admin/week"
+    endpoint = "admin.week_board"
+
+    def discover(self, app):
+        if self.endpoint not in app.view_functions:
+            return None
+        from datetime import timedelta
+
+        from sqlalchemy import func, select
+
+        from wholesale.extensions import db
+        from wholesale.models import Order
+
+        with app.app_context():
+            latest = db.session.scalar(select(func.max(Order.delivery_date)))
+            db.session.remove()
+        if latest is None:
+            return {"week": ""}  # the next delivery week
+        return {"week": (latest - timedelta(days=latest.weekday())).isoformat()}
+
+    def request(self, visit, round_=0, context=None):
+        return Request("GET", f"{self.path}?week={context['week']}")
+
+
+class WeekForecastPage(WeekBoardPage):
+    """The same week's roast forecast: ordered, standing and forecast per coffee and size."""
+
+    key, title = "week_forecast", "week roast forecast (staff)"
+    path = "/admin/week/forecast"
+    endpoint = "admin.week_forecast"
+
+
+PAGES: list[Page] = [
+    Ping(),
+    OrderPage(),
+    QuantityChange(),
+    PlaceOrder(),
+    PendingTab(),
+    ProductionRunPage(),
+    WeekBoardPage(),
+    WeekForecastPage(),
+]

@@ -60,6 +60,10 @@ SHIPPING = (
 )
 # fmt: on
 BODY = "Thank you for your order. The roastery will review it shortly.\n"
+# A past week's orders deliver on its Friday (every option delivers then but the courier, which goes Tuesday).
+DELIVERY_DAY = {1: 5, 2: 2, 3: 5}  # days after the week's Sunday
+# The week board's share of customers with a standing order, and of silent weeks answered "no order".
+STANDING_SHARE, NO_ORDER_SHARE = 0.05, 0.4
 
 
 def _anchor(now: datetime) -> datetime:
@@ -182,6 +186,9 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
         "reminder_send",
         "id customer_id occurrence_at created_at outcome skip_reason no_order_at no_order_contact_id",
     )
+    standing = _Standing(rows)
+    # Drawn apart from ``rng``, so the rows above are what they were before the week board's were added.
+    planning = random.Random(f"{SEED}:planning:{scale.customers}:{scale.weeks}")
 
     # Two production runs a week (Monday and Thursday roasts); a week's orders go to its Thursday run.
     run_of_week: dict[int, int] = {}
@@ -257,6 +264,7 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
             for variant_id in rng.sample(variant_ids, min(len(variant_ids), rng.randint(low, high)))
         }
 
+        ordered_weeks = set()
         for weeks_ago in range(scale.weeks - 1, -1, -1):
             if rng.random() > (odds if weeks_ago else 0.5):
                 continue
@@ -272,6 +280,7 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
             if not basket:
                 continue
             order_id = len(orders) + 1
+            ordered_weeks.add(weeks_ago)
             by_staff = rng.random() < 0.1
             contact = None if by_staff else (people[0] if rng.random() < 0.7 else rng.choice(people))
             subtotal = 0
@@ -316,7 +325,8 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
                     subtotal,
                     total,
                     roast,
-                    None,
+                    # This week's orders keep no date, as the order pages' measurements have always had them.
+                    _delivery(anchor, weeks_ago, option) if weeks_ago else None,
                     "",
                     None if by_staff else f"bench-{order_id:012d}",
                     contact,
@@ -372,7 +382,9 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
             for weeks_ago in range(scale.weeks - 1, 0, -1):
                 sunday = (anchor - timedelta(weeks=weeks_ago)).date()
                 occurrence = datetime.combine(sunday, time(2, 0), local).astimezone(UTC)
-                sends.append((len(sends) + 1, customer_id, occurrence, occurrence, "sent", "", None, None))
+                no_order = weeks_ago not in ordered_weeks and planning.random() < NO_ORDER_SHARE
+                answered = (occurrence + timedelta(hours=3), people[0]) if no_order else (None, None)
+                sends.append((len(sends) + 1, customer_id, occurrence, occurrence, "sent", "", *answered))
                 emails.append(
                     (
                         len(emails) + 1,
@@ -392,4 +404,66 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
                         occurrence + timedelta(seconds=5),
                     )
                 )
+        if planning.random() < STANDING_SHARE:
+            grind = GRINDS[customer_id % len(GRINDS)]
+            basket = sorted(usual.items())[: planning.randint(2, 4)]
+            standing.add(
+                customer_id, option, planning.choice((1, 1, 2, 4)), anchor, scale, coffees, grind, basket
+            )
     return rows
+
+
+def _delivery(anchor: datetime, weeks_ago: int, option: int):
+    return (anchor - timedelta(weeks=weeks_ago)).date() + timedelta(days=DELIVERY_DAY[option])
+
+
+class _Standing:
+    """Standing orders begun 12 weeks ago, each delivery before last week's placed; last week's is left to be
+    placed, so the week board measured on last week has standing rows."""
+
+    STARTED_WEEKS_AGO = 12
+
+    def __init__(self, rows: _Rows):
+        self.orders = rows.table(
+            "standing_order",
+            "id customer_id shipping_option_id every_weeks first_delivery paused_until stopped_at notes "
+            "created_by changed_by created_at updated_at version",
+        )
+        self.lines = rows.table("standing_order_line", "id standing_order_id variant_id option quantity")
+        self.deliveries = rows.table(
+            "standing_delivery",
+            "id standing_order_id delivery_date previewed_at outcome reason decided_at order_id created_at",
+        )
+
+    def add(self, customer_id, option, every_weeks, anchor, scale, coffees, grind, basket) -> None:
+        standing_id = len(self.orders) + 1
+        first = _delivery(anchor, self.STARTED_WEEKS_AGO, option)
+        created = anchor - timedelta(weeks=self.STARTED_WEEKS_AGO + 1)
+        self.orders.append(
+            (
+                standing_id,
+                customer_id,
+                option,
+                every_weeks,
+                first,
+                None,
+                None,
+                "",
+                "bench",
+                "",
+                created,
+                created,
+                1,
+            )
+        )
+        for variant_id, quantity in basket:
+            coffee = (variant_id - 1) // scale.sizes + 1 <= coffees
+            self.lines.append(
+                (len(self.lines) + 1, standing_id, variant_id, grind if coffee else "", quantity)
+            )
+        for weeks_ago in range(self.STARTED_WEEKS_AGO, 1, -every_weeks):
+            day = _delivery(anchor, weeks_ago, option)
+            decided = datetime.combine(day - timedelta(days=2), time(1, 0), UTC)
+            self.deliveries.append(
+                (len(self.deliveries) + 1, standing_id, day, decided, "placed", "", decided, None, decided)
+            )

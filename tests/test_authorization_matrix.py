@@ -103,6 +103,8 @@ PAYLOAD = {
     "order_ids": "1",
     "keep_id": "1",
     "roast_date": "2030-01-01",
+    "week": date.today().isoformat(),
+    "customer_id": "1",
 }
 
 

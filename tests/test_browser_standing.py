@@ -75,7 +75,7 @@ def standing_orders_placed(app) -> list[tuple[date, str]]:
 
 
 def test_make_an_order_standing_skip_next_week_from_the_preview_and_it_places_itself_the_week_after(
-    app, live_server, phone, chromium, customer_link, clock
+    app, live_server, phone, chromium, staff, customer_link, clock
 ):
     from playwright.sync_api import expect
 
@@ -123,6 +123,10 @@ def test_make_an_order_standing_skip_next_week_from_the_preview_and_it_places_it
     expect(row).to_contain_text("placed by its standing order")
     laptop.context.close()
 
-    # The customer sees it among their orders.
+    # The customer sees it among their orders, and what their standing order places next.
     phone.goto(f"{live_server}/orders")
     expect(phone.get_by_text(re.compile(r"W\d{6}")).first).to_be_visible()
+    phone.goto(f"{live_server}/standing")
+    expect(phone.locator(".standing-order")).to_contain_text(
+        "Next order places itself at Sun 20 Dec, 17:00, for delivery Tue 22 Dec"
+    )

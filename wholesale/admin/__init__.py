@@ -7,4 +7,16 @@ from ..auth.staff import require_staff
 bp = Blueprint("admin", __name__)
 bp.before_request(require_staff)
 
-from . import catalog, customers, emails, invoices, order_editor, orders, production, reminders, standing  # noqa: E402,F401  (routes attach themselves to bp)
+# The modules' routes attach themselves to bp.
+from . import (  # noqa: E402,F401
+    catalog,
+    customers,
+    emails,
+    invoices,
+    order_editor,
+    orders,
+    production,
+    reminders,
+    standing,
+    week,
+)

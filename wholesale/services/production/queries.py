@@ -151,16 +151,20 @@ def by_delivery(orders: list[Order]) -> list[DeliveryGroup]:
     return sorted(groups.values(), key=sort_key)
 
 
+# A size of a coffee as a PlanRow begins: what every roast plan selects and groups by, before the bags.
+PLAN_SIZE = (
+    Product.id,
+    Product.name,
+    Product.roast_loss_percent,
+    Variant.id,
+    Variant.name,
+    Variant.net_weight_g,
+)
+
+
 def roast_plan(run: ProductionRun) -> RoastPlan:
     """Bags per coffee, size and option over the run, summed in one query; other items are not roasted."""
-    size = (
-        Product.id,
-        Product.name,
-        Product.roast_loss_percent,
-        Variant.id,
-        Variant.name,
-        Variant.net_weight_g,
-    )
+    size = PLAN_SIZE
     option = (OrderLine.option, ProductOption.position)
     query = (
         select(*size, func.sum(OrderLine.quantity), *option)  # as PlanRow reads them

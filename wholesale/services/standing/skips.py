@@ -23,6 +23,9 @@ from ..customers import links
 from ..errors import ServiceError
 from . import claims, schedule
 
+# How a skip made ahead (by the customer or staff) begins its reason, unlike the tick's "Not placed: …".
+SKIPPED_AHEAD = "Skipped by "
+
 
 def skip_purpose(delivery_id: int) -> str:
     """The token purpose of a preview's "Skip this delivery" link: bound to one delivery, never a sign-in."""
@@ -68,7 +71,7 @@ def skip(standing: StandingOrder, day: date, by: str, now: datetime | None = Non
     if row.outcome == PLACED:  # only after the cut-off, which _cutoff refused: a clock moved back
         db.session.rollback()
         raise ServiceError(f"The delivery of {short_day(day)} was placed already.")
-    claims.claim_outcome(row, SKIPPED, f"Skipped by {by}.", now)
+    claims.claim_outcome(row, SKIPPED, f"{SKIPPED_AHEAD}{by}.", now)
     db.session.commit()
     return row
 

@@ -1,0 +1,1 @@
+"""Getting paid: invoices, credit notes, payments, balances and overdue reminders."""

@@ -70,6 +70,7 @@ def queue_email(
     context: dict,
     customer_id: int | None = None,
     order_id: int | None = None,
+    invoice_id: int | None = None,
     list_unsubscribe: str | None = None,
 ) -> Email:
     """Add an email to the current transaction (never commits); the same ``dedupe_key`` never makes a second.
@@ -94,6 +95,7 @@ def queue_email(
         last_error="",
         customer_id=customer_id,
         order_id=order_id,
+        invoice_id=invoice_id,
         list_unsubscribe=list_unsubscribe,
     )
     db.session.add(email)

@@ -19,6 +19,7 @@ from ...extensions import db
 from ...models import Contact, Order, OrderLine, Variant, utcnow
 from ...transactions import commit_keeping_loaded
 from ..errors import ServiceError
+from ..invoicing.issuing import APPROVED, issue_on
 from .editing import OrderLocked, editing, ensure_current, refused_if_stale
 from .history import Actor, record
 from .minimums import check_staff_reason, shortfall
@@ -63,8 +64,9 @@ def approve_order(
     with refused_if_stale(order, actor, NOT_APPROVED):
         _mark_approved(order, actor, below_minimum)
         email = queue_approved(order)
+        invoice_email = issue_on(order, APPROVED, actor.staff_id)
         db.session.commit()
-    deliver_all(email)
+    deliver_all(email, invoice_email)
     return order
 
 
@@ -113,6 +115,7 @@ def approve_orders(selected: Sequence[tuple[int, int]], actor: Actor) -> BulkApp
                 _mark_approved(order, actor)
                 result.approved.append(order)
         emails = [queue_approved(order) for order in result.approved]
+        emails += [issue_on(order, APPROVED, actor.staff_id) for order in result.approved]
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.meta import DefaultMeta
 from wtforms.validators import InputRequired, Length
 
@@ -32,14 +32,16 @@ class PaymentForm(FlaskForm):
     customer_id = IdField("Customer", validators=[InputRequired("Choose the customer who paid.")])
     received_on = DateField("Received on", validators=[InputRequired("Give the date the money came in.")])
     amount = PaymentAmountField("Amount", validators=[InputRequired("Give the amount received.")])
-    method = SelectField("Method", choices=[(m, m.capitalize()) for m in PAYMENT_METHODS])
+    method = SelectField("Method", choices=[SelectChoice(m, m.capitalize()) for m in PAYMENT_METHODS])
     reference = StringField("Reference", validators=[Length(max=120)], filters=[_text])
     notes = TextAreaField("Notes", validators=[Length(max=2000)], filters=[_text])
     allocate = RadioField(
         "What it pays",
         choices=[
-            (OLDEST_FIRST, "The oldest invoices first"),
-            (AS_ENTERED, "The amounts entered beside each invoice below (the rest stays as credit)"),
+            SelectChoice(OLDEST_FIRST, "The oldest invoices first"),
+            SelectChoice(
+                AS_ENTERED, "The amounts entered beside each invoice below (the rest stays as credit)"
+            ),
         ],
         default=OLDEST_FIRST,
     )

@@ -158,22 +158,23 @@ def write_overdue_emails(item: balances.InvoiceBalance, step: int, now: datetime
             if contact and customer.active
             else links.public_url("portal.invoices")
         )
-        email = queue_email(
-            kind=KIND,
-            dedupe_key=f"{KIND}:{invoice.id}:{step}:{address.casefold()}",
-            to_address=address,
-            subject=f"Invoice {invoice.number} is overdue: {item.balance:,.2f} {invoice.currency} to pay",
-            template="overdue_reminder",
-            context={
-                "name": contact.name if contact else customer.business_name,
-                "customer": customer,
-                "invoice": invoice,
-                "balance": item.balance,
-                "days_past_due": item.days_past_due,
-                "invoices_url": invoices_url,
-            },
-            customer_id=customer.id,
+        emails.append(
+            queue_email(
+                kind=KIND,
+                dedupe_key=f"{KIND}:{invoice.id}:{step}:{address.casefold()}",
+                to_address=address,
+                subject=f"Invoice {invoice.number} is overdue: {item.balance:,.2f} {invoice.currency} to pay",
+                template="overdue_reminder",
+                context={
+                    "name": contact.name if contact else customer.business_name,
+                    "customer": customer,
+                    "invoice": invoice,
+                    "balance": item.balance,
+                    "days_past_due": item.days_past_due,
+                    "invoices_url": invoices_url,
+                },
+                customer_id=customer.id,
+                invoice_id=invoice.id,
+            )
         )
-        email.invoice_id = invoice.id
-        emails.append(email)
     return emails

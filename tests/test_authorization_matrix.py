@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
@@ -27,6 +28,8 @@ from wholesale.extensions import db, limiter
 from wholesale.models import (
     ClosedDate,
     CustomerPrice,
+    Payment,
+    PaymentAllocation,
     ReminderSend,
     StaffUser,
     StandingDelivery,
@@ -41,6 +44,7 @@ from wholesale.services.standing.skips import skip_purpose
 
 from .conftest import STAFF_EMAIL, STAFF_PASSWORD, csrf_token, every_row
 from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
+from .payment_data import make_invoice
 from .routes import fill, routes
 from .test_portal_access import PUBLIC as PUBLIC_PORTAL
 from .test_security_headers import assert_no_inline_code, assert_safe_headers
@@ -147,6 +151,20 @@ def build_world(app) -> World:
         db.session.add_all([closed, standing, delivery])
         db.session.commit()
         run = create_run(rival_approved.roast_date, [rival_approved.id], Actor(staff_id=staff.id))
+        blue_invoice = make_invoice(blue, "40.00", date.today() - timedelta(days=30))
+        rival_invoice = make_invoice(rival, "60.00", date.today() - timedelta(days=30))
+        rival_payment = Payment(
+            customer_id=rival.id,
+            received_on=date.today(),
+            amount=Decimal("25.00"),
+            method="cash",
+            reference="",
+        )
+        rival_payment.allocations.append(
+            PaymentAllocation(invoice_id=rival_invoice.id, amount=Decimal("20.00"))
+        )
+        db.session.add(rival_payment)
+        db.session.commit()
         contact = blue.contacts[0]
         week = datetime.now(UTC) + timedelta(days=7)
         common = {  # ids every visitor uses alike: the catalog, links, the staff-only records
@@ -166,6 +184,7 @@ def build_world(app) -> World:
             "email_id": email.id,
             "run_id": run.id,
             "run order_id": rival_approved.id,
+            "payment_id": rival_payment.id,
         }
         own = {
             **common,
@@ -181,7 +200,9 @@ def build_world(app) -> World:
             "customer_id": rival.id,
             "contact_id": rival.contacts[1].id,
         }
-        return World(own, rivals, [rival_pending.number, rival_approved.number], staff.id)
+        rival_numbers = [rival_pending.number, rival_approved.number, rival_invoice.number]
+        assert blue_invoice.number not in rival_numbers
+        return World(own, rivals, rival_numbers, staff.id)
 
 
 @pytest.fixture

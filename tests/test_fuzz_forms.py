@@ -53,7 +53,8 @@ def _is_field(cls, name: str) -> bool:
     return isinstance(getattr(cls, name, None), UnboundField)
 
 
-FIELDS = form_field_names()
+# Fields a form reads by name beside its declared ones: a payment's amount for each open invoice.
+FIELDS = form_field_names() + ["allocation-1", "allocation-2", "allocation-3"]
 PREFIXES = ["", "variant-", "new-contact-", "new-price-", "contact-1-", "price-1-"]
 
 NASTY = st.one_of(

@@ -4,4 +4,15 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from . import account, billing, history, links, no_order, ordering, reminders, routes, standing_skip  # noqa: E402,F401  (routes attach themselves to bp)
+from . import (  # noqa: E402,F401  (routes attach themselves to bp)
+    account,
+    billing,
+    history,
+    invoice_documents,
+    links,
+    no_order,
+    ordering,
+    reminders,
+    routes,
+    standing_skip,
+)

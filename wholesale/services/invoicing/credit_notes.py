@@ -81,7 +81,11 @@ def issue_credit_note(
     )
     if invoice is None:
         raise ServiceError("There is no such invoice.")
-    wanted = _wanted(invoice, quantities)
+    try:
+        wanted = _wanted(invoice, quantities)
+    except ServiceError:
+        db.session.rollback()  # lets go of the invoice's lock
+        raise
     note = _credit_note(invoice, wanted, reason, staff_id)
     db.session.add(note)
     db.session.flush()

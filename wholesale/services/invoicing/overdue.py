@@ -33,7 +33,6 @@ from .. import deliveries
 from ..customers import links
 from ..mail.delivery import deliver_all
 from ..mail.outbox import queue_email
-from ..reminders.dispatch import receiving_contacts
 from . import balances
 
 log = logging.getLogger(__name__)
@@ -145,8 +144,7 @@ def write_overdue_emails(item: balances.InvoiceBalance, step: int, now: datetime
     """The reminder of one invoice at one step, into the caller's transaction (never commits)."""
     invoice = item.invoice
     customer = invoice.customer
-    contacts = receiving_contacts(customer)
-    recipients = [(contact.email, contact) for contact in contacts]
+    recipients = [(contact.email, contact) for contact in customer.contacts if contact.receives_reminders]
     if not recipients and invoice.bill_to_email:
         recipients = [(invoice.bill_to_email, None)]
     if not recipients:

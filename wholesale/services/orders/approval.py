@@ -1,4 +1,4 @@
-"""Deciding on orders: staff approve one (from its invoice) or several (from the Pending tab), or cancel one;
+"""Deciding on orders: staff approve one (from its page) or several (from the Pending tab), or cancel one;
 a customer cancels their own pending order.
 
 Each use case is one transaction that changes the order, writes its history and queues the customer's email
@@ -80,7 +80,7 @@ class BulkApproval:
 def approve_orders(selected: Sequence[tuple[int, int]], actor: Actor) -> BulkApproval:
     """Approve each selected (order id, version seen) pair that is still pending and unchanged, in one
     transaction; the others are left as they are and listed with the reason. An order below its customer's
-    minimum is left too: it is approved from its invoice, with a reason."""
+    minimum is left too: it is approved from its page, with a reason."""
     _staff_only(actor)
     wanted = dict(selected)
     orders = db.session.scalars(
@@ -108,7 +108,7 @@ def approve_orders(selected: Sequence[tuple[int, int]], actor: Actor) -> BulkApp
                     (
                         order.number,
                         f"it is below the customer's minimum ({short.message.rstrip('.')}); "
-                        "approve it from its invoice with a reason",
+                        "approve it from its page with a reason",
                     )
                 )
             else:

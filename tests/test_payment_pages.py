@@ -160,3 +160,36 @@ def test_a_contact_sees_their_invoices_and_statement_only(app, client, books):
     assert "overdue" in page and "unpaid" in page
     statement = client.get("/invoices/statement").get_data(as_text=True)
     assert old in statement and theirs not in statement and "$150.00" in statement
+
+
+def test_statement_pdfs_for_staff_and_for_the_customer(app, client, staff_client, books):
+    response = staff_client.get(f"/admin/customers/{books['blue']}/statement.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    staff_client.post("/admin/sign-out")
+    customer = app.test_client()
+    with app.app_context():
+        from wholesale.models import Contact
+
+        sign_in_contact(customer, db.session.get(Contact, books["contact"]))
+    response = customer.get("/invoices/statement.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+
+
+def test_the_statement_pdf_says_what_the_page_says(app, books):
+    from wholesale.models import Customer
+    from wholesale.services.invoicing import statements
+    from wholesale.services.invoicing.statement_pdf import statement_pdf
+
+    with app.app_context():
+        built = statements.statement(db.session.get(Customer, books["blue"]), deliveries.today())
+        text = statement_pdf(built, compress=False).decode("latin-1")
+    for expected in (*books["numbers"][:2], "$100.00", "$50.00", "$150.00", "Statement"):
+        assert expected in text, expected
+
+
+def test_the_staff_invoice_page_shows_its_balance_and_payments(app, staff_client, books):
+    with app.app_context():
+        payments.record_payment(books["blue"], deliveries.today(), D("40.00"), "card", "CARD-7", None, None)
+    page = staff_client.get(f"/admin/invoices/{books['old']}").get_data(as_text=True)
+    assert 'id="invoice-state">overdue' in page and "$60.00" in page and "CARD-7" in page

@@ -33,6 +33,19 @@ def customer_or_404(customer_id: int) -> Customer:
     return db.get_or_404(Customer, customer_id)
 
 
+def invoice_payment_facts(invoice) -> dict:
+    """What the staff invoice page shows of getting paid (its block ``payments``): the balance and state,
+    the payments against it, and the customer's credit-limit flag. Nothing for a credit note."""
+    if invoice.is_credit_note:
+        return {}
+    today = deliveries.today()
+    return {
+        "balance": balances.balance_of(invoice, today),
+        "allocations": payments.allocations_to(invoice.id),
+        "credit_flag": credit_flags([invoice.customer_id], today).get(invoice.customer_id),
+    }
+
+
 @bp.get("/payments")
 def payments_list():
     page = page_number()
@@ -155,7 +168,7 @@ def customer_statement(customer_id: int):
         "admin/statement.html",
         statement=statements.statement(customer, today),
         flag=credit_flags([customer.id], today).get(customer.id),
-        invoice_url=lambda invoice: None,
+        invoice_url=lambda invoice: url_for("admin.invoice", invoice_id=invoice.id),
         payment_url=lambda payment: url_for("admin.payment", payment_id=payment.id),
     )
 

@@ -5,7 +5,7 @@ Everything is read through the signed-in customer (``g.signed_in.customer_id``),
 
 from __future__ import annotations
 
-from flask import abort, g, render_template, request
+from flask import abort, g, render_template, request, url_for
 
 from ..services import deliveries
 from ..services.invoicing import balances, statements
@@ -13,6 +13,10 @@ from . import bp
 from .session import customer_required, signed_in_customer
 
 PER_PAGE = 25
+
+
+def invoice_pdf_url(invoice) -> str:
+    return url_for("portal.invoice_pdf_download", invoice_id=invoice.id)
 
 
 @bp.get("/invoices")
@@ -29,6 +33,7 @@ def invoices():
         page=page,
         has_next=has_next,
         account=balances.account(g.signed_in.customer_id, today),
+        invoice_pdf_url=invoice_pdf_url,
     )
     return page_html, 200, {"Cache-Control": "no-store"}
 
@@ -39,7 +44,7 @@ def statement():
     page = render_template(
         "portal/statement.html",
         statement=statements.statement(signed_in_customer(), deliveries.today()),
-        invoice_url=lambda invoice: None,
+        invoice_url=invoice_pdf_url,
     )
     return page, 200, {"Cache-Control": "no-store"}
 

@@ -220,3 +220,16 @@ def payment_line(payment_id: int) -> PaymentLine | None:
         )
     ).first()
     return PaymentLine(row[0], row[0].amount - balances.as_money(row[1])) if row else None
+
+
+def allocations_to(invoice_id: int) -> list[PaymentAllocation]:
+    """The payments that paid an invoice, oldest received first, each with its payment loaded."""
+    return list(
+        db.session.scalars(
+            select(PaymentAllocation)
+            .join(Payment, Payment.id == PaymentAllocation.payment_id)
+            .where(PaymentAllocation.invoice_id == invoice_id)
+            .options(joinedload(PaymentAllocation.payment))
+            .order_by(Payment.received_on, Payment.id)
+        )
+    )

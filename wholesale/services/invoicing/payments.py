@@ -193,33 +193,34 @@ def payments_page(page: int = 1, per_page: int = 50, customer_id: int | None = N
     """Payments, latest received first, each with its customer and allocations; and whether more follow.
     Three statements, whatever the page's length."""
     query = (
-        select(Payment, balances.allocated_of_payment())
-        .options(
-            joinedload(Payment.customer),
-            selectinload(Payment.allocations).joinedload(PaymentAllocation.invoice),
-        )
+        payment_lines()
         .order_by(Payment.received_on.desc(), Payment.id.desc())
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
     )
     if customer_id is not None:
         query = query.where(Payment.customer_id == customer_id)
-    rows = [
-        PaymentLine(p, p.amount - balances.as_money(allocated)) for p, allocated in db.session.execute(query)
-    ]
+    rows = read_payment_lines(query)
     return rows[:per_page], len(rows) > per_page
 
 
 def payment_line(payment_id: int) -> PaymentLine | None:
-    row = db.session.execute(
-        select(Payment, balances.allocated_of_payment())
-        .where(Payment.id == payment_id)
-        .options(
-            joinedload(Payment.customer),
-            selectinload(Payment.allocations).joinedload(PaymentAllocation.invoice),
-        )
-    ).first()
-    return PaymentLine(row[0], row[0].amount - balances.as_money(row[1])) if row else None
+    rows = read_payment_lines(payment_lines().where(Payment.id == payment_id))
+    return rows[0] if rows else None
+
+
+def payment_lines():
+    return select(Payment, balances.allocated_of_payment()).options(
+        joinedload(Payment.customer),
+        selectinload(Payment.allocations).joinedload(PaymentAllocation.invoice),
+    )
+
+
+def read_payment_lines(query) -> list[PaymentLine]:
+    return [
+        PaymentLine(payment, payment.amount - balances.as_money(allocated))
+        for payment, allocated in db.session.execute(query)
+    ]
 
 
 def allocations_to(invoice_id: int) -> list[PaymentAllocation]:

@@ -15,10 +15,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import Customer, Invoice, Payment, PaymentAllocation
+from ...models import Customer, Invoice, Payment
 from ...models.invoicing import CREDIT_NOTE
 from . import balances
-from .payments import PaymentLine
+from .payments import PaymentLine, payment_lines, read_payment_lines
 
 RECENT_DAYS = 90
 
@@ -49,15 +49,11 @@ def statement(customer: Customer, today: date) -> Statement:
         .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
     ).all()
     unallocated = Payment.amount - balances.allocated_of_payment()
-    rows = db.session.execute(
-        select(Payment, balances.allocated_of_payment())
+    payments = read_payment_lines(
+        payment_lines()
         .where(Payment.customer_id == customer.id, or_(Payment.received_on >= since, unallocated > 0))
-        .options(selectinload(Payment.allocations).selectinload(PaymentAllocation.invoice))
         .order_by(Payment.received_on.desc(), Payment.id.desc())
-    ).all()
-    payments = [
-        PaymentLine(payment, payment.amount - balances.as_money(allocated)) for payment, allocated in rows
-    ]
+    )
     return Statement(
         customer=customer,
         today=today,

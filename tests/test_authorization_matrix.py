@@ -45,7 +45,6 @@ from wholesale.services.standing.skips import skip_purpose
 
 from .conftest import STAFF_EMAIL, STAFF_PASSWORD, csrf_token, every_row
 from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
-from .payment_data import make_invoice
 from .routes import fill, routes
 from .test_portal_access import PUBLIC as PUBLIC_PORTAL
 from .test_security_headers import assert_no_inline_code, assert_safe_headers
@@ -154,8 +153,6 @@ def build_world(app) -> World:
         rival_invoice = issue_invoice(rival_approved, None)
         db.session.commit()
         run = create_run(rival_approved.roast_date, [rival_approved.id], Actor(staff_id=staff.id))
-        blue_invoice = make_invoice(blue, "40.00", date.today() - timedelta(days=30))
-        rival_invoice = make_invoice(rival, "60.00", date.today() - timedelta(days=30))
         rival_payment = Payment(
             customer_id=rival.id,
             received_on=date.today(),

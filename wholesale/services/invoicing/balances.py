@@ -15,7 +15,8 @@
   overpaid through credit notes). What they owe, net, is the balance due less the credit.
 
 Everything here is read set-based: a list costs the same few statements however long it is. Sums come from
-correlated subqueries over the indexed ``credited_invoice_id`` and ``payment_allocation.invoice_id``.
+correlated subqueries over the indexed ``credited_invoice_id`` and ``payment_allocation.invoice_id``, typed
+as the money they add up, so they are read back as ``Decimal`` like the columns.
 """
 
 from __future__ import annotations
@@ -70,11 +71,6 @@ def allocated_of_payment():
         .where(PaymentAllocation.payment_id == Payment.id)
         .scalar_subquery()
     )
-
-
-def cents(value) -> Decimal:
-    """A sum read back from SQL (integer cents) as money."""
-    return (Decimal(value or 0) / 100).quantize(Decimal("0.01"))
 
 
 def aging_bucket(days_past_due: int) -> str:
@@ -165,20 +161,15 @@ class Account:
 # --- Reading ----------------------------------------------------------------------------------------------
 
 
-def _balances_query(today: date):
+def _balances_query():
     return select(Invoice, credited_total(), allocated_to_invoice()).where(Invoice.kind == INVOICE)
 
 
 def read_balances(query, today: date) -> list[InvoiceBalance]:
     return [
-        InvoiceBalance(invoice, as_money(credited), as_money(paid), today)
+        InvoiceBalance(invoice, credited, paid, today)
         for invoice, credited, paid in db.session.execute(query)
     ]
-
-
-def as_money(value) -> Decimal:
-    # A scalar subquery of a Money column comes back as Money (a Decimal); 0 from COALESCE as well.
-    return Decimal(value).quantize(Decimal("0.01")) if isinstance(value, Decimal) else cents(value)
 
 
 def balances_of(invoice_ids, today: date) -> dict[int, InvoiceBalance]:
@@ -186,7 +177,7 @@ def balances_of(invoice_ids, today: date) -> dict[int, InvoiceBalance]:
     ids = list(invoice_ids)
     if not ids:
         return {}
-    query = _balances_query(today).where(Invoice.id.in_(ids))
+    query = _balances_query().where(Invoice.id.in_(ids))
     return {item.invoice.id: item for item in read_balances(query, today)}
 
 
@@ -197,7 +188,7 @@ def balance_of(invoice: Invoice, today: date) -> InvoiceBalance | None:
 def customer_invoices(customer_id: int, today: date, page: int = 1, per_page: int = 25):
     """A page of the customer's invoices, newest first, each with its balance; and whether more follow."""
     query = (
-        _balances_query(today)
+        _balances_query()
         .where(Invoice.customer_id == customer_id)
         .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
         .limit(per_page + 1)
@@ -210,7 +201,7 @@ def customer_invoices(customer_id: int, today: date, page: int = 1, per_page: in
 def open_invoices(customer_id: int, today: date) -> list[InvoiceBalance]:
     """The customer's invoices with a balance, oldest due first (the order payments pay them in)."""
     query = (
-        _balances_query(today)
+        _balances_query()
         .where(Invoice.customer_id == customer_id, _open())
         .order_by(Invoice.due_on, Invoice.id)
     )
@@ -224,7 +215,7 @@ def _open():
 def overdue_invoices(today: date, page: int = 1, per_page: int = 50):
     """Every customer's overdue invoices, longest overdue first, with their customer; whether more follow."""
     query = (
-        _balances_query(today)
+        _balances_query()
         .where(Invoice.due_on < today, _open())
         .options(joinedload(Invoice.customer))
         .order_by(Invoice.due_on, Invoice.id)
@@ -248,7 +239,7 @@ def accounts(customer_ids, today: date) -> dict[int, Account]:
     )
     totals = {customer_id: dict(due=ZERO, overdue=ZERO, oldest=0, credit=ZERO) for customer_id in ids}
     for customer_id, due_on, total, credited, paid in invoices:
-        left = total - as_money(credited) - as_money(paid)
+        left = total - credited - paid
         account = totals[customer_id]
         if left < 0:
             account["credit"] += -left
@@ -263,7 +254,7 @@ def accounts(customer_ids, today: date) -> dict[int, Account]:
             Payment.customer_id.in_(ids), unallocated > 0
         )
     ):
-        totals[customer_id]["credit"] += amount - as_money(allocated)
+        totals[customer_id]["credit"] += amount - allocated
     return {
         customer_id: Account(customer_id, t["due"], t["overdue"], t["oldest"], t["credit"])
         for customer_id, t in totals.items()
@@ -282,4 +273,4 @@ def unallocated_of(payment_ids) -> dict[int, Decimal]:
     rows = db.session.execute(
         select(Payment.id, Payment.amount, allocated_of_payment()).where(Payment.id.in_(ids))
     )
-    return {payment_id: amount - as_money(allocated) for payment_id, amount, allocated in rows}
+    return {payment_id: amount - allocated for payment_id, amount, allocated in rows}

@@ -189,7 +189,7 @@ class PaymentLine:
     unallocated: Decimal
 
 
-def payments_page(page: int = 1, per_page: int = 50, customer_id: int | None = None):
+def payments_page(page: int = 1, per_page: int = 50):
     """Payments, latest received first, each with its customer and allocations; and whether more follow.
     Three statements, whatever the page's length."""
     query = (
@@ -198,8 +198,6 @@ def payments_page(page: int = 1, per_page: int = 50, customer_id: int | None = N
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
     )
-    if customer_id is not None:
-        query = query.where(Payment.customer_id == customer_id)
     rows = read_payment_lines(query)
     return rows[:per_page], len(rows) > per_page
 
@@ -218,8 +216,7 @@ def payment_lines():
 
 def read_payment_lines(query) -> list[PaymentLine]:
     return [
-        PaymentLine(payment, payment.amount - balances.as_money(allocated))
-        for payment, allocated in db.session.execute(query)
+        PaymentLine(payment, payment.amount - allocated) for payment, allocated in db.session.execute(query)
     ]
 
 

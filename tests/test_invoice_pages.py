@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from wholesale.extensions import db, mail
 from wholesale.models import Customer, Email, Invoice, Product
-from wholesale.services.invoicing.pdf import PdfDocument, invoice_pdf
+from wholesale.services.invoicing.pdf import invoice_pdf
+from wholesale.services.invoicing.pdf_layout import PdfDocument
 
 from .factories import make_catalog, make_customer, sign_in_contact
 from .invoice_data import invoice_settings, issued_invoice

@@ -4,7 +4,7 @@ layout (``pdf.PdfDocument``). It renders; every figure comes from the statement.
 from __future__ import annotations
 
 from ...formatting import long_day, money
-from .pdf import Column, PdfDocument
+from .pdf_layout import Column, PdfDocument
 from .statements import Statement
 
 OPEN_COLUMNS = (

@@ -193,3 +193,9 @@ def test_the_staff_invoice_page_shows_its_balance_and_payments(app, staff_client
         payments.record_payment(books["blue"], deliveries.today(), D("40.00"), "card", "CARD-7", None, None)
     page = staff_client.get(f"/admin/invoices/{books['old']}").get_data(as_text=True)
     assert 'id="invoice-state">overdue' in page and "$60.00" in page and "CARD-7" in page
+
+
+@pytest.mark.parametrize("customer_id", ["", "0", "x", "99999999999999999999", "2147483647"])
+def test_the_payment_form_without_a_known_customer_asks_who_paid(staff_client, books, customer_id):
+    page = staff_client.get(f"/admin/payments/new?customer_id={customer_id}")
+    assert page.status_code == 200 and "Who paid?" in page.get_data(as_text=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from ..converters import parse_id
 from ..extensions import db
 from ..models import Customer
 from ..services import deliveries
@@ -56,8 +57,8 @@ def payments_list():
 @bp.get("/payments/new")
 def payment_new():
     """Pick the customer (a plain GET form), then the payment form with their open invoices."""
-    customer_id = request.args.get("customer_id", type=int)
-    customer = db.session.get(Customer, customer_id) if customer_id and customer_id > 0 else None
+    customer_id = parse_id(request.args.get("customer_id", ""))  # never a number past an id's range
+    customer = db.session.get(Customer, customer_id) if customer_id else None
     if customer is None:
         customers = db.session.execute(
             select(Customer.id, Customer.business_name).order_by(func.lower(Customer.business_name))

@@ -13,58 +13,52 @@ from wholesale.models import Customer, Invoice
 from wholesale.models.invoicing import CREDIT_NOTE, INVOICE
 
 
-def _next_value(kind: str) -> int:
-    return (db.session.scalar(select(func.max(Invoice.sequence_value)).where(Invoice.kind == kind)) or 0) + 1
+def _document(kind: str, customer_id: int, total: str | Decimal, **fields) -> Invoice:
+    value = (db.session.scalar(select(func.max(Invoice.sequence_value)).where(Invoice.kind == kind)) or 0) + 1
+    total = Decimal(total)
+    zero = Decimal("0")
+    document = Invoice(
+        kind=kind,
+        number=f"T-{'INV' if kind == INVOICE else 'CN'}-{value:05d}",
+        sequence_value=value,
+        customer_id=customer_id,
+        subtotal=total,
+        discount=zero,
+        shipping=zero,
+        tax=zero,
+        total=total,
+        **fields,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document
 
 
 def make_invoice(
     customer: Customer, total: str | Decimal, issued_on: date, terms_days: int = 14, **fields
 ) -> Invoice:
-    value = _next_value(INVOICE)
-    total = Decimal(total)
-    invoice = Invoice(
-        kind=INVOICE,
-        number=f"T-INV-{value:05d}",
-        sequence_value=value,
-        customer_id=customer.id,
+    return _document(
+        INVOICE,
+        customer.id,
+        total,
         issued_on=issued_on,
         terms_days=terms_days,
         due_on=issued_on + timedelta(days=terms_days),
         bill_to_name=customer.business_name,
-        bill_to_email=fields.pop("bill_to_email", ""),
-        subtotal=total,
-        discount=Decimal("0"),
-        shipping=Decimal("0"),
-        tax=Decimal("0"),
-        total=total,
         **fields,
     )
-    db.session.add(invoice)
-    db.session.flush()
-    return invoice
 
 
 def make_credit_note(invoice: Invoice, total: str | Decimal, issued_on: date | None = None) -> Invoice:
-    value = _next_value(CREDIT_NOTE)
-    total = Decimal(total)
-    note = Invoice(
-        kind=CREDIT_NOTE,
-        number=f"T-CN-{value:05d}",
-        sequence_value=value,
-        customer_id=invoice.customer_id,
+    return _document(
+        CREDIT_NOTE,
+        invoice.customer_id,
+        total,
         order_id=invoice.order_id,
         credited_invoice_id=invoice.id,
         issued_on=issued_on or invoice.issued_on,
         terms_days=0,
         due_on=issued_on or invoice.issued_on,
         bill_to_name=invoice.bill_to_name,
-        subtotal=total,
-        discount=Decimal("0"),
-        shipping=Decimal("0"),
-        tax=Decimal("0"),
-        total=total,
         reason="test",
     )
-    db.session.add(note)
-    db.session.flush()
-    return note

@@ -199,3 +199,20 @@ def test_the_staff_invoice_page_shows_its_balance_and_payments(app, staff_client
 def test_the_payment_form_without_a_known_customer_asks_who_paid(staff_client, books, customer_id):
     page = staff_client.get(f"/admin/payments/new?customer_id={customer_id}")
     assert page.status_code == 200 and "Who paid?" in page.get_data(as_text=True)
+
+
+def test_lists_page_on(app, staff_client, books, monkeypatch):
+    with app.app_context():
+        for amount in ("1.00", "2.00", "3.00"):
+            payments.record_payment(books["blue"], deliveries.today(), D(amount), "cash", "", {}, None)
+    monkeypatch.setattr(payments, "payments_page", _small_pages(payments.payments_page))
+    first = staff_client.get("/admin/payments").get_data(as_text=True)
+    assert 'href="/admin/payments?page=2">Older' in first
+    second = staff_client.get("/admin/payments?page=2").get_data(as_text=True)
+    assert 'href="/admin/payments?page=1">Newer' in second and "$1.00" in second
+    for path in ("/admin/payments?page=0", "/admin/invoices/overdue?page=10001"):
+        assert staff_client.get(path).status_code == 404
+
+
+def _small_pages(read):
+    return lambda page=1, per_page=50: read(page, per_page=2)

@@ -152,7 +152,7 @@ def payment_remove(payment_id: int):
     line = payment_or_404(payment_id)
     customer_id = line.payment.customer_id
     try:
-        removed = payments.remove_payment(payment_id)
+        removed = payments.remove_payment(payment_id, g.staff.id)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message)

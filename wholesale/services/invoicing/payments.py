@@ -18,6 +18,7 @@ Only staff call these.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -32,6 +33,8 @@ from ...models.types import CENT
 from .. import deliveries
 from ..errors import ServiceError
 from . import balances
+
+log = logging.getLogger(__name__)
 
 # The largest payment staff may record (a typo guard well inside the integer column).
 MAX_AMOUNT = Decimal("1000000.00")
@@ -92,14 +95,23 @@ def allocate_payment(payment_id: int, allocations: dict[int, Decimal] | None) ->
     return payment
 
 
-def remove_payment(payment_id: int) -> Payment:
+def remove_payment(payment_id: int, staff_id: int | None = None) -> Payment:
     """Delete a payment recorded by mistake, with its allocations: the invoices it paid are open again.
-    One transaction; the payment returned is detached (for the message)."""
+    One transaction, logged with who removed it; the payment returned is detached (for the message)."""
     payment = db.session.get(Payment, payment_id)
     if payment is None:
         raise ServiceError("That payment does not exist (removed already?).")
     db.session.delete(payment)
     db.session.commit()
+    log.info(
+        "payment %s (%s from customer %s, received %s, reference %r) removed by staff %s",
+        payment_id,
+        payment.amount,
+        payment.customer_id,
+        payment.received_on,
+        payment.reference,
+        staff_id,
+    )
     return payment
 
 

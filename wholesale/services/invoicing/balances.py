@@ -161,8 +161,14 @@ class Account:
 # --- Reading ----------------------------------------------------------------------------------------------
 
 
-def _balances_query():
+def balances_query():
+    """Invoices (not credit notes) with what was credited and paid of each, for ``read_balances``."""
     return select(Invoice, credited_total(), allocated_to_invoice()).where(Invoice.kind == INVOICE)
+
+
+def remaining():
+    """An invoice's total less its credits and payments, in SQL (``InvoiceBalance.remaining``)."""
+    return Invoice.total - credited_total() - allocated_to_invoice()
 
 
 def read_balances(query, today: date) -> list[InvoiceBalance]:
@@ -177,7 +183,7 @@ def balances_of(invoice_ids, today: date) -> dict[int, InvoiceBalance]:
     ids = list(invoice_ids)
     if not ids:
         return {}
-    query = _balances_query().where(Invoice.id.in_(ids))
+    query = balances_query().where(Invoice.id.in_(ids))
     return {item.invoice.id: item for item in read_balances(query, today)}
 
 
@@ -188,7 +194,7 @@ def balance_of(invoice: Invoice, today: date) -> InvoiceBalance | None:
 def customer_invoices(customer_id: int, today: date, page: int = 1, per_page: int = 25):
     """A page of the customer's invoices, newest first, each with its balance; and whether more follow."""
     query = (
-        _balances_query()
+        balances_query()
         .where(Invoice.customer_id == customer_id)
         .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
         .limit(per_page + 1)
@@ -201,22 +207,18 @@ def customer_invoices(customer_id: int, today: date, page: int = 1, per_page: in
 def open_invoices(customer_id: int, today: date) -> list[InvoiceBalance]:
     """The customer's invoices with a balance, oldest due first (the order payments pay them in)."""
     query = (
-        _balances_query()
-        .where(Invoice.customer_id == customer_id, _open())
+        balances_query()
+        .where(Invoice.customer_id == customer_id, remaining() > 0)
         .order_by(Invoice.due_on, Invoice.id)
     )
     return read_balances(query, today)
 
 
-def _open():
-    return Invoice.total - credited_total() - allocated_to_invoice() > 0
-
-
 def overdue_invoices(today: date, page: int = 1, per_page: int = 50):
     """Every customer's overdue invoices, longest overdue first, with their customer; whether more follow."""
     query = (
-        _balances_query()
-        .where(Invoice.due_on < today, _open())
+        balances_query()
+        .where(Invoice.due_on < today, remaining() > 0)
         .options(joinedload(Invoice.customer))
         .order_by(Invoice.due_on, Invoice.id)
         .limit(per_page + 1)
@@ -231,11 +233,10 @@ def accounts(customer_ids, today: date) -> dict[int, Account]:
     ids = sorted(set(customer_ids))
     if not ids:
         return {}
-    remaining = Invoice.total - credited_total() - allocated_to_invoice()
     invoices = db.session.execute(
         select(
             Invoice.customer_id, Invoice.due_on, Invoice.total, credited_total(), allocated_to_invoice()
-        ).where(Invoice.kind == INVOICE, Invoice.customer_id.in_(ids), remaining != 0)
+        ).where(Invoice.kind == INVOICE, Invoice.customer_id.in_(ids), remaining() != 0)
     )
     totals = {customer_id: dict(due=ZERO, overdue=ZERO, oldest=0, credit=ZERO) for customer_id in ids}
     for customer_id, due_on, total, credited, paid in invoices:

@@ -99,12 +99,11 @@ def dispatch_overdue_reminders(now: datetime | None = None) -> TickReport:
 
 def _page(after_id: int, today: date, first_step: int) -> list[balances.InvoiceBalance]:
     query = (
-        select(Invoice, balances.credited_total(), balances.allocated_to_invoice())
+        balances.balances_query()
         .where(
-            Invoice.kind == "invoice",
             Invoice.due_on <= today - timedelta(days=first_step),
             Invoice.id > after_id,
-            Invoice.total - balances.credited_total() - balances.allocated_to_invoice() > 0,
+            balances.remaining() > 0,
         )
         .options(selectinload(Invoice.customer).selectinload(Customer.contacts))
         .order_by(Invoice.id)

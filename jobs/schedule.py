@@ -41,6 +41,12 @@ PERIODIC_JOBS = (
         every_seconds=120,
         timeout=600,
     ),
+    PeriodicJob(
+        "wholesale-overdue-reminders",
+        "jobs.invoicing.dispatch_overdue_reminders",
+        every_seconds=600,
+        timeout=600,
+    ),
 )
 # Ids of periodic jobs since removed from the list above: registering cancels them, or they would run on.
 RETIRED_JOB_IDS: tuple[str, ...] = ()

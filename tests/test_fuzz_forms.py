@@ -75,7 +75,8 @@ def _is_field_list(cls, name: str) -> bool:
     return issubclass(getattr(cls, name).field_class, FieldList)
 
 
-FIELDS = form_field_names()
+# Fields a form reads by name beside its declared ones: a payment's amount for each open invoice.
+FIELDS = form_field_names() + ["allocation-1", "allocation-2", "allocation-3"]
 PREFIXES = ["", "variant-", "new-contact-", "new-price-", "contact-1-", "price-1-"]
 
 NASTY = st.one_of(

@@ -242,3 +242,18 @@ def test_demo_contact_has_last_weeks_order_to_repeat(seeded):
     assert contact is not None and contact.receives_reminders
     statuses = db.session.scalars(select(Order.status).where(Order.customer_id == contact.customer_id)).all()
     assert "pending" not in statuses and {"approved", "in_production"} & set(statuses)
+
+
+def test_the_demo_has_payments_a_part_payment_and_overdue_invoices(app, runner):
+    from wholesale.services import deliveries
+    from wholesale.services.invoicing import balances
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        today = deliveries.today()
+        accounts = balances.accounts(db.session.scalars(select(Customer.id)).all(), today)
+        overdue, _ = balances.overdue_invoices(today)
+        rows, _ = balances.customer_invoices(1, today, per_page=100)
+    assert any(account.overdue > 0 for account in accounts.values()) and overdue
+    assert any(account.balance_due == 0 or account.overdue == 0 for account in accounts.values())
+    assert {"paid", "partly paid"} <= {item.state for item in rows}

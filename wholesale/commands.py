@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
+from .invoices_cli import invoices
 from .links_cli import login_link
 from .migrations_cli import migration_commands
 from .models import Contact, StaffUser
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(login_link)
     app.cli.add_command(reminders)
     app.cli.add_command(standing)
+    app.cli.add_command(invoices)
     app.cli.add_command(migration_commands)
 
 

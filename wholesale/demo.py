@@ -36,9 +36,12 @@ from .models import (
     Contact,
     Customer,
     CustomerPrice,
+    Invoice,
     Order,
     OrderEvent,
     OrderLine,
+    Payment,
+    PaymentAllocation,
     Product,
     ProductionRun,
     ProductOption,
@@ -47,6 +50,7 @@ from .models import (
     Variant,
     utcnow,
 )
+from .models.invoicing import INVOICE
 from .services import deliveries
 from .services.invoicing import issuing
 from .services.orders import pricing
@@ -89,6 +93,7 @@ def seed(only_if_empty: bool = False) -> str:
         session.add_all(order for order, _ in orders)
         created["orders"], created["production runs"] = len(orders), len(runs)
         created["invoices"] = _invoices([order for order, _ in orders], staff)
+        created["payments"] = _payments(staff)
 
     if not created:
         session.rollback()
@@ -105,6 +110,7 @@ def seed(only_if_empty: bool = False) -> str:
         "orders",
         "production runs",
         "invoices",
+        "payments",
     ]
     parts = [f"{created[k]} {k}" for k in labels if created[k]]
     if created["staff"]:
@@ -409,6 +415,44 @@ def _invoices(orders: list[Order], staff: StaffUser) -> int:
     for order in approved:
         issuing.issue_invoice(order, staff.id, deliveries.today(order.approved_at))
     return len(approved)
+
+
+def _payments(staff: StaffUser) -> int:
+    """Payments for the demo's invoices, as customers pay: most pay each invoice in full a few days after
+    it is due; one in five pays nothing of what fell due in the last seven weeks (overdue: the list, the
+    flags and the reminders have something to show); one in five has paid half of their latest invoice."""
+    today = deliveries.today()
+    invoices = db.session.scalars(
+        select(Invoice)
+        .where(Invoice.kind == INVOICE)
+        .order_by(Invoice.customer_id, Invoice.due_on, Invoice.id)
+    ).all()
+    latest = {invoice.customer_id: invoice for invoice in invoices}  # each customer's last, by due date
+    methods = ("bank transfer", "card", "cheque")
+    payments = []
+    for invoice in invoices:
+        kind = invoice.customer_id % 5
+        received_on = invoice.due_on + timedelta(days=3)
+        amount = invoice.total
+        if kind == 0 and invoice.due_on > today - timedelta(weeks=7):
+            continue
+        if kind == 1 and invoice is latest[invoice.customer_id]:
+            amount = (invoice.total / 2).quantize(Decimal("0.01"))
+            received_on = min(received_on, invoice.issued_on + timedelta(days=1))
+        if received_on > today or amount <= 0:
+            continue
+        payment = Payment(
+            customer_id=invoice.customer_id,
+            received_on=received_on,
+            amount=amount,
+            method=methods[invoice.id % len(methods)],
+            reference=f"Demo {invoice.number}",
+            recorded_by_staff_id=staff.id,
+        )
+        payment.allocations.append(PaymentAllocation(invoice_id=invoice.id, amount=amount))
+        payments.append(payment)
+    db.session.add_all(payments)
+    return len(payments)
 
 
 def _basket(rng: random.Random, usual: dict[str, int]) -> dict[str, int]:

@@ -15,6 +15,7 @@ from . import (  # noqa: E402,F401
     invoices,
     order_editor,
     orders,
+    payments,
     production,
     reminders,
     standing,

@@ -11,6 +11,7 @@ from ..services.invoicing import credit_notes, emails, queries
 from ..services.invoicing.pdf import invoice_pdf, pdf_filename
 from . import bp
 from .invoice_forms import CreditNoteForm
+from .payments import invoice_payment_facts
 
 
 def invoice_view_or_404(invoice_id: int) -> queries.InvoiceView:
@@ -43,6 +44,7 @@ def render_invoice(view: queries.InvoiceView, credit_form: CreditNoteForm | None
         invoice=view.invoice,
         credit_form=credit_form or CreditNoteForm(formdata=None),
         email_button=current_app.config["INVOICE_EMAIL"] == "button",
+        **invoice_payment_facts(view.invoice),
     )
     return page, status, {"Cache-Control": "no-store"}
 

@@ -14,6 +14,7 @@ from ..formatting import long_day
 from ..models import Order
 from ..services import deliveries, orders
 from ..services.errors import ServiceError
+from ..services.invoicing.credit_limit import credit_flags
 from ..services.invoicing.issuing import invoice_of_order, issue_by_hand
 from ..services.orders.editing import OrderLocked, StaleOrder, ensure_editable
 from ..services.orders.history import Actor
@@ -68,12 +69,15 @@ def home():
     page = request.args.get("page", 1, type=int)
     if page < 1 or page > 100_000:
         abort(404)
+    listing = orders.queries.orders_with_status(status, page)
     return render_template(
         "admin/orders.html",
         status=status,
         labels=STATUS_LABELS,
         counts=orders.queries.counts_by_status(),
-        listing=orders.queries.orders_with_status(status, page),
+        listing=listing,
+        # Customers past their credit limit: flagged beside their orders, which are taken all the same.
+        credit_flags=credit_flags({order.customer_id for order in listing.orders}),
     )
 
 
@@ -104,6 +108,7 @@ def render_invoice(
         cancel_form=cancel_form or CancelForm(formdata=None),
         customer_cutoff=deliveries.cutoff_of(order),
         customer_locked_out=order.status == "pending" and not orders.editing.customer_may_change(order),
+        credit_flag=credit_flags([order.customer_id]).get(order.customer_id),
         invoice=invoice_of_order(order.id),
     )
     return page, status, {"Cache-Control": "no-store"}

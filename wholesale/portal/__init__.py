@@ -6,6 +6,7 @@ bp = Blueprint("portal", __name__)
 
 from . import (  # noqa: E402,F401  (routes attach themselves to bp)
     account,
+    billing,
     history,
     invoice_documents,
     links,

@@ -118,7 +118,7 @@ def link_lifetime(purpose: str) -> timedelta:
 
 # Where a sign-in link may land instead of the order page (``login_url``'s ``to``): a name, never an address,
 # so a link cannot be made to send anyone elsewhere.
-LANDINGS = {"standing": "portal.standing_orders"}
+LANDINGS = {"standing": "portal.standing_orders", "invoices": "portal.invoices"}
 
 
 def login_url(

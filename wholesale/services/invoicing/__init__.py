@@ -9,4 +9,12 @@
 - ``pdf``: ``invoice_pdf(invoice)`` and the PDF attached to the invoice email.
 - ``pdf_layout``: ``PdfDocument``, the letterhead/address/table/totals layout any PDF of the roastery can reuse.
 - ``queries``: what the staff pages read.
+
+Getting paid:
+
+- ``balances``: the one place an invoice's balance and state, aging and a customer's account are computed.
+- ``payments``: ``record_payment``, ``allocate_payment`` (apply credit), ``remove_payment``.
+- ``statements``: a customer's statement, read once for its page and its PDF.
+- ``credit_limit``: ``credit_flags(customer_ids)``, the customers past CREDIT_LIMIT_OVERDUE_*.
+- ``overdue``: the overdue-reminder tick (OVERDUE_REMINDER_DAYS).
 """

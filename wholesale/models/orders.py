@@ -59,6 +59,8 @@ class Order(db.Model):
         ),
         Index("ix_order_status_placed_at", "status", "placed_at"),
         Index("ix_order_customer_id_placed_at", "customer_id", "placed_at"),
+        # The week board and the roast forecast read a week's orders by delivery date.
+        Index("ix_order_delivery_date", "delivery_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -48,7 +48,11 @@ class ReminderSend(db.Model):
     """One weekly reminder occurrence for one customer; unique, so a second tick never sends it again."""
 
     __tablename__ = "reminder_send"
-    __table_args__ = (UniqueConstraint("customer_id", "occurrence_at"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "occurrence_at"),
+        # The week board reads the reminders that answer a week, by when they were due.
+        Index("ix_reminder_send_occurrence_at", "occurrence_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))

@@ -1,0 +1,1 @@
+"""Getting paid: invoices and credit notes, and the accountant's exports (``exports``)."""

@@ -13,38 +13,20 @@ from datetime import date
 from ...spreadsheets import csv_chunks
 from .reading import ExportSettings, credit_note_pages, invoice_pages, payment_pages
 
+# What an invoice and a credit note both say: who it is billed to, and its amounts.
+BILLED_COLUMNS = ("Customer", "Email", "Order")
+AMOUNT_COLUMNS = ("Currency", "Subtotal", "Discount", "Shipping", "Tax", "Total")
 INVOICE_COLUMNS = (
     "Number",
     "Date",
     "Due date",
     "Terms (days)",
-    "Customer",
-    "Email",
-    "Order",
-    "Currency",
-    "Subtotal",
-    "Discount",
-    "Shipping",
-    "Tax",
-    "Total",
+    *BILLED_COLUMNS,
+    *AMOUNT_COLUMNS,
     "Prices include tax",
     "Tax exemption certificate",
 )
-CREDIT_NOTE_COLUMNS = (
-    "Number",
-    "Date",
-    "Credits invoice",
-    "Customer",
-    "Email",
-    "Order",
-    "Currency",
-    "Subtotal",
-    "Discount",
-    "Shipping",
-    "Tax",
-    "Total",
-    "Reason",
-)
+CREDIT_NOTE_COLUMNS = ("Number", "Date", "Credits invoice", *BILLED_COLUMNS, *AMOUNT_COLUMNS, "Reason")
 PAYMENT_COLUMNS = (
     "Payment",
     "Received",
@@ -58,6 +40,20 @@ PAYMENT_COLUMNS = (
 )
 
 
+def billed_and_amounts(document) -> tuple:
+    return (
+        document.bill_to_name,
+        document.bill_to_email,
+        document.order_number,
+        document.currency,
+        document.subtotal,
+        document.discount,
+        document.shipping,
+        document.tax,
+        document.total,
+    )
+
+
 def invoices_csv(start: date, end: date, settings: ExportSettings) -> Iterator[bytes]:
     rows = (
         (
@@ -65,15 +61,7 @@ def invoices_csv(start: date, end: date, settings: ExportSettings) -> Iterator[b
             settings.day(invoice.issued_on),
             settings.day(invoice.due_on),
             invoice.terms_days,
-            invoice.bill_to_name,
-            invoice.bill_to_email,
-            invoice.order_number,
-            invoice.currency,
-            invoice.subtotal,
-            invoice.discount,
-            invoice.shipping,
-            invoice.tax,
-            invoice.total,
+            *billed_and_amounts(invoice),
             "yes" if invoice.prices_include_tax else "no",
             invoice.tax_exempt_certificate,
         )
@@ -89,15 +77,7 @@ def credit_notes_csv(start: date, end: date, settings: ExportSettings) -> Iterat
             note.number,
             settings.day(note.issued_on),
             note.credited_number,
-            note.bill_to_name,
-            note.bill_to_email,
-            note.order_number,
-            note.currency,
-            note.subtotal,
-            note.discount,
-            note.shipping,
-            note.tax,
-            note.total,
+            *billed_and_amounts(note),
             note.reason,
         )
         for page in credit_note_pages(start, end)

@@ -138,7 +138,7 @@ def test_bulk_approve_skips_orders_below_the_minimum_and_says_which_need_a_reaso
     assert f"Approved 1 order: {world.enough_number}." in page
     assert (
         f"Order {world.below_number} was not approved: it is below the customer&#39;s minimum "
-        f"({SHORT.rstrip('.')}); approve it from its invoice with a reason." in page
+        f"({SHORT.rstrip('.')}); approve it from its page with a reason." in page
     )
     assert order_status(app, world.below_id) == "pending"
     assert order_status(app, world.enough_id) == "approved"

@@ -106,7 +106,7 @@ def test_the_pending_count_costs_one_count_query(app, staff_client, shop):
 
 def test_review_shows_the_order_as_an_invoice_with_edit_left_and_approve_right(app, staff_client, shop):
     html = text(staff_client.get(f"/admin/orders/{shop.order_id}"))
-    assert f"Invoice W{shop.order_id:06d}" in html
+    assert f"Order W{shop.order_id:06d}" in html and "Invoice W" not in html
     assert "Hillside Coffee Roasters" in html and "12 Mill Lane, Portland, OR 97201" in html
     assert "Blue Door Café" in html and "4 Harbour St" in html and "c0@bluedoorcaf.example" in html
     assert "Coffee 00, 340 g bag" in html and "$14.50" in html and "$58.00" in html

@@ -49,7 +49,7 @@ def test_the_editor_shows_every_line_and_detail_with_the_orders_version(app, sta
         and 'id="roast_date"' in html
         and 'id="delivery_date"' in html
     )
-    assert "Save and return to invoice" in html and re.search(r'id="editor-total">\$169\.00<', html)
+    assert "Save and return to the order" in html and re.search(r'id="editor-total">\$169\.00<', html)
 
 
 def test_a_quantity_change_with_htmx_answers_the_line_with_totals_and_version_out_of_band(

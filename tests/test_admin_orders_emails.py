@@ -79,10 +79,12 @@ def test_the_approval_email_tells_the_roast_date_and_the_total(app, staff_post, 
     )
     with mail.record_messages() as outbox:
         staff_post.post(f"/admin/orders/{shop.order_id}/approve", {"version": version_of(app, shop.order_id)})
+    # The approval, and the invoice issued on approval (INVOICE_ISSUE_ON=approved, INVOICE_EMAIL=on-issue).
     assert (
-        len(outbox) == 1
-        and isinstance(outbox[0], Message)
-        and outbox[0].recipients == ["c0@bluedoorcaf.example"]
+        len(outbox) == 2
+        and all(isinstance(message, Message) for message in outbox)
+        and [message.recipients for message in outbox] == [["c0@bluedoorcaf.example"]] * 2
+        and outbox[1].subject.startswith("Invoice INV-000001")
     )
     with app.app_context():
         [email] = emails("order_approved")
@@ -104,7 +106,8 @@ def test_the_cancel_email_gives_the_reason_escaped_in_html(app, staff_post, shop
         assert "We are closed &lt;b&gt;Monday&lt;/b&gt; &amp; &#34;Tuesday&#34;" in email.html_body
 
 
-def test_a_staff_order_emails_nobody_when_entered(app, staff_post, shop):
+def test_a_staff_order_emails_only_its_invoice_when_entered(app, staff_post, shop):
+    """A staff order starts approved, so it is invoiced at once (INVOICE_ISSUE_ON=approved); no order email."""
     with app.app_context():
         before = len(db.session.scalars(select(Email)).all())
     staff_post.post(
@@ -112,4 +115,5 @@ def test_a_staff_order_emails_nobody_when_entered(app, staff_post, shop):
         {"customer_id": shop.customer_id, "start_from": "last", "idempotency_key": "s" * 32},
     )
     with app.app_context():
-        assert len(db.session.scalars(select(Email)).all()) == before
+        new = db.session.scalars(select(Email)).all()[before:]
+        assert [email.kind for email in new] == ["invoice"] and new[0].invoice_id is not None

@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     register_extensions(app)
+    register_email_attachments(app)
     converters.register(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -50,6 +51,13 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     limiter.init_app(app)
     redact_werkzeug_log()  # sign-in tokens never reach the dev server's request log
+
+
+def register_email_attachments(app: Flask) -> None:
+    from .services.invoicing.pdf import email_attachments
+    from .services.mail.outbox import ATTACHMENTS
+
+    app.extensions[ATTACHMENTS] = [email_attachments]
 
 
 def register_blueprints(app: Flask) -> None:

@@ -15,6 +15,32 @@ def money(value: Decimal | None) -> str:
     return f"${value:,.2f}"
 
 
+CURRENCY_SYMBOLS = {"USD": "$", "CAD": "$", "AUD": "$", "NZD": "$", "EUR": "€", "GBP": "£"}
+
+
+def in_currency(value: Decimal | None, currency: str = "USD") -> str:
+    """An amount in an invoice's currency: "$1,234.50", "€12.00", "CHF 12.00"."""
+    if value is None:
+        return ""
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    sign = "−" if value < 0 else ""
+    return f"{sign}{symbol}{abs(value):,.2f}" if symbol else f"{sign}{currency} {abs(value):,.2f}"
+
+
+def payment_terms(days: int | None) -> str:
+    """ "Due on receipt", "Net 30": an invoice's terms as invoices say them."""
+    if days is None:
+        return ""
+    return "Due on receipt" if days == 0 else f"Net {days}"
+
+
+def long_day(value: date | None) -> str:
+    """ "4 December 2026": how an invoice dates itself."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
 def grams(value: int | None) -> str:
     if value is None:
         return ""
@@ -59,6 +85,9 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_time)
     app.add_template_filter(short_day)
     app.add_template_filter(local_moment)
+    app.add_template_filter(in_currency)
+    app.add_template_filter(payment_terms)
+    app.add_template_filter(long_day)
 
     @app.context_processor
     def roastery():

@@ -7,4 +7,4 @@ from ..auth.staff import require_staff
 bp = Blueprint("admin", __name__)
 bp.before_request(require_staff)
 
-from . import catalog, customers, emails, exports, order_editor, orders, production, reminders  # noqa: E402,F401  (routes attach themselves to bp)
+from . import catalog, customers, emails, exports, invoices, order_editor, orders, production, reminders  # noqa: E402,F401  (routes attach themselves to bp)

@@ -223,6 +223,7 @@ def _product_data(form: ProductForm) -> dict:
         "kind": form.kind.data,
         "roast_loss_percent": form.roast_loss_percent.data,
         "description": form.description.data or "",
+        "tax_rate_name": form.tax_rate_name.data or "",
     }
 
 

@@ -15,8 +15,21 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..formatting import percent
 from ..forms import CountField, MoneyField, PercentField
 from ..models.catalog import WEEKDAYS
+from ..services.invoicing import tax
+
+
+def tax_rate_choices() -> list[SelectChoice]:
+    """The roastery's tax rates (TAX_RATES), the default first as ''; one choice of no tax without any."""
+    rates = tax.rates()
+    if not rates:
+        return [SelectChoice("", "No tax (TAX_RATES is empty)")]
+    default = rates[0]
+    return [SelectChoice("", f"The default: {default.name} {percent(default.rate)}")] + [
+        SelectChoice(rate.name, f"{rate.name} {percent(rate.rate)}") for rate in rates[1:]
+    ]
 
 
 class ProductForm(FlaskForm):
@@ -28,6 +41,16 @@ class ProductForm(FlaskForm):
     )
     roast_loss_percent = PercentField("Roast loss (%)")
     description = TextAreaField("Description", validators=[Length(max=2000)])
+    tax_rate_name = SelectField(
+        "Tax rate",
+        default="",
+        invalid_choice_message="Choose a tax rate from the list.",
+        invalid_value_message="Choose a tax rate from the list.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tax_rate_name.choices = tax_rate_choices()
 
     def validate_roast_loss_percent(self, field):
         if self.kind.data != "coffee":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from decimal import Decimal
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,12 +20,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, StopValidation, ValidationError
 
 from ..config import GRAMS_PER, grams_of
-from ..formatting import money
-from ..forms import MoneyField, PercentField
+from ..formatting import money, payment_terms
+from ..forms import CountField, MoneyField, PercentField
 from ..services.customers.accounts import (
+    CERTIFICATE_MAX,
     CONTACT_NAME_MAX,
     EMAIL_MAX,
     NAME_MAX,
+    PAYMENT_TERMS_MAX,
     PHONE_MAX,
     ContactDetails,
     CustomerDetails,
@@ -117,6 +120,18 @@ class CustomerForm(FlaskForm):
     )
     minimum_amount = MinimumAmountField("Their minimum")
 
+    payment_terms = SelectField(
+        "Payment terms",
+        invalid_value_message="Choose payment terms from the list.",
+        invalid_choice_message="Choose payment terms from the list.",
+    )
+    payment_terms_days = CountField(
+        "Days to pay", low=0, high=PAYMENT_TERMS_MAX, render_kw={"inputmode": "numeric"}
+    )
+    tax_exempt_certificate = StringField(
+        "Tax exemption certificate", filters=[_text], validators=[_at_most(CERTIFICATE_MAX)]
+    )
+
     def __init__(self, *args, shipping_options=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.default_shipping_option_id.choices = [SelectChoice("", "None")] + [
@@ -137,6 +152,20 @@ class CustomerForm(FlaskForm):
             self.minimum_amount.data = _minimum_amount_of(customer, self.weight_unit)
         if self.minimum_kind.data is None:
             self.minimum_kind.data = "default"
+        default_terms = payment_terms(current_app.config["PAYMENT_TERMS_DAYS"])
+        self.payment_terms.choices = [
+            SelectChoice("default", f"The roastery's ({default_terms})"),
+            *(SelectChoice(str(days), payment_terms(days)) for days in TERMS_OFFERED),
+            SelectChoice("days", "A number of days"),
+        ]
+        if customer is not None and not self.is_submitted():
+            self.payment_terms.data = _terms_choice(customer.payment_terms_days)
+        if self.payment_terms.data is None:
+            self.payment_terms.data = "default"
+
+    def validate_payment_terms_days(self, field):
+        if self.payment_terms.data == "days" and field.data is None:
+            raise ValidationError(f"Enter the days to pay, from 0 to {PAYMENT_TERMS_MAX}.")
 
     def validate_reminder_timezone(self, field):
         if canonical_timezone(field.data) is None:
@@ -145,11 +174,25 @@ class CustomerForm(FlaskForm):
     def details(self) -> CustomerDetails:
         typed = {f.name: getattr(self, f.name).data for f in fields(CustomerDetails) if f.name in self}
         amount, kind = self.minimum_amount.data, self.minimum_kind.data
+        terms = self.payment_terms.data
+        typed["payment_terms_days"] = (
+            None if terms == "default" else self.payment_terms_days.data if terms == "days" else int(terms)
+        )
         return CustomerDetails(
             **typed,
             minimum_weight_g=grams_of(amount, self.weight_unit) if kind == "weight" and amount else None,
             minimum_subtotal=amount if kind == "subtotal" else None,
         )
+
+
+TERMS_OFFERED = (0, 7, 14, 30)
+
+
+def _terms_choice(days: int | None) -> str:
+    """The payment terms choice a customer's stored terms show as."""
+    if days is None:
+        return "default"
+    return str(days) if days in TERMS_OFFERED else "days"
 
 
 def _minimum_amount_of(customer, unit: str) -> Decimal | None:

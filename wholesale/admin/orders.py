@@ -13,6 +13,7 @@ from ..converters import parse_id
 from ..models import Order
 from ..services import deliveries, orders
 from ..services.errors import ServiceError
+from ..services.invoicing.issuing import invoice_of_order
 from ..services.orders.editing import OrderLocked, StaleOrder, ensure_editable
 from ..services.orders.history import Actor
 from . import bp
@@ -77,7 +78,8 @@ def home():
 
 @bp.get("/orders/<id:order_id>")
 def order(order_id: int):
-    """Review: the order as an invoice, Edit bottom left and Approve bottom right, then its history."""
+    """Review: the order as it will be invoiced, Edit bottom left and Approve bottom right, then its
+    history; once invoiced, a link to its invoice."""
     return render_invoice(order_or_404(order_id))
 
 
@@ -101,6 +103,7 @@ def render_invoice(
         cancel_form=cancel_form or CancelForm(formdata=None),
         customer_cutoff=deliveries.cutoff_of(order),
         customer_locked_out=order.status == "pending" and not orders.editing.customer_may_change(order),
+        invoice=invoice_of_order(order.id),
     )
     return page, status, {"Cache-Control": "no-store"}
 

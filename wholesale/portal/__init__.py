@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from . import account, history, links, no_order, ordering, reminders, routes, standing_skip  # noqa: E402,F401  (routes attach themselves to bp)
+from . import account, history, invoice_documents, links, no_order, ordering, reminders, routes, standing_skip  # noqa: E402,F401  (routes attach themselves to bp)

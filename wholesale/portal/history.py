@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Order
 from ..services import deliveries
 from ..services.errors import ServiceError
+from ..services.invoicing.issuing import invoice_of_order
 from ..services.orders import approval, drafts, editing, pricing
 from . import bp
 from .ordering import REFUSALS, actor, customer_order_or_404, refused, seen_version
@@ -51,6 +52,7 @@ def order_detail(order_id: int):
         just_placed=request.args.get("placed") == "1",
         may_change=editing.customer_may_change(order),
         changes_close=deliveries.cutoff_of(order),
+        invoice=invoice_of_order(order.id),
     )
     return response, 200, {"Cache-Control": "no-store"}
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..extensions import db
 from ..models import Product, ProductOption, ShippingOption, Variant, utcnow
 from .errors import ServiceError, commit_or_refuse
+from .invoicing import tax
 
 PRODUCT_NAME_TAKEN = "A product with this name already exists."
 SKU_TAKEN = "This SKU is already used by another size."
@@ -28,17 +29,23 @@ def _taken(column, value: str, exclude_id: int | None = None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def _product_fields(name: str, kind: str, roast_loss_percent: Decimal | None, description: str) -> dict:
+def _product_fields(
+    name: str, kind: str, roast_loss_percent: Decimal | None, description: str, tax_rate_name: str
+) -> dict:
+    if tax_rate_name and tax_rate_name not in {rate.name for rate in tax.rates()}:
+        raise ServiceError("Choose a tax rate from the list.", "tax_rate_name")
     return {
         "name": name.strip(),
         "kind": kind,
         "roast_loss_percent": roast_loss_percent if kind == "coffee" else None,
         "description": description.strip(),
+        "tax_rate_name": tax_rate_name,
     }
 
 
-def create_product(*, name, kind, roast_loss_percent, description="") -> Product:
-    fields = _product_fields(name, kind, roast_loss_percent, description)
+def create_product(*, name, kind, roast_loss_percent, description="", tax_rate_name="") -> Product:
+    """Add a product; ``tax_rate_name`` is one of TAX_RATES' names ('' for the default rate)."""
+    fields = _product_fields(name, kind, roast_loss_percent, description, tax_rate_name)
     if _taken(Product.name, fields["name"]):
         raise ServiceError(PRODUCT_NAME_TAKEN, "name")
     product = Product(**fields)
@@ -47,8 +54,10 @@ def create_product(*, name, kind, roast_loss_percent, description="") -> Product
     return product
 
 
-def update_product(product: Product, *, name, kind, roast_loss_percent, description="") -> Product:
-    fields = _product_fields(name, kind, roast_loss_percent, description)
+def update_product(
+    product: Product, *, name, kind, roast_loss_percent, description="", tax_rate_name=""
+) -> Product:
+    fields = _product_fields(name, kind, roast_loss_percent, description, tax_rate_name)
     if _taken(Product.name, fields["name"], exclude_id=product.id):
         raise ServiceError(PRODUCT_NAME_TAKEN, "name")
     for key, value in fields.items():

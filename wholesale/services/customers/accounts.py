@@ -32,6 +32,9 @@ PRICE_MAX = Decimal("100000")
 # A customer's own minimum per order: at most a tonne of coffee, or this much of items.
 MINIMUM_WEIGHT_MAX_G = 1_000_000
 MINIMUM_SUBTOTAL_MAX = Decimal("100000")
+# Payment terms a customer may have (the column allows 0 to 365 days), and a certificate number's length.
+PAYMENT_TERMS_MAX = 365
+CERTIFICATE_MAX = 80
 
 
 # --- What staff enter -----------------------------------------------------------------------------------
@@ -53,6 +56,10 @@ class CustomerDetails:
     minimum_kind: str = "default"
     minimum_weight_g: int | None = None
     minimum_subtotal: Decimal | None = None
+    # Invoices: days after issue the customer pays in (0: on receipt; None: the roastery's PAYMENT_TERMS_DAYS),
+    # and a tax exemption certificate's number ('' when not exempt).
+    payment_terms_days: int | None = None
+    tax_exempt_certificate: str = ""
 
 
 @dataclass(frozen=True)
@@ -193,13 +200,26 @@ def _checked_customer(details: CustomerDetails, customer: Customer | None) -> Cu
         if details.default_shipping_option_id not in allowed:
             raise ServiceError("Choose a shipping option from the list.", field="default_shipping_option_id")
     minimum = _checked_minimum(details)
+    if details.payment_terms_days is not None and not 0 <= details.payment_terms_days <= PAYMENT_TERMS_MAX:
+        raise ServiceError(
+            f"Enter payment terms from 0 to {PAYMENT_TERMS_MAX} days.", field="payment_terms_days"
+        )
+    certificate = " ".join(details.tax_exempt_certificate.replace("\x00", "").split())
+    if len(certificate) > CERTIFICATE_MAX:
+        raise ServiceError(f"Use at most {CERTIFICATE_MAX} characters.", field="tax_exempt_certificate")
     taken = select(Customer.id).where(func.lower(Customer.business_name) == name.lower())
     if customer is not None:
         taken = taken.where(Customer.id != customer.id)
     if db.session.scalar(taken.limit(1)) is not None:
         raise ServiceError(_NAME_TAKEN.format(name=name), field="business_name")
     return CustomerDetails(
-        **{**vars(details), "business_name": name, "reminder_timezone": zone, **minimum},
+        **{
+            **vars(details),
+            "business_name": name,
+            "reminder_timezone": zone,
+            "tax_exempt_certificate": certificate,
+            **minimum,
+        },
     )
 
 

@@ -1,1 +1,12 @@
-"""Getting paid: invoices and credit notes, and the accountant's exports (``exports``)."""
+"""Invoices and credit notes (issue 18): numbered, dated, taxed, written once.
+
+- ``tax``: the one place tax and rounding are decided (the rule is stated in its docstring), pure functions.
+- ``numbering``: ``take_number(kind)``, the gap-free sequence of each kind with its prefix.
+- ``issuing``: ``issue_invoice(order, staff_id)``, ``invoice_of_order(order_id)``, and ``issue_on``, the hook
+  the order's lifecycle calls when an order is approved or fulfilled (INVOICE_ISSUE_ON).
+- ``credit_notes``: ``issue_credit_note(invoice_id, quantities, reason, staff_id)``, what is left to credit.
+- ``emails``: the invoice email (queued on issue, or by staff's button), its PDF attached when sent.
+- ``pdf``: ``invoice_pdf(invoice)``, and the table layout a statement PDF can reuse.
+- ``queries``: what the staff pages read.
+- ``exports``: the accountant's files (Xero, QuickBooks Online, plain CSVs) for a date range.
+"""

@@ -54,6 +54,10 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 SWEEP_GRACE = timedelta(minutes=1)
 
 SUBJECT_MAX = 200
+# Where the app keeps what makes an email's attachments when it is sent: functions of the Email giving
+# (filename, content type, bytes), registered at start by the services that own them (an invoice's PDF:
+# services.invoicing.pdf), so the outbox needs to know nothing of invoices.
+ATTACHMENTS = "email_attachments"
 ERROR_MAX = 2000
 
 
@@ -70,6 +74,7 @@ def queue_email(
     context: dict,
     customer_id: int | None = None,
     order_id: int | None = None,
+    invoice_id: int | None = None,
     list_unsubscribe: str | None = None,
 ) -> Email:
     """Add an email to the current transaction (never commits); the same ``dedupe_key`` never makes a second.
@@ -94,6 +99,7 @@ def queue_email(
         last_error="",
         customer_id=customer_id,
         order_id=order_id,
+        invoice_id=invoice_id,
         list_unsubscribe=list_unsubscribe,
     )
     db.session.add(email)
@@ -211,6 +217,9 @@ def _message(email: Email) -> Message:
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
     )
     message.msgId = message_id(email)
+    for make in current_app.extensions.get(ATTACHMENTS, ()):
+        for filename, content_type, data in make(email):
+            message.attach(filename, content_type, data)
     if email.list_unsubscribe:  # one-click unsubscribe (RFC 8058): the client POSTs to the address
         message.extra_headers = {
             "List-Unsubscribe": f"<{email.list_unsubscribe}>",

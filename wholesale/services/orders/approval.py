@@ -1,4 +1,4 @@
-"""Deciding on orders: staff approve one (from its invoice) or several (from the Pending tab), or cancel one;
+"""Deciding on orders: staff approve one (from its page) or several (from the Pending tab), or cancel one;
 a customer cancels their own pending order.
 
 Each use case is one transaction that changes the order, writes its history and queues the customer's email
@@ -19,6 +19,7 @@ from ...extensions import db
 from ...models import Contact, Order, OrderLine, Variant, utcnow
 from ...transactions import commit_keeping_loaded
 from ..errors import ServiceError
+from ..invoicing.issuing import APPROVED, issue_on
 from .editing import OrderLocked, editing, ensure_current, refused_if_stale
 from .history import Actor, record
 from .minimums import check_staff_reason, shortfall
@@ -63,8 +64,9 @@ def approve_order(
     with refused_if_stale(order, actor, NOT_APPROVED):
         _mark_approved(order, actor, below_minimum)
         email = queue_approved(order)
+        invoice_email = issue_on(order, APPROVED, actor.staff_id)
         db.session.commit()
-    deliver_all(email)
+    deliver_all(email, invoice_email)
     return order
 
 
@@ -78,7 +80,7 @@ class BulkApproval:
 def approve_orders(selected: Sequence[tuple[int, int]], actor: Actor) -> BulkApproval:
     """Approve each selected (order id, version seen) pair that is still pending and unchanged, in one
     transaction; the others are left as they are and listed with the reason. An order below its customer's
-    minimum is left too: it is approved from its invoice, with a reason."""
+    minimum is left too: it is approved from its page, with a reason."""
     _staff_only(actor)
     wanted = dict(selected)
     orders = db.session.scalars(
@@ -106,13 +108,14 @@ def approve_orders(selected: Sequence[tuple[int, int]], actor: Actor) -> BulkApp
                     (
                         order.number,
                         f"it is below the customer's minimum ({short.message.rstrip('.')}); "
-                        "approve it from its invoice with a reason",
+                        "approve it from its page with a reason",
                     )
                 )
             else:
                 _mark_approved(order, actor)
                 result.approved.append(order)
         emails = [queue_approved(order) for order in result.approved]
+        emails += [issue_on(order, APPROVED, actor.staff_id) for order in result.approved]
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

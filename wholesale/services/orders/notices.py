@@ -10,6 +10,7 @@ from flask import current_app
 
 from ...models import Contact, Email, Order
 from .. import deliveries
+from ..invoicing.issuing import APPROVED, issue_on
 from ..mail import delivery, outbox
 from . import pricing
 from .queries import order_contact
@@ -93,14 +94,19 @@ def queue_cancelled_by_customer(order: Order, contact: Contact) -> Email | None:
 
 
 def queue_standing_placed(order: Order, contacts: list[Contact], left_out: str) -> list[Email]:
-    """Tell each of ``contacts`` that their standing order placed ``order`` (and what it left out)."""
+    """Tell each of ``contacts`` that their standing order placed ``order`` (and what it left out). Placed
+    approved (STANDING_ORDERS_APPROVED), the order is invoiced here too, as any order is when approved: this
+    is the one step of every placement that belongs to the orders' lifecycle (services.standing calls it)."""
     subject = f"Order {order.number} placed by your standing order — {_roastery()}"
-    return [
+    emails = [
         _order_email(
             "standing_placed", order, contact, contact.email, subject, f":{contact.id}", left_out=left_out
         )
         for contact in contacts
     ]
+    if order.status == "approved":
+        emails += filter(None, [issue_on(order, APPROVED, None)])
+    return emails
 
 
 def queue_standing_roastery_notice(order: Order, contact: Contact | None, left_out: str) -> Email | None:

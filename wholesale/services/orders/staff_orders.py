@@ -14,6 +14,8 @@ from ...converters import is_id
 from ...extensions import db
 from ...models import Customer, Order, utcnow
 from ..errors import ServiceError
+from ..invoicing.issuing import APPROVED, issue_on
+from ..mail.delivery import deliver
 from . import drafts, pricing
 from .history import Actor, record
 from .idempotency import check_key, order_with_key
@@ -81,6 +83,7 @@ def enter_order(
     db.session.add(order)
     record(order, actor, "entered by staff", {"status": (None, "approved"), **below_minimum})
     try:
+        invoice_email = issue_on(order, APPROVED, actor.staff_id) if order.lines else None
         db.session.commit()
     except IntegrityError:
         # The same request twice at once: the key is unique per customer, so answer with the first order.
@@ -89,4 +92,6 @@ def enter_order(
         if already is None:
             raise
         return EnteredOrder(already)
+    if invoice_email is not None:
+        deliver(invoice_email.id)
     return EnteredOrder(order, copied)

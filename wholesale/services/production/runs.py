@@ -24,6 +24,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from ...extensions import db
 from ...models import Order, OrderLine, ProductionRun, Variant, utcnow
 from ..errors import ServiceError
+from ..invoicing.issuing import FULFILLED, issue_on
+from ..mail.delivery import deliver_all
 from ..orders import pricing
 from ..orders.history import Actor, record
 
@@ -197,17 +199,22 @@ def close_run(run: ProductionRun, actor: Actor) -> int:
 
 
 def finish_run(run: ProductionRun, actor: Actor) -> int:
-    """Roasted and packed: the run is done and its orders are fulfilled."""
+    """Roasted and packed: the run is done and its orders are fulfilled (and invoiced, when invoices are
+    issued on fulfilment: services.invoicing.issuing)."""
+    invoice_emails = []
 
     def change():
         orders = _orders_in_run(run, "in_production")
         for order in orders:
             order.status = "fulfilled"
             record(order, actor, "fulfilled", {"status": ("in_production", "fulfilled")})
+            invoice_emails.append(issue_on(order, FULFILLED, actor.staff_id))
         run.status, run.done_at = "done", utcnow()
         return len(orders)
 
-    return _in_transaction(run, "closed", change)
+    finished = _in_transaction(run, "closed", change)
+    deliver_all([email.id for email in invoice_emails if email is not None])
+    return finished
 
 
 # --- The machinery the changes share ----------------------------------------------------------------------

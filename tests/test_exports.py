@@ -22,7 +22,8 @@ from wholesale.services.invoicing.exports import QBO_COLUMNS, XERO_COLUMNS, Expo
 from wholesale.services.invoicing.exports.accounting import discount_percent
 
 from .export_data import Line, make_document, make_payment
-from .factories import make_customer
+from .factories import make_catalog, make_customer
+from .invoice_data import issued_invoice
 
 JANUARY = {"start": "2026-01-01", "end": "2026-01-31"}
 CENT = Decimal("0.01")
@@ -120,6 +121,8 @@ def invoices(app, ids):
                 "subtotal": inv.subtotal,
                 "discount": inv.discount,
                 "shipping": inv.shipping,
+                "prices_include_tax": inv.prices_include_tax,
+                "exempt": bool(inv.tax_exempt_certificate),
                 "lines": [
                     {
                         c: getattr(line, c)
@@ -136,6 +139,78 @@ def invoices(app, ids):
             }
             for inv in found
         ]
+
+
+XERO_TAX_TYPES = {"Sales tax": "OUTPUT2", "Zero": "ZERORATEDOUTPUT", "": "Tax Exempt"}
+QBO_TAX_CODES = {"Sales tax": "TAX", "Zero": "ZR", "": "NON"}
+
+
+def check_xero(rows: list[dict], expected: list[dict], tax_types: dict[str, str]) -> None:
+    """Xero's rows are the invoices' lines, in order, and what Xero computes from them is each total."""
+    assert [row["*InvoiceNumber"] for row in rows] == [
+        inv["number"] for inv in expected for _ in inv["lines"]
+    ]
+    for invoice in expected:
+        mine = [row for row in rows if row["*InvoiceNumber"] == invoice["number"]]
+        nets, taxes = Decimal("0.00"), Decimal("0.00")
+        for row, line in zip(mine, invoice["lines"], strict=True):
+            assert row["*ContactName"] == invoice["name"] and row["EmailAddress"] == invoice["email"]
+            assert row["*InvoiceDate"] == invoice["issued_on"].isoformat()
+            assert row["*DueDate"] == invoice["due_on"].isoformat()
+            assert row["*Description"] == line["description"]
+            assert int(row["*Quantity"]) == line["quantity"]
+            assert money(row["*UnitAmount"]) == line["unit_price"]
+            assert row["*AccountCode"] == "4000"
+            assert row["*TaxType"] == tax_types["" if invoice["exempt"] else line["tax_name"]]
+            assert money(row["TaxAmount"]) == line["tax"]
+            assert row["Currency"] == "USD" and row["InventoryItemCode"] == "" and row["Total"] == ""
+            # What Xero makes of the line: quantity × unit amount, less the Discount percentage, to the cent.
+            percent = Decimal(row["Discount"] or "0")
+            net = (line["quantity"] * money(row["*UnitAmount"]) * (100 - percent) / 100).quantize(
+                CENT, ROUND_HALF_UP
+            )
+            assert net == line["amount"] - line["discount"], (row, line)
+            nets += net
+            taxes += money(row["TaxAmount"])
+        assert taxes == invoice["tax"], invoice["number"]
+        assert nets + (0 if invoice["prices_include_tax"] else taxes) == invoice["total"], invoice["number"]
+
+
+def check_qbo(rows: list[dict], expected: list[dict], codes: dict[str, str]) -> None:
+    """QuickBooks' rows are the invoices' lines then a discount line per tax code; they add up to each total."""
+    assert list(dict.fromkeys(row["Invoice no"] for row in rows)) == [inv["number"] for inv in expected]
+    for invoice in expected:
+        mine = [row for row in rows if row["Invoice no"] == invoice["number"]]
+        items, discounts = mine[: len(invoice["lines"])], mine[len(invoice["lines"]) :]
+        code_of = {
+            id(line): codes["" if invoice["exempt"] else line["tax_name"]] for line in invoice["lines"]
+        }
+        for row, line in zip(items, invoice["lines"], strict=True):
+            assert row["Customer"] == invoice["name"]
+            assert (row["Invoice date"], row["Due date"]) == (
+                invoice["issued_on"].isoformat(),
+                invoice["due_on"].isoformat(),
+            )
+            terms = invoice["terms_days"]
+            assert row["Terms"] == ("Due on receipt" if terms == 0 else f"Net {terms}")
+            assert row["Item(Product/Service)"] == ("Shipping" if line["is_shipping"] else line["sku"])
+            assert row["Item description"] == line["description"]
+            assert (
+                int(row["Item quantity"]) * money(row["Item rate"])
+                == money(row["Item amount"])
+                == line["amount"]
+            )
+            assert row["Item tax code"] == code_of[id(line)]
+        # One discount line per tax code, each the sum of its lines' discounts, taxed like them.
+        by_code = {}
+        for line in invoice["lines"]:
+            if line["discount"]:
+                by_code[code_of[id(line)]] = by_code.get(code_of[id(line)], 0) + line["discount"]
+        assert {row["Item tax code"]: -money(row["Item amount"]) for row in discounts} == by_code
+        assert {row["Item(Product/Service)"] for row in discounts} <= {"Discount"}
+        amounts = sum(money(row["Item amount"]) for row in mine)
+        assert amounts == invoice["subtotal"] - invoice["discount"] + invoice["shipping"]
+        assert amounts + (0 if invoice["prices_include_tax"] else invoice["tax"]) == invoice["total"]
 
 
 # --- Xero ---------------------------------------------------------------------------------------------------
@@ -157,33 +232,7 @@ def test_xero_rows_are_the_invoices_lines_in_xeros_template(app, staff_client, j
         ",Currency,BrandingTheme"
     )
 
-    expected = invoices(app, january["invoices"])
-    assert [row["*InvoiceNumber"] for row in rows] == [
-        inv["number"] for inv in expected for _ in inv["lines"]
-    ]
-    tax_types = {"Sales tax": "OUTPUT2", "Zero": "ZERORATEDOUTPUT"}
-    for invoice in expected:
-        mine = [row for row in rows if row["*InvoiceNumber"] == invoice["number"]]
-        computed = Decimal("0.00")
-        for row, line in zip(mine, invoice["lines"], strict=True):
-            assert row["*ContactName"] == invoice["name"] and row["EmailAddress"] == invoice["email"]
-            assert row["*InvoiceDate"] == invoice["issued_on"].isoformat()
-            assert row["*DueDate"] == invoice["due_on"].isoformat()
-            assert row["*Description"] == line["description"]
-            assert int(row["*Quantity"]) == line["quantity"]
-            assert money(row["*UnitAmount"]) == line["unit_price"]
-            assert row["*AccountCode"] == "4000"
-            assert row["*TaxType"] == tax_types[line["tax_name"]]
-            assert money(row["TaxAmount"]) == line["tax"]
-            assert row["Currency"] == "USD" and row["InventoryItemCode"] == "" and row["Total"] == ""
-            # What Xero makes of the line: quantity × unit amount, less the Discount percentage, to the cent.
-            percent = Decimal(row["Discount"] or "0")
-            net = (line["quantity"] * money(row["*UnitAmount"]) * (100 - percent) / 100).quantize(
-                CENT, ROUND_HALF_UP
-            )
-            assert net == line["amount"] - line["discount"], (row, line)
-            computed += net + money(row["TaxAmount"])
-        assert computed == invoice["total"], invoice["number"]
+    check_xero(rows, invoices(app, january["invoices"]), XERO_TAX_TYPES)
     assert {row["Discount"] for row in rows} >= {"5.00", "10.00", "8.54", "7.60"}  # ...and "" for none
 
 
@@ -233,36 +282,7 @@ def test_quickbooks_rows_reconcile_with_a_discount_line_per_tax_code(app, staff_
     body = response.get_data()
     assert not body.startswith(b"\xef\xbb\xbf")  # an import file: no byte order mark
     assert body.decode().splitlines()[0] == ",".join(QBO_COLUMNS)
-    rows = read_csv(body)
-    codes = {"Sales tax": "TAX", "Zero": "ZR"}
-    for invoice in invoices(app, january["invoices"]):
-        mine = [row for row in rows if row["Invoice no"] == invoice["number"]]
-        items, discounts = mine[: len(invoice["lines"])], mine[len(invoice["lines"]) :]
-        for row, line in zip(items, invoice["lines"], strict=True):
-            assert row["Customer"] == invoice["name"]
-            assert (row["Invoice date"], row["Due date"]) == (
-                invoice["issued_on"].isoformat(),
-                invoice["due_on"].isoformat(),
-            )
-            assert row["Terms"] == ("Due on receipt" if invoice["terms_days"] == 0 else "Net 14")
-            assert row["Item(Product/Service)"] == ("Shipping" if line["is_shipping"] else line["sku"])
-            assert row["Item description"] == line["description"]
-            assert (
-                int(row["Item quantity"]) * money(row["Item rate"])
-                == money(row["Item amount"])
-                == line["amount"]
-            )
-            assert row["Item tax code"] == codes[line["tax_name"]]
-        # One discount line per tax code, each the sum of its lines' discounts, taxed like them.
-        by_code = {}
-        for line in invoice["lines"]:
-            if line["discount"]:
-                by_code[codes[line["tax_name"]]] = by_code.get(codes[line["tax_name"]], 0) + line["discount"]
-        assert {row["Item tax code"]: -money(row["Item amount"]) for row in discounts} == by_code
-        assert {row["Item(Product/Service)"] for row in discounts} <= {"Discount"}
-        amounts = sum(money(row["Item amount"]) for row in mine)
-        assert amounts == invoice["subtotal"] - invoice["discount"] + invoice["shipping"]
-        assert amounts + invoice["tax"] == invoice["total"]
+    check_qbo(read_csv(body), invoices(app, january["invoices"]), QBO_TAX_CODES)
 
 
 # --- Plain CSVs ---------------------------------------------------------------------------------------------
@@ -480,3 +500,45 @@ def test_no_query_makes_a_500(app, staff_client):
         response.get_data()
 
     fetch()
+
+
+@pytest.mark.parametrize("prices_include_tax", [False, True], ids=["tax exclusive", "tax inclusive"])
+def test_invoices_issued_by_the_core_reconcile_in_both_packages(
+    app, staff_client, export_settings, monkeypatch, prices_include_tax
+):
+    """Invoices as approving an order issues them (services.invoicing): a percent discount shared by largest
+    remainder, a zero-rated product, delivery, an exempt customer; with prices entered with or without tax."""
+    rules = {"TAX_RATES": "Sales tax 8.875%, Zero 0%", "PRICES_INCLUDE_TAX": prices_include_tax}
+    with app.app_context():
+        variants = make_catalog(coffees=3, sizes=(("340 g bag", 340, "14.45"), ("5 lb bag", 2268, "81.99")))
+        variants[4].product.tax_rate_name = "Zero"
+        blue = make_customer("Blue Door Café")
+        corner = make_customer("Corner Grocer", tax_exempt_certificate="EX-2291")
+        hotel = make_customer("Hotel Grand", payment_terms_days=30)
+        ids = [
+            issued_invoice(
+                blue,
+                [(variants[0], 3), (variants[1], 1), (variants[4], 7)],
+                "7.5",
+                "12.00",
+                today=date(2026, 1, 5),
+                **rules,
+            ).id,
+            issued_invoice(
+                corner, [(variants[2], 2), (variants[3], 1)], "2.5", "0", today=date(2026, 1, 9), **rules
+            ).id,
+            issued_invoice(
+                hotel, [(variants[5], 11), (variants[0], 1)], "0", "9.99", today=date(2026, 1, 30), **rules
+            ).id,
+        ]
+    for name, value in rules.items():
+        monkeypatch.setitem(app.config, name, value)
+    expected = invoices(app, ids)
+    assert any(inv["discount"] for inv in expected) and any(inv["exempt"] for inv in expected)
+    assert {line["tax_name"] for inv in expected for line in inv["lines"]} == {"Sales tax", "Zero"}
+    xero = read_zip(download(staff_client, "/admin/exports/xero-invoices.zip").get_data())
+    check_xero(next(iter(xero.values())), expected, XERO_TAX_TYPES)
+    qbo = read_csv(download(staff_client, "/admin/exports/quickbooks-invoices.csv").get_data())
+    check_qbo(qbo, expected, QBO_TAX_CODES)
+    page = staff_client.get("/admin/exports").get_data(as_text=True)
+    assert ("Tax inclusive" if prices_include_tax else "Tax exclusive") in page

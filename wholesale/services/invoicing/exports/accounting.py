@@ -14,8 +14,8 @@ Decisions the export page states to the accountant:
   (a negative amount taxed like the lines it reduces). Item is the line's SKU, "Shipping" for delivery, else
   its description.
 - Tax types and codes come from EXPORT_XERO_TAX_TYPES and EXPORT_QBO_TAX_CODES by tax rate name; a name not
-  mapped goes as it is, and a line without tax as "None" when mapped, else Xero's "Tax Exempt" or
-  QuickBooks' "NON".
+  mapped goes as it is, and a line without tax (no rate, or an exempt customer's) as the code mapped to
+  "None", else Xero's "Tax Exempt" or QuickBooks' "NON".
 """
 
 from __future__ import annotations
@@ -82,11 +82,12 @@ XERO_UNTAXED, QBO_UNTAXED = "Tax Exempt", "NON"
 CENT = Decimal("0.01")
 
 
-def tax_code(codes: dict[str, str], tax_name: str, untaxed: str) -> str:
-    """The accounting package's code for a line's tax rate, by name (see the module's docstring)."""
-    if not tax_name:
+def tax_code(codes: dict[str, str], invoice, line, untaxed: str) -> str:
+    """The accounting package's code for a line's tax rate, by name (see the module's docstring). An exempt
+    customer's lines carry their rate's name at 0 %: they are untaxed, whatever the name."""
+    if not line.tax_name or invoice.tax_exempt_certificate:
         return codes.get(NO_TAX, untaxed)
-    return codes.get(tax_name.casefold(), tax_name)
+    return codes.get(line.tax_name.casefold(), line.tax_name)
 
 
 def discount_percent(amount: Decimal, discount: Decimal) -> Decimal | None:
@@ -137,7 +138,7 @@ def xero_rows(invoices, settings: ExportSettings) -> Iterator[tuple]:
                 line.unit_price,
                 discount_percent(line.amount, line.discount) or "",
                 settings.account_code,
-                tax_code(settings.xero_tax_types, line.tax_name, XERO_UNTAXED),
+                tax_code(settings.xero_tax_types, invoice, line, XERO_UNTAXED),
                 line.tax,
                 "",
                 "",
@@ -214,7 +215,7 @@ def qbo_rows(invoices, settings: ExportSettings) -> Iterator[tuple]:
         )
         discounts: dict[str, Decimal] = defaultdict(Decimal)
         for line in invoice.lines:
-            code = tax_code(settings.qbo_tax_codes, line.tax_name, QBO_UNTAXED)
+            code = tax_code(settings.qbo_tax_codes, invoice, line, QBO_UNTAXED)
             yield (*head, qbo_item(line), line.description, line.quantity, line.unit_price, line.amount, code)
             if line.discount:
                 discounts[code] += line.discount

@@ -42,11 +42,11 @@ class Export:
 
 
 EXPORTS = (
-    Export("xero-invoices", "Xero sales invoices", "zip", "application/zip", xero_zip),
-    Export("quickbooks-invoices", "QuickBooks Online invoices", "csv", "text/csv", qbo_csv),
-    Export("invoices", "Invoices", "csv", "text/csv", invoices_csv),
-    Export("credit-notes", "Credit notes", "csv", "text/csv", credit_notes_csv),
-    Export("payments", "Payments", "csv", "text/csv", payments_csv),
+    Export("xero-invoices", "Xero sales invoices (zip)", "zip", "application/zip", xero_zip),
+    Export("quickbooks-invoices", "QuickBooks Online invoices (CSV)", "csv", "text/csv", qbo_csv),
+    Export("invoices", "Invoices (CSV)", "csv", "text/csv", invoices_csv),
+    Export("credit-notes", "Credit notes (CSV)", "csv", "text/csv", credit_notes_csv),
+    Export("payments", "Payments (CSV)", "csv", "text/csv", payments_csv),
 )
 
 

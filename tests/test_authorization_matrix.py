@@ -2,7 +2,7 @@
 
     route                      no session        customer (own ids)   customer, another's ids   staff
     public (links, sign-in…)   answers           answers              answers                   answers
-    portal, by order id        start page        allowed              404 ¹                     start page
+    portal, by order/invoice   start page        allowed              404 ¹                     start page
     portal, no id (/order…)    start page        allowed              sees only their own       start page
     staff (/admin/…)           staff sign-in ²   staff sign-in        staff sign-in             allowed
 
@@ -34,6 +34,7 @@ from wholesale.models import (
     StandingOrderLine,
 )
 from wholesale.services import customers, reminders
+from wholesale.services.invoicing.issuing import issue_invoice
 from wholesale.services.mail.outbox import queue_email
 from wholesale.services.orders.history import Actor
 from wholesale.services.production.runs import create_run
@@ -56,7 +57,7 @@ def kind_of(rule: str, arguments: tuple[str, ...]) -> str:
         return "public"
     if rule.startswith("/admin/"):
         return "staff"
-    if "order_id" in arguments:
+    if "order_id" in arguments or "invoice_id" in arguments:
         return "portal by id"
     assert not arguments, f"{rule}: a portal route with ids this table cannot place"
     return "portal, own data"
@@ -145,6 +146,8 @@ def build_world(app) -> World:
         standing.lines.append(StandingOrderLine(variant=variants[0], quantity=2))
         delivery = StandingDelivery(standing_order=standing, delivery_date=first, reason="")
         db.session.add_all([closed, standing, delivery])
+        blue_invoice = issue_invoice(make_order(blue, [(variants[2], 1)], status="approved"), None)
+        rival_invoice = issue_invoice(rival_approved, None)
         db.session.commit()
         run = create_run(rival_approved.roast_date, [rival_approved.id], Actor(staff_id=staff.id))
         contact = blue.contacts[0]
@@ -169,6 +172,7 @@ def build_world(app) -> World:
         }
         own = {
             **common,
+            "invoice_id": blue_invoice.id,
             "order_id": blue_pending.id,
             "line_id": blue_pending.lines[0].id,
             "customer_id": blue.id,
@@ -176,6 +180,7 @@ def build_world(app) -> World:
         }
         rivals = {
             **common,
+            "invoice_id": rival_invoice.id,
             "order_id": rival_pending.id,
             "line_id": rival_pending.lines[0].id,
             "customer_id": rival.id,

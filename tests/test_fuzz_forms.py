@@ -21,7 +21,19 @@ from sqlalchemy.orm import selectinload
 
 import wholesale
 from wholesale.extensions import db
-from wholesale.models import Contact, Customer, Order, OrderLine, Product, ShippingOption, StaffUser, Variant
+from wholesale.models import (
+    Contact,
+    Customer,
+    Invoice,
+    Order,
+    OrderLine,
+    Product,
+    ShippingOption,
+    StaffUser,
+    Variant,
+)
+from wholesale.services.invoicing.issuing import issue_invoice
+from wholesale.services.invoicing.tax import TaxedLine, document_totals
 from wholesale.services.orders import pricing
 
 from .conftest import STAFF_EMAIL, STAFF_PASSWORD, csrf_from, csrf_token
@@ -43,7 +55,10 @@ def form_field_names() -> list[str]:
         loaded = import_module(module.name)
         for _, cls in inspect.getmembers(loaded, inspect.isclass):
             if issubclass(cls, FlaskForm) and cls is not FlaskForm:
-                names.update(name for name in dir(cls) if not name.startswith("_") and _is_field(cls, name))
+                fields = [name for name in dir(cls) if not name.startswith("_") and _is_field(cls, name)]
+                names.update(fields)
+                # A list of fields (a credit note's quantities) posts its entries as name-0, name-1, …
+                names.update(f"{name}-{n}" for name in fields if _is_field_list(cls, name) for n in (0, 1))
     return sorted(names)
 
 
@@ -51,6 +66,12 @@ def _is_field(cls, name: str) -> bool:
     from wtforms.fields.core import UnboundField
 
     return isinstance(getattr(cls, name, None), UnboundField)
+
+
+def _is_field_list(cls, name: str) -> bool:
+    from wtforms import FieldList
+
+    return issubclass(getattr(cls, name).field_class, FieldList)
 
 
 FIELDS = form_field_names()
@@ -124,12 +145,21 @@ def build_demo(app) -> dict:
             "product_id": db.session.scalar(select(func.min(Product.id))),
             "variant_id": db.session.scalar(select(func.min(Variant.id))),
             "option_id": db.session.scalar(select(func.min(ShippingOption.id))),
+            "invoice_id": _an_invoice(),
         }
     return {
         "token": csrf_from(page.get_data(as_text=True)),
         "ids": ids,
         "cookie": client.get_cookie("session").value,
     }
+
+
+def _an_invoice() -> int:
+    """An invoice of one of the demo's approved orders (the demo makes orders, not invoices), to credit."""
+    order = db.session.scalar(select(Order).where(Order.status == "approved").order_by(Order.id))
+    invoice = issue_invoice(order, None)
+    db.session.commit()
+    return invoice.id
 
 
 @pytest.fixture
@@ -160,6 +190,21 @@ def assert_orders_consistent() -> None:
         assert (order.subtotal, order.total) == (totals.subtotal, totals.total), order
         assert order.total >= Decimal("0")
     assert db.session.scalar(select(func.count()).where(OrderLine.quantity <= 0)) == 0
+    for invoice in db.session.scalars(
+        select(Invoice).options(selectinload(Invoice.lines))
+    ):  # and credit notes
+        lines = [
+            TaxedLine(line.amount, line.discount, line.tax_rate, line.tax, line.is_shipping)
+            for line in invoice.lines
+        ]
+        totals = document_totals(lines, invoice.prices_include_tax)
+        assert (totals.subtotal, totals.discount, totals.shipping, totals.tax, totals.total) == (
+            invoice.subtotal,
+            invoice.discount,
+            invoice.shipping,
+            invoice.tax,
+            invoice.total,
+        ), invoice
     assert db.session.scalar(select(func.count()).select_from(Customer)) >= 12
 
 

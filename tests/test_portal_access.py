@@ -13,13 +13,16 @@ from sqlalchemy import func, select
 
 from wholesale.extensions import db
 from wholesale.models import Email, Order, OrderLine
+from wholesale.services.invoicing.credit_notes import issue_credit_note
 
 from .conftest import csrf_from
 from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
-from .routes import fill, routes
+from .invoice_data import issued_invoice
+from .routes import fill, fill_some, routes
 
 PORTAL_ROUTES = routes("portal.")
 ORDER_ROUTES = [r for r in PORTAL_ROUTES if "order_id" in r[2]]
+INVOICE_ROUTES = [r for r in PORTAL_ROUTES if "invoice_id" in r[2]]
 PUBLIC = {
     "/",
     "/link/<token>",
@@ -97,11 +100,51 @@ def test_another_customers_ids_are_404_on_every_route(
         assert snapshot() == before
 
 
+@pytest.fixture
+def two_invoiced(app, client):
+    """We are Blue Door, with an invoice; Rival has an invoice and a credit note."""
+    with app.app_context():
+        variants = make_catalog(coffees=1)
+        blue = make_customer("Blue Door Café")
+        rival = make_customer("Rival Roasters")
+        own = issued_invoice(blue, [(variants[0], 1)])
+        theirs = issued_invoice(rival, [(variants[1], 2)])
+        note = issue_credit_note(theirs.id, None, "Refused", None)
+        sign_in_contact(client, blue.contacts[0])
+        return {"own": own.id, "invoice": theirs.id, "credit note": note.id}
+
+
+def test_the_invoice_route_list_is_complete():
+    assert INVOICE_ROUTES, "the customer's invoice PDF has a route"
+
+
+@pytest.mark.parametrize("target", ["invoice", "credit note"])
+@pytest.mark.parametrize(
+    ("method", "rule", "arguments"), INVOICE_ROUTES, ids=[f"{m} {r}" for m, r, _ in INVOICE_ROUTES]
+)
+def test_another_customers_invoices_are_404_on_every_route(
+    app, client, two_invoiced, target, method, rule, arguments
+):
+    token = csrf_from(client.get("/order").get_data(as_text=True))
+    with app.app_context():
+        before = snapshot()
+    own = client.open(fill(rule, invoice_id=two_invoiced["own"]), method=method, data={"csrf_token": token})
+    assert own.status_code in (200, 303), (rule, own.status_code)
+    path = fill(rule, invoice_id=two_invoiced[target])
+    for headers in ({}, {"HX-Request": "true"}):
+        data = {"csrf_token": token} if method == "POST" else None
+        response = client.open(path, method=method, data=data, headers=headers)
+        assert response.status_code == 404, (path, headers, response.status_code)
+        assert b"%PDF" not in response.data
+    with app.app_context():
+        assert snapshot() == before
+
+
 def test_portal_pages_send_visitors_without_a_session_to_the_start_page(client):
     for method, rule, _arguments in PORTAL_ROUTES:
         if rule in PUBLIC:
             continue
-        path = fill(rule, order_id=1, line_id=1)
+        path = fill_some(rule, {"order_id": 1, "line_id": 1, "invoice_id": 1})
         response = client.open(path, method=method)
         expected = (302,) if method == "GET" else (302, 400)  # a POST without a session has no CSRF token
         assert response.status_code in expected, (method, path, response.status_code)

@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 
 from wholesale.extensions import db
 from wholesale.services.invoicing.exports import QBO_COLUMNS, XERO_COLUMNS, ExportSettings, xero_files
-from wholesale.services.invoicing.exports.accounting import discount_percent
+from wholesale.services.invoicing.exports.accounting import discount_percent, xero_zip
 
 from .export_data import Line, make_document, make_payment
 from .factories import make_catalog, make_customer
 from .invoice_data import issued_invoice
+from .statements import recorded_statements
 
 JANUARY = {"start": "2026-01-01", "end": "2026-01-31"}
 CENT = Decimal("0.01")
@@ -259,7 +260,16 @@ def test_501_invoices_make_two_xero_files_and_no_invoice_is_split(app, export_se
             lines = [Line(f"Bag {n}", 1 + n % 3, "10.00")] + ([Line("Extra", 1, "1.00")] if n % 2 else [])
             make_document(customer, lines, date(2026, 3, 1 + n % 28), sequence_value=n + 1)
         db.session.commit()
-        files = list(xero_files(date(2026, 3, 1), date(2026, 3, 31), ExportSettings.from_config()))
+        march = (date(2026, 3, 1), date(2026, 3, 31), ExportSettings.from_config())
+        with recorded_statements(app) as statements:
+            files = list(xero_files(*march))
+        # Read a page at a time: per 500 invoices, one statement for them and one for their lines.
+        assert len(statements) == 4, statements
+        # The zip is handed on as it is written: a piece per file, before the next file is read.
+        pieces = [piece for piece in xero_zip(*march) if piece]
+        assert len(pieces) >= 2
+        with zipfile.ZipFile(io.BytesIO(b"".join(pieces))) as archive:
+            assert [archive.read(name) for name in archive.namelist()] == [body for _, body in files]
     assert [name for name, _ in files] == [
         "xero-invoices-2026-03-01-to-2026-03-31-part-1.csv",
         "xero-invoices-2026-03-01-to-2026-03-31-part-2.csv",

@@ -552,3 +552,20 @@ def test_invoices_issued_by_the_core_reconcile_in_both_packages(
     check_qbo(qbo, expected, QBO_TAX_CODES)
     page = staff_client.get("/admin/exports").get_data(as_text=True)
     assert ("Tax inclusive" if prices_include_tax else "Tax exclusive") in page
+
+
+def test_tax_codes_follow_the_maps_by_name_and_untaxed_lines_have_their_own():
+    from types import SimpleNamespace
+
+    from wholesale.services.invoicing.exports.accounting import TaxCodes
+
+    code = TaxCodes({"vat": "OUTPUT2", "none": "NONE"}, "Tax Exempt")
+    invoice, exempt = (
+        SimpleNamespace(tax_exempt_certificate=""),
+        SimpleNamespace(tax_exempt_certificate="EX-1"),
+    )
+    assert code(invoice, SimpleNamespace(tax_name="VAT")) == "OUTPUT2"
+    assert code(invoice, SimpleNamespace(tax_name="Reduced")) == "Reduced"
+    assert code(invoice, SimpleNamespace(tax_name="")) == "NONE"
+    assert code(exempt, SimpleNamespace(tax_name="VAT")) == "NONE"
+    assert TaxCodes({}, "Tax Exempt")(invoice, SimpleNamespace(tax_name="")) == "Tax Exempt"

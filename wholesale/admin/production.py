@@ -29,7 +29,7 @@ from ..services.production.queries import (
     run_overview,
 )
 from ..services.production.roast_plan import ROUNDING_RULE
-from ..services.spreadsheets import csv_chunks
+from ..services.spreadsheets import csv_chunks, spreadsheet_safe  # noqa: F401  (still importable from here)
 from . import bp
 from .production_forms import AddOrdersForm, MergeForm, NewRunForm, RoastDateForm, roastery_today
 

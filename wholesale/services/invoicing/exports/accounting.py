@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from ...spreadsheets import csv_chunks
 from .reading import ExportSettings, invoice_pages
@@ -82,14 +83,27 @@ XERO_UNTAXED, QBO_UNTAXED = "Tax Exempt", "NON"
 CENT = Decimal("0.01")
 
 
-def tax_code(codes: dict[str, str], invoice, line, untaxed: str) -> str:
-    """The accounting package's code for a line's tax rate, by name (see the module's docstring). An exempt
-    customer's lines carry their rate's name at 0 %: they are untaxed, whatever the name."""
-    if not line.tax_name or invoice.tax_exempt_certificate:
-        return codes.get(NO_TAX, untaxed)
-    return codes.get(line.tax_name.casefold(), line.tax_name)
+class TaxCodes:
+    """The accounting package's code for a line's tax, by the rate's name (see the module's docstring),
+    each looked up once per export. An exempt customer's lines carry their rate's name at 0 %: untaxed."""
+
+    def __init__(self, codes: dict[str, str], untaxed: str):
+        self.codes, self.untaxed = codes, untaxed
+        self.known: dict[tuple[str, bool], str] = {}
+
+    def __call__(self, invoice, line) -> str:
+        key = (line.tax_name, bool(invoice.tax_exempt_certificate))
+        if key not in self.known:
+            self.known[key] = self.look_up(*key)
+        return self.known[key]
+
+    def look_up(self, tax_name: str, exempt: bool) -> str:
+        if not tax_name or exempt:
+            return self.codes.get(NO_TAX, self.untaxed)
+        return self.codes.get(tax_name.casefold(), tax_name)
 
 
+@lru_cache(maxsize=4096)  # a year's lines share a few thousand (amount, discount) pairs
 def discount_percent(amount: Decimal, discount: Decimal) -> Decimal | None:
     """The percentage off ``amount`` that leaves ``amount - discount`` to the cent, with 2 to 4 places."""
     if not discount or not amount:
@@ -114,6 +128,7 @@ def address_lines(address: str) -> list[str]:
 
 
 def xero_rows(invoices, settings: ExportSettings) -> Iterator[tuple]:
+    tax_type = TaxCodes(settings.xero_tax_types, XERO_UNTAXED)
     for invoice in invoices:
         head = (
             invoice.bill_to_name,
@@ -138,7 +153,7 @@ def xero_rows(invoices, settings: ExportSettings) -> Iterator[tuple]:
                 line.unit_price,
                 discount_percent(line.amount, line.discount) or "",
                 settings.account_code,
-                tax_code(settings.xero_tax_types, invoice, line, XERO_UNTAXED),
+                tax_type(invoice, line),
                 line.tax,
                 "",
                 "",
@@ -204,6 +219,7 @@ def qbo_item(line) -> str:
 
 
 def qbo_rows(invoices, settings: ExportSettings) -> Iterator[tuple]:
+    tax_code = TaxCodes(settings.qbo_tax_codes, QBO_UNTAXED)
     for invoice in invoices:
         head = (
             invoice.number,
@@ -215,7 +231,7 @@ def qbo_rows(invoices, settings: ExportSettings) -> Iterator[tuple]:
         )
         discounts: dict[str, Decimal] = defaultdict(Decimal)
         for line in invoice.lines:
-            code = tax_code(settings.qbo_tax_codes, invoice, line, QBO_UNTAXED)
+            code = tax_code(invoice, line)
             yield (*head, qbo_item(line), line.description, line.quantity, line.unit_price, line.amount, code)
             if line.discount:
                 discounts[code] += line.discount

@@ -555,17 +555,11 @@ def test_invoices_issued_by_the_core_reconcile_in_both_packages(
 
 
 def test_tax_codes_follow_the_maps_by_name_and_untaxed_lines_have_their_own():
-    from types import SimpleNamespace
-
     from wholesale.services.invoicing.exports.accounting import TaxCodes
 
     code = TaxCodes({"vat": "OUTPUT2", "none": "NONE"}, "Tax Exempt")
-    invoice, exempt = (
-        SimpleNamespace(tax_exempt_certificate=""),
-        SimpleNamespace(tax_exempt_certificate="EX-1"),
-    )
-    assert code(invoice, SimpleNamespace(tax_name="VAT")) == "OUTPUT2"
-    assert code(invoice, SimpleNamespace(tax_name="Reduced")) == "Reduced"
-    assert code(invoice, SimpleNamespace(tax_name="")) == "NONE"
-    assert code(exempt, SimpleNamespace(tax_name="VAT")) == "NONE"
-    assert TaxCodes({}, "Tax Exempt")(invoice, SimpleNamespace(tax_name="")) == "Tax Exempt"
+    assert code("VAT", False) == "OUTPUT2"
+    assert code("Reduced", False) == "Reduced"
+    assert code("", False) == "NONE"
+    assert code("VAT", True) == "NONE"  # an exempt customer's line
+    assert TaxCodes({}, "Tax Exempt")("", False) == "Tax Exempt"

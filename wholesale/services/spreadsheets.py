@@ -33,15 +33,41 @@ def csv_chunks(
     ``byte_order_mark`` for files opened in a spreadsheet program (so it reads café names as UTF-8); files
     an accounting package imports go without one.
     """
+    return grouped_csv_chunks(header, [((), rows)], byte_order_mark)
+
+
+def grouped_csv_chunks(
+    header: Iterable[str],
+    groups: Iterable[tuple[Iterable, Iterable[Iterable]]],
+    byte_order_mark: bool = False,
+) -> Iterator[bytes]:
+    """``csv_chunks`` for rows that share their first cells (an invoice's on each of its lines): each group
+    is (head, tails), a row head + tail for each tail. The head is made safe and written as CSV once per
+    group, not once per row: at a year's size, that is most of the work."""
     out = io.StringIO()
     if byte_order_mark:
         out.write(BYTE_ORDER_MARK)
     writer = csv.writer(out)
     writer.writerow(header)
-    for count, row in enumerate(rows, start=1):
-        writer.writerow(spreadsheet_safe_row(row))
-        if count % ROWS_PER_CHUNK == 0:
-            yield out.getvalue().encode()
-            out.seek(0)
-            out.truncate()
+    count = 0
+    for head, tails in groups:
+        prefix = _csv_prefix(head)
+        for tail in tails:
+            out.write(prefix)
+            writer.writerow(spreadsheet_safe_row(tail))
+            count += 1
+            if count % ROWS_PER_CHUNK == 0:
+                yield out.getvalue().encode()
+                out.seek(0)
+                out.truncate()
     yield out.getvalue().encode()
+
+
+def _csv_prefix(head: Iterable) -> str:
+    """The head's cells as the start of a CSV row (each followed by its comma); '' for no cells."""
+    cells = spreadsheet_safe_row(head)
+    if not cells:
+        return ""
+    line = io.StringIO()
+    csv.writer(line).writerow(cells)
+    return line.getvalue().removesuffix("\r\n") + ","

@@ -28,7 +28,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from ...spreadsheets import csv_chunks
+from ...spreadsheets import grouped_csv_chunks
 from .reading import ExportSettings, invoice_pages
 
 # Xero's sales invoice import template, column for column (its asterisks mark what Xero requires).
@@ -91,10 +91,10 @@ class TaxCodes:
         self.codes, self.untaxed = codes, untaxed
         self.known: dict[tuple[str, bool], str] = {}
 
-    def __call__(self, invoice, line) -> str:
-        key = (line.tax_name, bool(invoice.tax_exempt_certificate))
+    def __call__(self, tax_name: str, exempt: bool) -> str:
+        key = (tax_name, exempt)
         if key not in self.known:
-            self.known[key] = self.look_up(*key)
+            self.known[key] = self.look_up(tax_name, exempt)
         return self.known[key]
 
     def look_up(self, tax_name: str, exempt: bool) -> str:
@@ -127,7 +127,8 @@ def address_lines(address: str) -> list[str]:
 # --- Xero -------------------------------------------------------------------------------------------------
 
 
-def xero_rows(invoices, settings: ExportSettings) -> Iterator[tuple]:
+def xero_groups(invoices, settings: ExportSettings) -> Iterator[tuple[tuple, Iterator[tuple]]]:
+    """Each invoice's cells (the head of its rows) and the cells of each of its lines."""
     tax_type = TaxCodes(settings.xero_tax_types, XERO_UNTAXED)
     for invoice in invoices:
         head = (
@@ -145,23 +146,27 @@ def xero_rows(invoices, settings: ExportSettings) -> Iterator[tuple]:
             "",
             "",
         )
-        for line in invoice.lines:
-            yield (
-                *head,
-                line.description,
-                line.quantity,
-                line.unit_price,
-                discount_percent(line.amount, line.discount) or "",
-                settings.account_code,
-                tax_type(invoice, line),
-                line.tax,
-                "",
-                "",
-                "",
-                "",
-                invoice.currency,
-                "",
-            )
+        yield head, xero_lines(invoice, settings.account_code, tax_type)
+
+
+def xero_lines(invoice, account_code: str, tax_type: TaxCodes) -> Iterator[tuple]:
+    currency, exempt = invoice.currency, bool(invoice.tax_exempt_certificate)
+    for line in invoice.lines:
+        yield (
+            line.description,
+            line.quantity,
+            line.unit_price,
+            discount_percent(line.amount, line.discount) if line.discount else "",
+            account_code,
+            tax_type(line.tax_name, exempt),
+            line.tax,
+            "",
+            "",
+            "",
+            "",
+            currency,
+            "",
+        )
 
 
 def xero_files(start: date, end: date, settings: ExportSettings) -> Iterator[tuple[str, bytes]]:
@@ -171,9 +176,12 @@ def xero_files(start: date, end: date, settings: ExportSettings) -> Iterator[tup
     name = export_name("xero-invoices", start, end)
     part = 0
     for part, page in enumerate(invoice_pages(start, end), start=1):
-        yield f"{name}-part-{part}.csv", b"".join(csv_chunks(XERO_COLUMNS, xero_rows(page, settings)))
+        yield (
+            f"{name}-part-{part}.csv",
+            b"".join(grouped_csv_chunks(XERO_COLUMNS, xero_groups(page, settings))),
+        )
     if part == 0:
-        yield f"{name}-part-1.csv", b"".join(csv_chunks(XERO_COLUMNS, ()))
+        yield f"{name}-part-1.csv", b"".join(grouped_csv_chunks(XERO_COLUMNS, ()))
 
 
 def xero_zip(start: date, end: date, settings: ExportSettings) -> Iterator[bytes]:
@@ -218,7 +226,8 @@ def qbo_item(line) -> str:
     return line.sku or line.description
 
 
-def qbo_rows(invoices, settings: ExportSettings) -> Iterator[tuple]:
+def qbo_groups(invoices, settings: ExportSettings) -> Iterator[tuple[tuple, Iterator[tuple]]]:
+    """Each invoice's cells (the head of its rows) and the cells of each of its lines, then its discounts."""
     tax_code = TaxCodes(settings.qbo_tax_codes, QBO_UNTAXED)
     for invoice in invoices:
         head = (
@@ -229,19 +238,24 @@ def qbo_rows(invoices, settings: ExportSettings) -> Iterator[tuple]:
             qbo_terms(invoice.terms_days),
             f"Order {invoice.order_number}" if invoice.order_number else "",
         )
-        discounts: dict[str, Decimal] = defaultdict(Decimal)
-        for line in invoice.lines:
-            code = tax_code(invoice, line)
-            yield (*head, qbo_item(line), line.description, line.quantity, line.unit_price, line.amount, code)
-            if line.discount:
-                discounts[code] += line.discount
-        for code, discount in discounts.items():
-            yield (*head, "Discount", "Discount", 1, -discount, -discount, code)
+        yield head, qbo_lines(invoice, tax_code)
+
+
+def qbo_lines(invoice, tax_code: TaxCodes) -> Iterator[tuple]:
+    exempt = bool(invoice.tax_exempt_certificate)
+    discounts: dict[str, Decimal] = defaultdict(Decimal)
+    for line in invoice.lines:
+        code = tax_code(line.tax_name, exempt)
+        yield (qbo_item(line), line.description, line.quantity, line.unit_price, line.amount, code)
+        if line.discount:
+            discounts[code] += line.discount
+    for code, discount in discounts.items():
+        yield ("Discount", "Discount", 1, -discount, -discount, code)
 
 
 def qbo_csv(start: date, end: date, settings: ExportSettings) -> Iterator[bytes]:
     pages = invoice_pages(start, end)
-    return csv_chunks(QBO_COLUMNS, (row for page in pages for row in qbo_rows(page, settings)))
+    return grouped_csv_chunks(QBO_COLUMNS, (group for page in pages for group in qbo_groups(page, settings)))
 
 
 def export_name(what: str, start: date, end: date) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, current_app, render_template, request, stream_with_context
+from flask import Response, current_app, render_template, request, stream_with_context, url_for
 
 from ..services.deliveries import today
 from ..services.invoicing.exports import EXPORTS, ExportSettings, counts
@@ -42,13 +42,27 @@ def range_is_valid(form: ExportRangeForm) -> bool:
     return not request.args or form.validate()
 
 
+def endpoint_of(export) -> str:
+    return f"exports_{export.key.replace('-', '_')}"
+
+
+def downloads(form: ExportRangeForm) -> list[tuple[object, str]]:
+    """Each export and its link for the form's range and date format."""
+    query = {
+        "start": form.start.data.isoformat(),
+        "end": form.end.data.isoformat(),
+        "date_format": form.date_format.data,
+    }
+    return [(export, url_for(f"admin.{endpoint_of(export)}", **query)) for export in EXPORTS]
+
+
 def exports_page(form: ExportRangeForm):
     valid = range_is_valid(form)
     return (
         render_template(
             "admin/exports.html",
             form=form,
-            exports=EXPORTS,
+            downloads=downloads(form) if valid else [],
             counts=counts(form.start.data, form.end.data) if valid else None,
             presets=presets(today()),
             prices_include_tax=current_app.config["PRICES_INCLUDE_TAX"],
@@ -79,7 +93,7 @@ def download(export):
 for _export in EXPORTS:
     bp.add_url_rule(
         f"/exports/{_export.key}.{_export.extension}",
-        endpoint=f"exports_{_export.key.replace('-', '_')}",
+        endpoint=endpoint_of(_export),
         view_func=lambda export=_export: download(export),
         methods=["GET"],
     )

@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import data, exports, fanout, pages, phone, queries, report, server, services, web, weight
+from . import data, documents, exports, fanout, pages, phone, queries, report, server, services, web, weight
 from .visits import Visit, open_links, staff_sign_in
 
 PROFILES = Path(__file__).resolve().parent / "results"
@@ -54,6 +54,7 @@ def parse(argv):
         action="store_true",
         help="measure only the year's export (full data) and add it to the last results",
     )
+    parser.add_argument("--no-pdf", action="store_true", help="skip the PDF of a 60-line invoice")
     parser.add_argument("--keep", action="store_true", help="keep this run's databases (to look at them)")
     parser.add_argument("--forget-cache", action="store_true", help="drop the cached data and exit")
     parser.add_argument("--output", type=Path, default=report.RESULTS, help="where to write the results")
@@ -313,6 +314,12 @@ def run(args) -> dict:
             results["memory"]["rq_worker_peak_mb"] = results["fanout"]["worker_peak_mb"]
             results["memory"]["rq_job_peak_mb"] = results["fanout"]["job_peak_mb"]
         log("  " + results["fanout"]["description"])
+    if args.no_pdf:
+        results["invoice_pdf"] = {"skipped": "--no-pdf"}
+    else:
+        log(f"== invoice PDF ({documents.LINES} lines, in a process of its own)")
+        results["invoice_pdf"] = documents.invoice_pdf_in_subprocess()
+        log("  " + (results["invoice_pdf"].get("skipped") or documents.describe(results["invoice_pdf"])))
     results["targets"] = report.targets(results)
     results["seconds"] = round(time.perf_counter() - started, 1)
     return results

@@ -9,6 +9,8 @@ import json
 import sys
 from pathlib import Path
 
+from .documents import describe as describe_pdf
+
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 P99_TARGET_MS = 100  # for results written before pages carried their own
@@ -249,6 +251,11 @@ def describe(results: dict, markdown: bool = False) -> str:
         lines.append(f"Reminder fan-out: {fanout['description']}")
     elif fanout.get("skipped"):
         lines.append(f"Reminder fan-out: not measured ({fanout['skipped']}).")
+    pdf = results.get("invoice_pdf") or {}
+    if pdf.get("median_ms") is not None:
+        lines.append(describe_pdf(pdf))
+    elif pdf.get("skipped"):
+        lines.append(f"Invoice PDF: not measured ({pdf['skipped']}).")
     checks = results.get("targets", [])
     if checks:
         lines.append("")

@@ -163,9 +163,10 @@ def put_rows_back(app, rows: dict[str, list[tuple]]) -> None:
                     conn.execute(
                         table.insert(), [dict(zip(keys, row, strict=True)) for row in rows[table.name]]
                     )
-                    if conn.dialect.name == "postgresql" and len(table.primary_key.columns) == 1:
-                        # The next ids follow on; a table without a sequence gets setval(NULL, …): nothing.
-                        [key] = table.primary_key.columns
+                    # The next ids follow on; a table without a sequence gets setval(NULL, …): nothing. A key
+                    # that is not a number (invoice_sequence's kind) has no sequence to set.
+                    if conn.dialect.name == "postgresql" and table.autoincrement_column is not None:
+                        key = table.autoincrement_column
                         conn.execute(
                             text(
                                 f"SELECT setval(pg_get_serial_sequence(:table, :column), max({quote(key.name)})) "

@@ -137,7 +137,7 @@ def test_bad_details_are_explained_and_change_nothing(app, staff_post, shop, htm
     assert response.status_code == (200 if htmx else 422)
     assert message in text(response)
     if not htmx:  # the whole page comes back with what was typed, so nothing typed is lost
-        assert "Save and return to invoice" in text(response)
+        assert "Save and return to the order" in text(response)
     assert order_state(app, shop.order_id) == before
 
 

@@ -1,7 +1,7 @@
 """Journey 2 in a real browser at a laptop's size (1280×800), with JavaScript on and off.
 
-A customer places an order on the portal. Staff sign in, open Pending, Review it as an invoice, Edit its
-quantity, shipping option, discount and roast date, see the invoice total change, and Approve it. The
+A customer places an order on the portal. Staff sign in, open Pending, Review the order, Edit its
+quantity, shipping option, discount and roast date, see the order total change, and Approve it. The
 customer's order page then shows it approved and read-only.
 """
 
@@ -69,15 +69,13 @@ def test_review_edit_and_approve_a_portal_order(app, live_server, laptop, chromi
     expect(row).to_contain_text("portal")
     expect(row).to_contain_text("$169.00")
 
-    # Review: the invoice, Edit bottom left, Approve bottom right; it prints without the buttons.
+    # Review: the order, Edit bottom left, Approve bottom right; it prints without the buttons.
     row.get_by_role("link", name=f"Review order {number} of Blue Door Café").click()
-    expect(page.get_by_role("heading", name=f"Invoice {number}")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Order {number}")).to_be_visible()
     expect(page.locator("#invoice-total")).to_have_text("$169.00")
     edit, approve = page.get_by_role("link", name="Edit"), page.get_by_role("button", name="Approve")
     assert edit.bounding_box()["x"] < approve.bounding_box()["x"]
-    assert (
-        abs(edit.bounding_box()["y"] - approve.bounding_box()["y"]) < 20
-    )  # one row, at the invoice's bottom
+    assert abs(edit.bounding_box()["y"] - approve.bounding_box()["y"]) < 20  # one row, at the order's bottom
     page.emulate_media(media="print")
     expect(page.locator("#invoice-total")).to_be_visible()
     expect(approve).to_be_hidden()
@@ -105,10 +103,10 @@ def test_review_edit_and_approve_a_portal_order(app, live_server, laptop, chromi
     if page.javascript:  # saved as they change: the totals follow without a reload
         expect(page.locator("#editor-total")).to_have_text("$190.20")  # 198.00 − 19.80 + 12.00
         expect(page.locator("#shipping_fee")).to_have_value("12.00")
-    page.get_by_role("button", name="Save and return to invoice").click()
+    page.get_by_role("button", name="Save and return to the order").click()
 
-    # Back on the invoice, with the new total.
-    expect(page.get_by_role("heading", name=f"Invoice {number}")).to_be_visible()
+    # Back on the order, with the new total.
+    expect(page.get_by_role("heading", name=f"Order {number}")).to_be_visible()
     expect(page.locator("#invoice-total")).to_have_text("$190.20")
     expect(page.locator(".invoice")).to_contain_text(ROAST.strftime("%a %d %b %Y"))
     expect(page.locator(".invoice")).to_contain_text("Discount (10 %)")
@@ -117,6 +115,16 @@ def test_review_edit_and_approve_a_portal_order(app, live_server, laptop, chromi
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_text(f"Approved order {number}; Blue Door Café is emailed.")).to_be_visible()
     expect(page.get_by_text("No pending orders.")).to_be_visible()
+
+    # Approved, it is invoiced: the order links its invoice, which prints as the document alone.
+    page.goto(f"{live_server}/admin/orders/{shop.order_id}")
+    page.get_by_role("link", name="INV-000001").click()
+    expect(page.get_by_role("heading", name="Invoice INV-000001")).to_be_visible()
+    expect(page.locator("#document-total")).to_have_text("$190.20")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("link", name="Download PDF")).to_be_hidden()
+    expect(page.get_by_role("navigation", name="Staff")).to_be_hidden()
+    page.emulate_media(media="screen")
 
     with app.app_context():
         order = db.session.get(Order, shop.order_id)
@@ -136,7 +144,8 @@ def test_review_edit_and_approve_a_portal_order(app, live_server, laptop, chromi
         expect(phone.get_by_role("heading", name=f"Order {number}")).to_be_visible()
         expect(phone.get_by_text("approved", exact=True)).to_be_visible()
         expect(phone.get_by_text("It can no longer be changed here.")).to_be_visible()
-        expect(phone.get_by_text("$190.20")).to_be_visible()
+        expect(phone.get_by_text("$190.20", exact=True)).to_be_visible()
+        expect(phone.get_by_role("link", name="download the PDF")).to_be_visible()  # its invoice
         expect(phone.get_by_role("link", name="Change this order")).to_have_count(0)
         phone.goto(f"{live_server}/orders/{shop.order_id}/edit")
         expect(phone.get_by_text("is approved and can no longer be changed here")).to_be_visible()

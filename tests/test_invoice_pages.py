@@ -243,3 +243,32 @@ def test_staff_choose_a_products_tax_rate_from_the_roasterys_rates(app, staff_cl
         assert forms.post(url, {**data, "tax_rate_name": "Luxury"}).status_code == 400
     with app.app_context():
         assert db.session.get(Product, product_id).tax_rate_name == "Reduced"
+
+
+def test_a_web_worker_loads_fpdf2_only_when_it_makes_a_pdf(tmp_path):
+    """The app and its pages never import fpdf2 (nor Pillow and fontTools with it): only making a PDF does."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from wholesale import create_app\n"
+        f"app = create_app({{'ENV_NAME': 'development', 'SECRET_KEY': 'x', 'REDIS_URL': None, "
+        f"'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/db.sqlite3'}})\n"
+        "app.test_client().get('/')\n"
+        "print(sorted(name for name in ('fpdf', 'PIL', 'fontTools') if name in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_an_invoiced_order_cancelled_afterwards_asks_for_a_credit_note(app, staff_client, staff, invoiced):
+    from wholesale.services.orders.approval import cancel_order
+    from wholesale.services.orders.history import Actor
+
+    with app.app_context():
+        order = db.session.get(Invoice, invoiced["invoice"]).order
+        cancel_order(order, Actor(staff_id=staff), "Closed for the holidays", order.version)
+    page = staff_client.get(f"/admin/invoices/{invoiced['invoice']}").get_data(as_text=True)
+    assert 'id="order-cancelled"' in page and 'id="order-changed"' not in page and "$149.94" in page

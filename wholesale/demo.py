@@ -48,6 +48,7 @@ from .models import (
     utcnow,
 )
 from .services import deliveries
+from .services.invoicing import issuing
 from .services.orders import pricing
 
 SEED = "hillside-demo-1"
@@ -87,6 +88,7 @@ def seed(only_if_empty: bool = False) -> str:
             order.production_run_id = runs[run].id if run else None
         session.add_all(order for order, _ in orders)
         created["orders"], created["production runs"] = len(orders), len(runs)
+        created["invoices"] = _invoices([order for order, _ in orders], staff)
 
     if not created:
         session.rollback()
@@ -102,6 +104,7 @@ def seed(only_if_empty: bool = False) -> str:
         "negotiated prices",
         "orders",
         "production runs",
+        "invoices",
     ]
     parts = [f"{created[k]} {k}" for k in labels if created[k]]
     if created["staff"]:
@@ -393,6 +396,19 @@ def _history(
         pricing.apply_totals(order)
         result.append((order, run))
     return result
+
+
+def _invoices(orders: list[Order], staff: StaffUser) -> int:
+    """Each approved order's invoice, issued on the day it was approved (as INVOICE_ISSUE_ON=approved
+    would have), numbered in that order; none emailed."""
+    db.session.flush()
+    approved = sorted(
+        (order for order in orders if order.status in issuing.INVOICED_STATUSES),
+        key=lambda order: (order.approved_at, order.id),
+    )
+    for order in approved:
+        issuing.issue_invoice(order, staff.id, deliveries.today(order.approved_at))
+    return len(approved)
 
 
 def _basket(rng: random.Random, usual: dict[str, int]) -> dict[str, int]:

@@ -49,13 +49,17 @@ def render_invoice(view: queries.InvoiceView, credit_form: CreditNoteForm | None
 
 @bp.get("/invoices/<id:invoice_id>/pdf")
 def invoice_pdf_download(invoice_id: int):
-    invoice = invoice_view_or_404(invoice_id).invoice
+    invoice = queries.document(invoice_id)
+    if invoice is None:
+        abort(404)
     return pdf_download(invoice_pdf(invoice), pdf_filename(invoice))
 
 
 @bp.post("/invoices/<id:invoice_id>/email")
 def invoice_email(invoice_id: int):
-    invoice = invoice_view_or_404(invoice_id).invoice
+    invoice = queries.document(invoice_id)
+    if invoice is None:
+        abort(404)
     try:
         email = emails.email_invoice(invoice.id)
     except ServiceError as error:

@@ -14,10 +14,10 @@ from .session import customer_required
 
 def customer_invoice_or_404(invoice_id: int):
     """One of the signed-in customer's invoices or credit notes, or 404."""
-    view = queries.invoice_view(invoice_id, customer_id=g.signed_in.customer_id)
-    if view is None:
+    invoice = queries.document(invoice_id, customer_id=g.signed_in.customer_id)
+    if invoice is None:
         abort(404)
-    return view.invoice
+    return invoice
 
 
 @bp.get("/invoices/<id:invoice_id>/pdf")

@@ -32,6 +32,9 @@ from .credit_notes import credit_notes_of
 FONT = "Helvetica"
 ENCODING = "windows-1252"
 MARGIN = 15  # mm
+CELL_PADDING = 1  # mm
+ROW_LINE = 4.5  # mm, a line of a table cell
+ALIGN = {"LEFT": "L", "RIGHT": "R"}
 LETTER_CURRENCIES = ("USD", "CAD")
 _PLAIN = str.maketrans({"−": "-", "‑": "-", "\u00a0": " ", "\u202f": " "})
 
@@ -79,7 +82,7 @@ class PdfDocument:
         pdf.set_author(printable(current_app.config["ROASTERY_NAME"]))
         pdf.set_creator("wholesale portal")
         pdf.add_page()
-        self.pdf = pdf
+        self.pdf, self.title = pdf, title
 
     def _text(self, text: str, size: float = 10, bold: bool = False, height: float = 5) -> None:
         self.pdf.set_font(FONT, "B" if bold else "", size)
@@ -116,25 +119,71 @@ class PdfDocument:
         self.pdf.ln(1)
 
     def table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> None:
-        """A table with a heading row (repeated on each page) and a rule between rows."""
-        from fpdf.fonts import FontFace
+        """A table with a heading row (repeated on each page it runs onto) and a rule under each row; a
+        cell's text wraps at word boundaries within its column, and a row never splits across pages.
 
+        Drawn line by line with ``text()`` (fpdf2's own ``table()`` lays out every cell twice and took
+        ~8 ms a row; a ``cell()`` each, ~2 ms)."""
         pdf = self.pdf
-        pdf.set_font(FONT, "", 9)
-        with pdf.table(
-            col_widths=tuple(column.width for column in columns),
-            text_align=tuple(column.align for column in columns),
-            borders_layout="HORIZONTAL_LINES",
-            headings_style=FontFace(emphasis="BOLD"),
-            line_height=5,
-            padding=(1, 1),
-            width=pdf.w - 2 * MARGIN,
-        ) as table:
-            for cells in [[column.heading for column in columns], *rows]:
-                row = table.row()
-                for cell in cells:
-                    row.cell(printable(cell))
+        usable = pdf.w - 2 * MARGIN
+        scale = usable / sum(column.width for column in columns)
+        widths = [column.width * scale for column in columns]
+        aligns = [ALIGN[column.align] for column in columns]
+        self._row([column.heading for column in columns], widths, aligns, bold=True)
+        for cells in rows:
+            self._row(cells, widths, aligns, heading=[column.heading for column in columns])
         pdf.ln(3)
+
+    def _row(self, cells, widths, aligns, bold: bool = False, heading: Sequence[str] | None = None) -> None:
+        pdf = self.pdf
+        pdf.set_font(FONT, "B" if bold else "", 9)
+        wrapped = [
+            self._wrap(printable(cell), width - 2 * CELL_PADDING)
+            for cell, width in zip(cells, widths, strict=True)
+        ]
+        height = max(len(lines) for lines in wrapped) * ROW_LINE + 2 * CELL_PADDING
+        if heading is not None and pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            self._row(heading, widths, aligns, bold=True)
+            pdf.set_font(FONT, "", 9)
+        top, x = pdf.get_y(), MARGIN
+        baseline = top + CELL_PADDING + (ROW_LINE + pdf.font_size * 0.7) / 2
+        for lines, width, align in zip(wrapped, widths, aligns, strict=True):
+            for n, line in enumerate(lines):
+                offset = width - 2 * CELL_PADDING - self._width(line) if align == "R" else 0
+                pdf.text(x + CELL_PADDING + offset, baseline + n * ROW_LINE, line)
+            x += width
+        bottom = top + height
+        pdf.line(MARGIN, bottom, MARGIN + sum(widths), bottom)
+        pdf.set_xy(MARGIN, bottom)
+
+    def _width(self, text: str) -> float:
+        """The width of ``text`` in the current core font, in mm (as ``get_string_width``, without the
+        text shaping and state copies that made it a tenth of a millisecond a call)."""
+        pdf = self.pdf
+        widths = pdf.current_font.cw
+        return sum(widths.get(ch, 500) for ch in text) * pdf.font_size_pt / 1000 / pdf.k
+
+    def _wrap(self, text: str, width: float) -> list[str]:
+        """``text`` in lines no wider than ``width`` (words kept whole unless one alone is wider)."""
+        measure = self._width
+        if measure(text) <= width:
+            return [text]
+        lines, line = [], ""
+        for word in text.split():
+            candidate = f"{line} {word}" if line else word
+            if measure(candidate) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            while measure(word) > width:  # a word wider than the column: broken where it must be
+                cut = max(1, next((i for i in range(len(word), 0, -1) if measure(word[:i]) <= width), 1))
+                lines.append(word[:cut])
+                word = word[cut:]
+            line = word
+        lines.append(line)
+        return lines
 
     def totals(self, rows: Sequence[tuple[str, str]], bold_last: bool = True) -> None:
         """Label and amount pairs, right-aligned under the table; the last one bold (the total)."""
@@ -148,7 +197,17 @@ class PdfDocument:
         pdf.ln(4)
 
     def to_bytes(self) -> bytes:
-        return bytes(self.pdf.output())
+        """The document, each page numbered at its foot ("INV-000001 · page 2 of 4") when it has several."""
+        pdf = self.pdf
+        pages = pdf.pages_count
+        if pages > 1:
+            pdf.set_auto_page_break(False)
+            for number in range(1, pages + 1):
+                pdf.page = number
+                pdf.set_font(FONT, "", 8)
+                label = printable(f"{self.title} · page {number} of {pages}")
+                pdf.text(pdf.w - MARGIN - self._width(label), pdf.h - MARGIN / 2, label)
+        return bytes(pdf.output())
 
 
 def invoice_pdf(invoice: Invoice, compress: bool = True) -> bytes:

@@ -36,11 +36,17 @@ class InvoiceView:
         return not self.invoice.is_credit_note and any(entry.left > 0 for entry in self.lines)
 
     @property
+    def order_cancelled_since(self) -> bool:
+        """The invoiced order was cancelled (or merged into another): a credit note should credit it."""
+        order = self.invoice.order
+        return not self.invoice.is_credit_note and order is not None and order.status == "cancelled"
+
+    @property
     def order_changed_since(self) -> bool:
         """The order no longer says what its invoice says (it was edited after issue): the invoice stands,
         and a credit note corrects it."""
         order, invoice = self.invoice.order, self.invoice
-        if invoice.is_credit_note or order is None:
+        if invoice.is_credit_note or order is None or order.status == "cancelled":
             return False
         return (order.subtotal, order.total) != (
             invoice.subtotal,
@@ -48,7 +54,9 @@ class InvoiceView:
         )
 
 
-def _document(invoice_id: int, customer_id: int | None = None) -> Invoice | None:
+def document(invoice_id: int, customer_id: int | None = None) -> Invoice | None:
+    """The invoice or credit note with this id and its lines (only the customer's own when ``customer_id``
+    is given), or None: what its PDF prints."""
     query = (
         select(Invoice)
         .where(Invoice.id == invoice_id)
@@ -65,7 +73,7 @@ def _document(invoice_id: int, customer_id: int | None = None) -> Invoice | None
 
 def invoice_view(invoice_id: int, customer_id: int | None = None) -> InvoiceView | None:
     """The document with this id (only the customer's own when ``customer_id`` is given), or None."""
-    invoice = _document(invoice_id, customer_id)
+    invoice = document(invoice_id, customer_id)
     if invoice is None:
         return None
     if invoice.is_credit_note:

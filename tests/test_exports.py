@@ -563,3 +563,29 @@ def test_tax_codes_follow_the_maps_by_name_and_untaxed_lines_have_their_own():
     assert code("", False) == "NONE"
     assert code("VAT", True) == "NONE"  # an exempt customer's line
     assert TaxCodes({}, "Tax Exempt")("", False) == "Tax Exempt"
+
+
+def test_a_credit_note_issued_by_the_core_is_in_the_credit_notes_csv(
+    app, staff_client, export_settings, monkeypatch
+):
+    from wholesale.models import Invoice
+    from wholesale.services.deliveries import today
+    from wholesale.services.invoicing.credit_notes import issue_credit_note
+
+    monkeypatch.setitem(app.config, "TAX_RATES", "Sales tax 8.875%")
+    with app.app_context():
+        variants = make_catalog(coffees=1)
+        invoice = issued_invoice(make_customer("Blue Door Café"), [(variants[0], 3)], "10")
+        with app.test_request_context():
+            note_id = issue_credit_note(invoice.id, {invoice.lines[0].id: 1}, "One bag damaged", None).id
+        note = db.session.get(Invoice, note_id)
+        expected = (note.number, invoice.number, note.subtotal, note.discount, note.tax, note.total)
+        day = today().isoformat()
+    body = download(staff_client, "/admin/exports/credit-notes.csv", start=day, end=day).get_data()
+    rows = [
+        (r["Number"], r["Credits invoice"], *(money(r[k]) for k in ("Subtotal", "Discount", "Tax", "Total")))
+        for r in read_csv(body)
+    ]
+    assert rows == [expected]
+    number, credited, subtotal, discount, tax, total = rows[0]
+    assert subtotal - discount + tax == total and total > 0

@@ -4,9 +4,10 @@ Invoices are made from the bench's orders on this run's copy of the data, in a f
 statements (the cached data, and so every other measurement, stays as it was): every order approved in the
 last 365 days gets its invoice (lines as ordered, the customer's discount shared per line, 8.875 % sales tax
 per line, delivery as a line of its own), one in a hundred a credit note, and each invoice a payment
-allocated to it. Then each export of that year is downloaded in a fresh process, as staff's browser asks for
-it (``GET /admin/exports/<file>?start=…&end=…`` through the app, the body read as it streams), and timed;
-the process's peak RSS (VmHWM) is read after it, beside the same process's RSS before the request.
+allocated to it. Then each export of that year is downloaded from a fresh gunicorn started as the
+Procfile's web line (its sync workers, and their timeout), as staff's browser asks for it
+(``GET /admin/exports/<file>?start=…&end=…``, the body read as it streams): its time, size, whether it
+arrived whole, and the workers' peak RSS (VmHWM) after it beside their RSS before the request.
 
 ``python -m bench --exports-only`` measures this alone (on the full data, cached as ``make bench`` caches
 it) and adds the figures to ``bench/results.json``; ``make bench`` measures it after the web pages.
@@ -14,18 +15,20 @@ it) and adds the figures to ``bench/results.json``; ``make bench`` measures it a
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+import http.client
+import io
 import time
+import zipfile
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, text
 
-from .rows import STAFF_EMAIL
+from . import server
+from .rows import STAFF_EMAIL, STAFF_PASSWORD
+from .visits import staff_sign_in
 
-ROOT = Path(__file__).resolve().parent.parent
 EXPORT_FILES = (
     "xero-invoices.zip",
     "quickbooks-invoices.csv",
@@ -168,7 +171,7 @@ def year_range(url: str) -> tuple[str, str]:
 
 
 def measure(loaded, log=print) -> dict:
-    """Invoice a year on ``loaded`` (bench.data.Loaded), then download each export in a process of its own."""
+    """Invoice a year on ``loaded`` (bench.data.Loaded), then download each export from a fresh server."""
     started = time.perf_counter()
     made = add_invoices(loaded.url)
     setup_seconds = time.perf_counter() - started
@@ -179,61 +182,85 @@ def measure(loaded, log=print) -> dict:
     )
     results = {}
     for name in EXPORT_FILES:
-        outcome = subprocess.run(
-            [sys.executable, "-m", "bench.exports", loaded.url, name, start, end],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        if outcome.returncode != 0:
-            raise RuntimeError(f"exporting {name} failed:\n{outcome.stderr[-3000:]}")
-        results[name] = json.loads(outcome.stdout.strip().splitlines()[-1])
-        row = results[name]
+        results[name] = row = download_from_server(loaded.url, name, start, end)
         log(
-            f"  {name}: {row['seconds']:.1f} s, {row['bytes'] / 1e6:,.1f} MB, peak RSS {row['peak_rss_mb']:.0f} MB "
-            f"({row['rss_before_mb']:.0f} MB before the request)"
+            f"  {name}: {row['seconds']:.1f} s, {row['bytes'] / 1e6:,.1f} MB, worker peak RSS "
+            f"{row['peak_rss_mb']:.0f} MB ({row['rss_before_mb']:.0f} MB before the request)"
+            + ("" if row["complete"] else "; INCOMPLETE: " + row["problem"])
         )
     return {"range": [start, end], "rows": made, "setup_seconds": round(setup_seconds, 1), "files": results}
 
 
-def _rss(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
+def _status_kb(pid: int, field: str) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return 0.0
 
 
-def download_once(url: str, name: str, start: str, end: str) -> dict:
-    """One export, downloaded through the app as a signed-in staff member; the body read as it streams."""
-    from sqlalchemy import select
-
-    from wholesale import create_app
-    from wholesale.extensions import db
-    from wholesale.models import StaffUser
-
-    app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
-    with app.app_context():
-        staff_id = db.session.scalar(select(StaffUser.id).where(StaffUser.email == STAFF_EMAIL))
-        db.session.remove()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["staff_id"] = staff_id
-    before = _rss("VmRSS")
-    started = time.perf_counter()
-    response = client.get(f"/admin/exports/{name}", query_string={"start": start, "end": end}, buffered=False)
-    size = sum(len(chunk) for chunk in response.response)
-    response.close()
-    seconds = time.perf_counter() - started
-    if response.status_code != 200:
-        raise RuntimeError(f"{name}: HTTP {response.status_code}")
-    return {
-        "seconds": round(seconds, 2),
-        "bytes": size,
-        "rss_before_mb": round(before, 1),
-        "peak_rss_mb": round(_rss("VmHWM"), 1),
-    }
+def _reset_peak(pid: int) -> None:
+    """VmHWM starts again from the process's RSS now (proc(5): clear_refs, 5)."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        pass
 
 
-if __name__ == "__main__":
-    print(json.dumps(download_once(*sys.argv[1:5])))
+def download_from_server(url: str, name: str, start: str, end: str) -> dict:
+    """One export downloaded by a signed-in staff member from gunicorn started as the Procfile's web line
+    (its sync workers and their timeout), the body read as it streams; the serving worker's memory."""
+    srv = server.start(url, None, log=lambda _message: None)
+    try:
+        staff = staff_sign_in(srv.base_url, STAFF_EMAIL, STAFF_PASSWORD)
+        workers = srv.worker_pids()
+        for pid in workers:  # the sign-in's password hash is not the export's peak: start the peak afresh
+            _reset_peak(pid)
+        before = max(_status_kb(pid, "VmRSS") for pid in workers)
+        parts = urlsplit(srv.base_url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
+        started = time.perf_counter()
+        conn.request(
+            "GET", f"/admin/exports/{name}?start={start}&end={end}", headers={"Cookie": staff.cookie}
+        )
+        response = conn.getresponse()
+        body = bytearray()
+        problem = ""
+        try:
+            while chunk := response.read(1 << 16):
+                body += chunk
+        except (http.client.IncompleteRead, OSError) as error:
+            problem = f"the download broke off: {error!r}"
+        seconds = time.perf_counter() - started
+        conn.close()
+        peak = max(_status_kb(pid, "VmHWM") for pid in workers)
+        if response.status != 200:
+            problem = f"HTTP {response.status}"
+        problem = problem or _unreadable(name, bytes(body))
+        log = srv.log_path.read_text()
+        if "WORKER TIMEOUT" in log:
+            problem = (problem + "; " if problem else "") + "gunicorn's worker timed out"
+        return {
+            "seconds": round(seconds, 2),
+            "bytes": len(body),
+            "rss_before_mb": round(before, 1),
+            "peak_rss_mb": round(peak, 1),
+            "complete": not problem,
+            "problem": problem,
+        }
+    finally:
+        srv.stop()
+
+
+def _unreadable(name: str, body: bytes) -> str:
+    """Why the file is not whole ('' when it is): a zip must open, a CSV must end with its last row."""
+    if name.endswith(".zip"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                archive.testzip()
+        except zipfile.BadZipFile as error:
+            return f"not a whole zip ({error})"
+        return ""
+    return "" if body.endswith(b"\r\n") else "the CSV stops mid-row"

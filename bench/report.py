@@ -294,13 +294,15 @@ def describe_exports(exported: dict) -> str:
     rows = exported["rows"]
     files = "; ".join(
         f"{name} {f['seconds']:.1f} s, {f['bytes'] / 1e6:.1f} MB, peak RSS {f['peak_rss_mb']:.0f} MB"
+        + ("" if f.get("complete", True) else f" (INCOMPLETE: {f['problem']})")
         for name, f in exported["files"].items()
     )
     before = max(f["rss_before_mb"] for f in exported["files"].values())
     return (
         f"A year's export ({exported['range'][0]} to {exported['range'][1]}: {rows['invoice']:,} invoices and "
         f"credit notes, {rows['invoice_line']:,} lines, {rows['payment']:,} payments), each file downloaded "
-        f"alone through the app: {files} (the process held {before:.0f} MB before its request)."
+        f"alone from a fresh gunicorn (the Procfile's web line): {files} (a worker held {before:.0f} MB before "
+        "the request)."
     )
 
 

@@ -165,7 +165,7 @@ def _lines_of(invoice_ids: list[int]) -> dict[int, list]:
         .where(InvoiceLine.invoice_id.in_(invoice_ids))
         .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
     )
-    for line in _read(query):
+    for line in _read(query).all():  # one fetch for the page, not one per row
         found[line.invoice_id].append(line)
     return found
 
@@ -237,7 +237,7 @@ def payment_pages(start: date, end: date) -> Iterator[list[ReceivedPayment]]:
             .where(PaymentAllocation.payment_id.in_([row.id for row in rows]))
             .order_by(PaymentAllocation.id)
         )
-        for payment_id, number, amount in _read(query):
+        for payment_id, number, amount in _read(query).all():
             allocations[payment_id].append((number, amount))
         yield [ReceivedPayment(row, allocations[row.id]) for row in rows]
         if len(rows) < PAGE_SIZE:

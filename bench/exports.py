@@ -84,8 +84,9 @@ def add_invoices(url: str) -> dict[str, int]:
                     "amount, discount, tax_name, tax_rate, tax, is_shipping) "
                     "SELECT ol.order_id, ROW_NUMBER() OVER (PARTITION BY ol.order_id ORDER BY ol.id), v.sku, "
                     "p.name || ' · ' || v.name, ol.quantity, ol.unit_price, ol.quantity * ol.unit_price, "
-                    "(ol.quantity * ol.unit_price * o.discount_percent + 5000) / 10000, 'Sales tax', "
-                    ":rate, ((ol.quantity * ol.unit_price - (ol.quantity * ol.unit_price * "
+                    "(CAST(ol.quantity AS BIGINT) * ol.unit_price * o.discount_percent + 5000) / 10000, "
+                    "'Sales tax', :rate, ((ol.quantity * ol.unit_price - (CAST(ol.quantity AS BIGINT) * "
+                    "ol.unit_price * "
                     "o.discount_percent + 5000) / 10000) * :rate + 500000) / 1000000, false "
                     "FROM order_line ol JOIN invoice i ON i.id = ol.order_id "
                     'JOIN "order" o ON o.id = ol.order_id '
@@ -98,7 +99,7 @@ def add_invoices(url: str) -> dict[str, int]:
                     "INSERT INTO invoice_line (invoice_id, position, sku, description, quantity, unit_price, "
                     "amount, discount, tax_name, tax_rate, tax, is_shipping) "
                     "SELECT i.id, 1000, '', 'Delivery', 1, i.shipping, i.shipping, 0, 'Sales tax', :rate, "
-                    "(i.shipping * :rate + 500000) / 1000000, true FROM invoice i WHERE i.shipping > 0"
+                    "(CAST(i.shipping AS BIGINT) * :rate + 500000) / 1000000, true FROM invoice i WHERE i.shipping > 0"
                 ),
                 {"rate": TAX_RATE},
             )
@@ -163,7 +164,7 @@ def year_range(url: str) -> tuple[str, str]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            last = conn.execute(text("SELECT max(issued_on) FROM invoice")).scalar()
+            last = conn.execute(text("SELECT max(issued_on) FROM invoice WHERE kind = 'invoice'")).scalar()
     finally:
         engine.dispose()
     last = date.fromisoformat(last) if isinstance(last, str) else last  # SQLite gives text

@@ -219,11 +219,10 @@ def payment_pages(start: date, end: date) -> Iterator[list[ReceivedPayment]]:
         rows = _read(
             select(*PAYMENT_COLUMNS)
             .join(Customer, Customer.id == Payment.customer_id)
-            .where(Payment.received_on >= start, Payment.received_on <= end)
-            .where(
-                (Payment.received_on > after[0])
-                | ((Payment.received_on == after[0]) & (Payment.id > after[1]))
-            )
+            # From where the last page ended: the first condition lets the database walk the received_on
+            # index from there, the second skips the rows that page held.
+            .where(Payment.received_on >= max(start, after[0]), Payment.received_on <= end)
+            .where((Payment.received_on > after[0]) | (Payment.id > after[1]))
             .order_by(Payment.received_on, Payment.id)
             .limit(PAGE_SIZE)
         ).all()

@@ -589,3 +589,19 @@ def test_a_credit_note_issued_by_the_core_is_in_the_credit_notes_csv(
     assert rows == [expected]
     number, credited, subtotal, discount, tax, total = rows[0]
     assert subtotal - discount + tax == total and total > 0
+
+
+def test_payments_across_pages_come_once_each_by_day_received(app, export_settings):
+    from wholesale.services.invoicing.exports import ledgers
+
+    with app.app_context():
+        customer = make_customer("Hotel Grand")
+        for n in range(520):  # more than a page, and a page ends inside a day
+            make_payment(customer, f"{n + 1}.00", date(2026, 3, 1 if n < 510 else 2 + n % 3))
+        db.session.commit()
+        body = b"".join(
+            ledgers.payments_csv(date(2026, 3, 1), date(2026, 3, 31), ExportSettings.from_config())
+        )
+    rows = read_csv(body)
+    assert sorted(int(row["Payment"]) for row in rows) == list(range(1, 521))
+    assert [row["Received"] for row in rows] == sorted(row["Received"] for row in rows)

@@ -8,10 +8,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from wholesale.extensions import db
-from wholesale.models import Email, Invoice, InvoiceSequence, StaffUser
+from wholesale.models import Email, Invoice, InvoiceSequence, Product, StaffUser, Variant
 from wholesale.services import production
 from wholesale.services.errors import ServiceError
 from wholesale.services.invoicing.credit_notes import creditable_lines, issue_credit_note
@@ -240,15 +242,20 @@ def test_changing_the_order_or_the_customer_after_issue_leaves_the_invoice_as_is
 # --- Credit notes -------------------------------------------------------------------------------------------
 
 
-def test_a_whole_credit_note_credits_everything_and_then_nothing_is_left(shop):
-    customer, variants, staff_id = shop
-    invoice = issued_invoice(
+def bags_and_delivery(customer, variants) -> Invoice:
+    """3 × 14.50 and 1 × 82.00, 10 % off, 12.00 delivery, VAT 20 %: total 149.94."""
+    return issued_invoice(
         customer,
         [(variants[0], 3), (variants[1], 1)],
         discount_percent="10",
         shipping="12",
         TAX_RATES="VAT 20%",
     )
+
+
+def test_a_whole_credit_note_credits_everything_and_then_nothing_is_left(shop):
+    customer, variants, staff_id = shop
+    invoice = bags_and_delivery(customer, variants)
     note = issue_credit_note(invoice.id, None, "Order lost in transit", staff_id)
     assert (note.kind, note.number, note.credited_invoice_id, note.order_id) == (
         "credit_note",
@@ -264,6 +271,10 @@ def test_a_whole_credit_note_credits_everything_and_then_nothing_is_left(shop):
         invoice.total,
     )
     assert note.reason == "Order lost in transit" and note.issued_by_staff_id == staff_id
+    # Emailed as it is issued (INVOICE_EMAIL=on-issue), with its PDF.
+    [email] = db.session.scalars(select(Email).where(Email.invoice_id == note.id)).all()
+    assert email.subject == "Credit note CN-000001 — Hillside Coffee Roasters" and email.status == "sent"
+    assert "credits invoice INV-000001: Order lost in transit" in email.text_body
     assert [entry.left for entry in creditable_lines(invoice)] == [0, 0, 0]
     with pytest.raises(ServiceError, match="credited in full already"):
         issue_credit_note(invoice.id, None, "Again", staff_id)
@@ -271,13 +282,7 @@ def test_a_whole_credit_note_credits_everything_and_then_nothing_is_left(shop):
 
 def test_partial_credit_notes_take_their_share_of_discount_and_tax_and_add_up_to_the_invoice(shop):
     customer, variants, staff_id = shop
-    invoice = issued_invoice(
-        customer,
-        [(variants[0], 3), (variants[1], 1)],
-        discount_percent="10",
-        shipping="12",
-        TAX_RATES="VAT 20%",
-    )
+    invoice = bags_and_delivery(customer, variants)
     bags, big_bag, delivery = invoice.lines
     first = issue_credit_note(invoice.id, {bags.id: 1}, "One bag split", staff_id)
     assert [(line.position, line.quantity, line.amount, line.discount, line.tax) for line in first.lines] == [
@@ -336,3 +341,77 @@ def test_shipping_option_name_is_on_the_delivery_line(shop):
     )
     invoice = issue_invoice(order, None)
     assert invoice.lines[-1].description == "Delivery: Courier" and invoice.shipping == D("9.00")
+
+
+# --- Any mix, issued ------------------------------------------------------------------------------------------
+
+MIXES = st.fixed_dictionaries(
+    {
+        "lines": st.lists(
+            st.tuples(
+                st.integers(min_value=0, max_value=50_000),  # unit price in cents
+                st.integers(min_value=1, max_value=40),  # quantity
+                st.sampled_from(["", "Reduced", "Zero", "Gone"]),  # the product's rate ('' and Gone: default)
+            ),
+            min_size=1,
+            max_size=8,
+        ),
+        "percent": st.integers(min_value=0, max_value=10000),  # hundredths of a percent
+        "fixed": st.integers(min_value=0, max_value=5_000),  # a fixed discount in cents
+        "shipping": st.integers(min_value=0, max_value=5_000),
+        "inclusive": st.booleans(),
+        "exempt": st.booleans(),
+    }
+)
+
+
+def test_any_issued_invoice_adds_up_to_the_cent(shop):
+    """Whatever the order (prices, quantities, rates, a discount in percent and in money, delivery, prices
+    with or without tax, an exempt customer), the invoice as stored adds up: total = lines − discount +
+    delivery (+ tax), and its tax is the sum of its lines' taxes."""
+    customer, _, _ = shop
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(mix=MIXES)
+    def check(mix):
+        try:
+            issue_mix(mix)
+        finally:
+            db.session.rollback()  # each mix starts from the shop as committed
+
+    def issue_mix(mix):
+        customer.tax_exempt_certificate = "EX-1" if mix["exempt"] else ""
+        lines = []
+        for n, (cents, quantity, rate) in enumerate(mix["lines"]):
+            product = Product(name=f"Mix {n}", kind="other", tax_rate_name=rate)
+            variant = Variant(
+                product=product, name="bag", sku=f"MIX-{n}", price=D(cents) / 100, net_weight_g=1
+            )
+            db.session.add(product)
+            lines.append((variant, quantity))
+        order = make_order(
+            customer,
+            lines,
+            status="approved",
+            discount_percent=D(mix["percent"]) / 100,
+            discount_amount=D(mix["fixed"]) / 100,
+            shipping_fee=D(mix["shipping"]) / 100,
+        )
+        with invoice_settings(TAX_RATES="VAT 20%, Reduced 5%, Zero 0%", PRICES_INCLUDE_TAX=mix["inclusive"]):
+            invoice = issue_invoice(order, None)
+        db.session.flush()
+        db.session.expire(invoice)  # as stored
+        parts = invoice.lines
+        assert invoice.subtotal == sum((x.amount for x in parts if not x.is_shipping), D(0)) == order.subtotal
+        assert (
+            invoice.shipping == order.shipping_fee
+            and invoice.discount == order.subtotal + order.shipping_fee - order.total
+        )
+        assert invoice.discount == sum((x.discount for x in parts), D(0))
+        assert invoice.tax == sum((x.tax for x in parts), D(0))
+        added = D(0) if mix["inclusive"] else invoice.tax
+        assert invoice.total == invoice.subtotal - invoice.discount + invoice.shipping + added
+        if mix["exempt"]:
+            assert invoice.tax == 0
+
+    check()

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from wholesale.extensions import db, mail
 from wholesale.models import Customer, Email, Invoice, Product
-from wholesale.services.invoicing.pdf import PdfDocument, invoice_pdf
+from wholesale.services.invoicing.pdf import invoice_pdf
+from wholesale.services.invoicing.pdf_layout import PdfDocument
 
 from .factories import make_catalog, make_customer, sign_in_contact
 from .invoice_data import invoice_settings, issued_invoice
@@ -272,3 +273,8 @@ def test_an_invoiced_order_cancelled_afterwards_asks_for_a_credit_note(app, staf
         cancel_order(order, Actor(staff_id=staff), "Closed for the holidays", order.version)
     page = staff_client.get(f"/admin/invoices/{invoiced['invoice']}").get_data(as_text=True)
     assert 'id="order-cancelled"' in page and 'id="order-changed"' not in page and "$149.94" in page
+
+
+def test_the_order_editor_says_an_invoiced_order_keeps_its_invoice(app, staff_client, invoiced):
+    page = staff_client.get(f"/admin/orders/{invoiced['order']}/edit").get_data(as_text=True)
+    assert 'id="order-invoice"' in page and "never rewritten" in page and ">INV-000001</a>" in page

@@ -20,6 +20,7 @@ from ..htmx import fragment_or_redirect, go_to, is_htmx, retarget
 from ..models import Order
 from ..services import catalog, orders
 from ..services.errors import ServiceError
+from ..services.invoicing.issuing import invoice_of_order
 from ..services.orders.editing import OrderLocked, OrderNotFound, StaleOrder
 from . import bp
 from .order_forms import AddLineForm, DetailsForm, LineForm, LinePriceForm
@@ -64,6 +65,7 @@ def editor_page(order: Order, status: int = 200, *, details_form: DetailsForm | 
             line_errors=errors.get("line_errors", {}),
             add_error=errors.get("add_error"),
             details_error=errors.get("details_error"),
+            invoice=invoice_of_order(order.id),
         ),
         status,
     )

@@ -6,7 +6,8 @@
   the order's lifecycle calls when an order is approved or fulfilled (INVOICE_ISSUE_ON).
 - ``credit_notes``: ``issue_credit_note(invoice_id, quantities, reason, staff_id)``, what is left to credit.
 - ``emails``: the invoice email (queued on issue, or by staff's button), its PDF attached when sent.
-- ``pdf``: ``invoice_pdf(invoice)``, and the table layout a statement PDF can reuse.
+- ``pdf``: ``invoice_pdf(invoice)`` and the PDF attached to the invoice email.
+- ``pdf_layout``: ``PdfDocument``, the letterhead/address/table/totals layout any PDF of the roastery can reuse.
 - ``queries``: what the staff pages read.
 - ``exports``: the accountant's files (Xero, QuickBooks Online, plain CSVs) for a date range.
 """

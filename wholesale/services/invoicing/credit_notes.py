@@ -9,7 +9,7 @@ invoice's credit notes credited at its position. Discount and tax are credited p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -175,12 +175,8 @@ def _credit_note(
         prices_include_tax=invoice.prices_include_tax,
         tax_exempt_certificate=invoice.tax_exempt_certificate,
         currency=invoice.currency,
-        subtotal=totals.subtotal,
-        discount=totals.discount,
-        shipping=totals.shipping,
-        tax=totals.tax,
-        total=totals.total,
         reason=reason,
         issued_by_staff_id=staff_id,
         lines=lines,
+        **asdict(totals),
     )

@@ -9,6 +9,7 @@ the invoice email in the same transaction when INVOICE_EMAIL is ``on-issue``.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, timedelta
 
 from flask import current_app
@@ -79,7 +80,7 @@ def issue_invoice(order: Order, staff_id: int | None, today: date | None = None)
         tax_exempt_certificate=customer.tax_exempt_certificate,
         currency=current_app.config["CURRENCY"],
         issued_by_staff_id=staff_id,
-        **_totals(document.totals),
+        **asdict(document.totals),
     )
     for position, ((fields, _), taxed) in enumerate(zip(rows, document.lines, strict=True), start=1):
         invoice.lines.append(
@@ -117,16 +118,6 @@ def _shipping_row(order: Order, rate) -> tuple[dict, tax.Charge]:
         is_shipping=True,
     )
     return fields, tax.Charge(order.shipping_fee, rate.rate, is_shipping=True)
-
-
-def _totals(totals: tax.DocumentTotals) -> dict:
-    return dict(
-        subtotal=totals.subtotal,
-        discount=totals.discount,
-        shipping=totals.shipping,
-        tax=totals.tax,
-        total=totals.total,
-    )
 
 
 def issue_on(order: Order, moment: str, staff_id: int | None) -> Email | None:

@@ -82,6 +82,8 @@ class TaxedLine:
 
 @dataclass(frozen=True)
 class DocumentTotals:
+    """A document's totals, named as the invoice's columns (``Invoice(**asdict(totals))``)."""
+
     subtotal: Decimal  # the item lines' amounts
     discount: Decimal
     shipping: Decimal  # the delivery lines' amounts

@@ -21,3 +21,7 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+# A sync worker busy with one request longer than this is killed. A year's accountant's export (staff only,
+# streamed) takes about half a minute at 2,000 customers; the default 30 s would cut it off.
+timeout = 120

@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import data, documents, fanout, pages, phone, queries, report, server, services, web, weight
+from . import data, documents, exports, fanout, pages, phone, queries, report, server, services, web, weight
 from .visits import Visit, open_links, staff_sign_in
 
 PROFILES = Path(__file__).resolve().parent / "results"
@@ -48,6 +48,12 @@ def parse(argv):
     )
     parser.add_argument("--no-phone", action="store_true", help="skip the phone reorder")
     parser.add_argument("--no-fanout", action="store_true", help="skip the reminder fan-out")
+    parser.add_argument("--no-exports", action="store_true", help="skip the year's export for the accountant")
+    parser.add_argument(
+        "--exports-only",
+        action="store_true",
+        help="measure only the year's export (full data) and add it to the last results",
+    )
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDF of a 60-line invoice")
     parser.add_argument("--keep", action="store_true", help="keep this run's databases (to look at them)")
     parser.add_argument("--forget-cache", action="store_true", help="drop the cached data and exit")
@@ -276,6 +282,13 @@ def run(args) -> dict:
             results["phone"] = phone.reorder_on_phone(phone_links)
             log(f"  {results['phone']['ms']:,} ms, {results['phone']['taps']} taps")
         _dispose(app)
+        if args.no_exports:
+            results["exports"] = {"skipped": "--no-exports"}
+        else:
+            srv.stop()  # the export is measured on its own, with nothing else running
+            srv = None
+            log("== a year's export for the accountant")
+            results["exports"] = exports.measure(full, log=log)
     finally:
         if srv is not None:
             srv.stop()
@@ -320,6 +333,26 @@ def _dispose(app) -> None:
         db.engine.dispose()
 
 
+def exports_only(args) -> int:
+    """The year's export alone, on the full data; its figures replace the last results' (the rest stays)."""
+    database = services.find_database(None if args.database == "auto" else args.database)
+    log("== data")
+    full = data.prepare(database, data.FULL, log=log)
+    try:
+        log("== a year's export for the accountant")
+        measured = exports.measure(full, log=log)
+    finally:
+        if not args.keep:
+            data.drop_working_copy(full)
+    results = report.read(args.output)
+    results["exports"] = measured
+    report.write(results, args.output)
+    print()
+    print(report.describe_exports(measured))
+    print(f"\nWrote the export's figures into {args.output}")
+    return 0
+
+
 def main(argv=None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     if args.forget_cache:
@@ -328,6 +361,8 @@ def main(argv=None) -> int:
         print("Dropped the cached bench data.")
         return 0
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    if args.exports_only:
+        return exports_only(args)
     results = run(args)
     report.write(results, args.output)
     print()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import time as clock
@@ -33,8 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"
 MIGRATIONS = ROOT / "migrations"
 
-# The databases the bench makes on a PostgreSQL server (whatever database DATABASE_URL names is left alone).
-DATABASE_PREFIX = "wholesale_bench"
+# The databases the bench makes on a PostgreSQL server (whatever database DATABASE_URL names is left alone);
+# BENCH_DATABASE_PREFIX gives two checkouts benching on one server databases of their own.
+DATABASE_PREFIX = os.environ.get("BENCH_DATABASE_PREFIX") or "wholesale_bench"
 
 
 @dataclass

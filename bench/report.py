@@ -241,6 +241,11 @@ def describe(results: dict, markdown: bool = False) -> str:
         )
     elif phone.get("skipped"):
         lines.append(f"Phone reorder: not measured ({phone['skipped']}).")
+    exported = results.get("exports") or {}
+    if exported.get("files"):
+        lines.append(describe_exports(exported))
+    elif exported.get("skipped"):
+        lines.append(f"A year's export: not measured ({exported['skipped']}).")
     fanout = results.get("fanout") or {}
     if fanout.get("seconds") is not None:
         lines.append(f"Reminder fan-out: {fanout['description']}")
@@ -282,6 +287,27 @@ def _peaks_by_page(results: dict) -> str:
     if not rows:
         return ""
     return " (the higher one after each page: " + ", ".join(f"{t} {v:.0f}" for t, v in rows) + ")"
+
+
+def describe_exports(exported: dict) -> str:
+    """A year's export for the accountant (bench.exports): each file's time, size and the peak memory."""
+    rows = exported["rows"]
+    files = "; ".join(
+        f"{name} {f['seconds']:.1f} s, {f['bytes'] / 1e6:.1f} MB, peak RSS {f['peak_rss_mb']:.0f} MB"
+        + ("" if f.get("complete", True) else f" (INCOMPLETE: {f['problem']})")
+        for name, f in exported["files"].items()
+    )
+    before = max(f["rss_before_mb"] for f in exported["files"].values())
+    return (
+        f"A year's export ({exported['range'][0]} to {exported['range'][1]}: {rows['invoice']:,} invoices and "
+        f"credit notes, {rows['invoice_line']:,} lines, {rows['payment']:,} payments), each file downloaded "
+        f"alone from a fresh gunicorn (the Procfile's web line): {files} (a worker held {before:.0f} MB before "
+        "the request)."
+    )
+
+
+def read(path: Path = RESULTS) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def write(results: dict, path: Path = RESULTS) -> None:

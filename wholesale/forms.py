@@ -1,10 +1,12 @@
-"""Form fields shared by every area: numbers that refuse NaN, infinities and float noise, and row ids."""
+"""Form fields shared by every area: numbers that refuse NaN, infinities and float noise, row ids, and calendar
+dates."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from wtforms import DecimalField, IntegerField, StringField
+from wtforms import DateField, DecimalField, IntegerField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from .converters import parse_id
@@ -44,6 +46,22 @@ class _BoundedDecimalField(DecimalField):
             raise ValidationError("Use at most two decimal places.")
         if not (self.low <= value <= self.high):
             raise ValidationError(f"Enter a value from {self.low} to {self.high}.")
+
+
+class CalendarDateField(DateField):
+    """A calendar date as YYYY-MM-DD (what a date picker sends); 2026-02-30 is refused with a message."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = datetime.strptime(valuelist[0].strip(), "%Y-%m-%d").date()
+        except ValueError:
+            self.data = None
+            raise ValueError(
+                "That is not a date on the calendar. Enter it as YYYY-MM-DD, e.g. 2026-03-02."
+            ) from None
 
 
 class MoneyField(_BoundedDecimalField):

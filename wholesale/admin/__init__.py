@@ -12,6 +12,7 @@ from . import (  # noqa: E402,F401
     catalog,
     customers,
     emails,
+    exports,
     invoices,
     order_editor,
     orders,

@@ -7,8 +7,6 @@ moved on).
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
@@ -31,6 +29,7 @@ from ..services.production.queries import (
     run_overview,
 )
 from ..services.production.roast_plan import ROUNDING_RULE
+from ..services.spreadsheets import csv_chunks
 from . import bp
 from .production_forms import AddOrdersForm, MergeForm, NewRunForm, RoastDateForm, roastery_today
 
@@ -226,36 +225,26 @@ def production_packing_lists(run_id: int):
 @bp.get("/production/<id:run_id>/lines.csv")
 def production_csv(run_id: int):
     run = run_or_404(run_id)
-    out = io.StringIO()
-    out.write("\ufeff")  # so spreadsheet programs read the file as UTF-8 (café names)
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for order in run_orders(run):
-        for line in order.lines:
-            variant = line.variant
-            writer.writerow(
-                spreadsheet_safe(cell)
-                for cell in (
-                    order.number,
-                    order.customer.business_name,
-                    order.channel,
-                    variant.product.name,
-                    variant.name,
-                    line.option,
-                    line.quantity,
-                    line.quantity * variant.net_weight_g,
-                )
-            )
+    body = b"".join(csv_chunks(CSV_COLUMNS, run_csv_rows(run), byte_order_mark=True))
     filename = f"production-run-{run.id}-{run.roast_date.isoformat()}.csv"  # digits and dashes only
     return Response(
-        out.getvalue(),
+        body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
 
 
-def spreadsheet_safe(cell):
-    """A text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets an apostrophe."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
+def run_csv_rows(run: ProductionRun):
+    for order in run_orders(run):
+        for line in order.lines:
+            variant = line.variant
+            yield (
+                order.number,
+                order.customer.business_name,
+                order.channel,
+                variant.product.name,
+                variant.name,
+                line.option,
+                line.quantity,
+                line.quantity * variant.net_weight_g,
+            )

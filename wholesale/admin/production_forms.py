@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field
+from wtforms import Field
 from wtforms.validators import InputRequired, ValidationError
 
 from ..converters import parse_id
+from ..forms import CalendarDateField
 
 PLANNING_HORIZON = timedelta(days=366)
 
@@ -19,20 +20,8 @@ def roastery_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["ROASTERY_TIMEZONE"])).date()
 
 
-class RoastDateField(DateField):
-    """A calendar date as YYYY-MM-DD (what a date picker sends); 2026-02-30 is refused with a message."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = datetime.strptime(valuelist[0].strip(), "%Y-%m-%d").date()
-        except ValueError:
-            self.data = None
-            raise ValueError(
-                "That is not a date on the calendar. Enter it as YYYY-MM-DD, e.g. 2026-03-02."
-            ) from None
+class RoastDateField(CalendarDateField):
+    """A roast date: a calendar date within a year of today."""
 
     def pre_validate(self, form):
         if self.data is not None and abs(self.data - roastery_today()) > PLANNING_HORIZON:

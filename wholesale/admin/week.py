@@ -6,9 +6,6 @@ The GET filters (week, state, shipping option) work as a plain form; htmx only s
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from ..converters import parse_id
@@ -18,9 +15,9 @@ from ..services.errors import ServiceError
 from ..services.planning import board, forecast, nudge
 from ..services.planning.week import REMINDED_MEANS, Week, next_delivery_week
 from ..services.production.roast_plan import ROUNDING_RULE
+from ..services.spreadsheets import csv_chunks
 from . import bp
 from .orders import STATUS_LABELS
-from .production import spreadsheet_safe
 from .week_forms import BoardFilterForm, RemindForm
 
 STATE_LABELS = {
@@ -102,25 +99,22 @@ def _week_context(form, week: Week, default: Week, state: str | None = None, opt
 def week_board_csv():
     _, week, state, option = _filters(next_delivery_week(calendar()))
     shown = board.week_board(week)
-    out = io.StringIO()
-    out.write("\ufeff")  # so spreadsheet programs read the file as UTF-8 (café names)
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in shown.filtered(state, option):
-        option_row = shown.options.get(row.option_id)
-        cells = (
+    rows = (
+        (
             row.business_name,
             STATE_LABELS[row.state],
-            option_row.name if option_row else "",
+            option_row.name if (option_row := shown.options.get(row.option_id)) else "",
             " ".join(order.number for order in row.orders),
             " ".join(STATUS_LABELS.get(order.status, order.status) for order in row.orders),
             f"{row.orders_total:.2f}" if row.orders else "",
             _details(row),
         )
-        writer.writerow(spreadsheet_safe(cell) for cell in cells)
+        for row in shown.filtered(state, option)
+    )
+    body = b"".join(csv_chunks(CSV_COLUMNS, rows, byte_order_mark=True))
     filename = f"week-{week.start.isoformat()}.csv"  # digits and dashes only
     return Response(
-        out.getvalue(),
+        body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )

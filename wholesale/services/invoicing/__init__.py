@@ -17,4 +17,8 @@ Getting paid:
 - ``statements``: a customer's statement, read once for its page and its PDF.
 - ``credit_limit``: ``credit_flags(customer_ids)``, the customers past CREDIT_LIMIT_OVERDUE_*.
 - ``overdue``: the overdue-reminder tick (OVERDUE_REMINDER_DAYS).
+
+The accountant's export:
+
+- ``exports``: the accountant's files (Xero, QuickBooks Online, plain CSVs) for a date range.
 """

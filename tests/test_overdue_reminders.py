@@ -52,7 +52,7 @@ def test_each_invoice_gets_the_latest_step_it_reached_once(app_ctx, steps):
     assert reminders_sent() == [(seven.id, 7), (twenty_nine.id, 7), (forty_five.id, 30)]
     assert report.reminded == 3 and len(report.email_ids) == 6  # two contacts each
     email = db.session.scalar(select(Email).where(Email.invoice_id == forty_five.id).order_by(Email.id))
-    assert email.kind == "overdue-reminder" and forty_five.number in email.subject
+    assert email.kind == "overdue_reminder" and forty_five.number in email.subject
     assert "$100.00" in email.text_body and "45 days overdue" in email.text_body
     assert "/link/" in email.text_body and "to=invoices" in email.text_body  # signs in, opens Invoices
     assert six.id not in {invoice_id for invoice_id, _ in reminders_sent()}
@@ -121,7 +121,7 @@ def test_two_ticks_at_once_remind_each_invoice_once(app, steps, monkeypatch, pag
         assert reminders_sent() == [(invoice_id, 7) for invoice_id in ids]
         per_address = db.session.execute(
             select(Email.to_address, func.count())
-            .where(Email.kind == "overdue-reminder")
+            .where(Email.kind == "overdue_reminder")
             .group_by(Email.to_address)
         ).all()
         assert len(per_address) == 40 and {n for _, n in per_address} == {1}

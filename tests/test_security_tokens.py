@@ -26,6 +26,7 @@ from wholesale.models import (
     utcnow,
 )
 from wholesale.services import customers, deliveries
+from wholesale.services.invoicing.overdue import dispatch_overdue_reminders
 from wholesale.services.standing import schedule, tick
 
 from .conftest import STAFF_EMAIL, STAFF_PASSWORD, csrf_from
@@ -233,6 +234,9 @@ def test_no_email_with_a_link_can_be_pointed_elsewhere_by_the_request(deploys, s
         [delivery] = schedule.upcoming(standing, utcnow(), deliveries.roastery_zone(), set())
         for now in (delivery.preview_at, delivery.cutoff):
             tick.dispatch_standing_orders(now)
+        # The approved order's invoice, unpaid 40 days later: its overdue reminder.
+        instance.config["OVERDUE_REMINDER_DAYS"] = "7"
+        assert dispatch_overdue_reminders(utcnow() + timedelta(days=40)).reminded
 
     with instance.app_context():
         emails = db.session.scalars(select(Email)).all()

@@ -37,7 +37,7 @@ from . import balances
 
 log = logging.getLogger(__name__)
 
-KIND = "overdue-reminder"
+KIND = "overdue_reminder"  # as its template is named
 PAGE_SIZE = 200
 
 
@@ -158,7 +158,7 @@ def write_overdue_emails(item: balances.InvoiceBalance, step: int, now: datetime
         emails.append(
             queue_email(
                 kind=KIND,
-                dedupe_key=f"{KIND}:{invoice.id}:{step}:{address.casefold()}",
+                dedupe_key=f"overdue-reminder:{invoice.id}:{step}:{address.casefold()}",
                 to_address=address,
                 subject=f"Invoice {invoice.number} is overdue: {item.balance:,.2f} {invoice.currency} to pay",
                 template="overdue_reminder",

@@ -52,12 +52,12 @@ def env(app_env):
 
 def standing_orders_due(passed: int, falling_due: int) -> None:
     """``passed`` standing orders whose delivery's cut-off was five minutes ago, and ``falling_due`` whose
-    cut-offs come one after another from 25 seconds on: each its own option, delivering today, closing at that
+    cut-offs come one after another from 15 seconds on: each its own option, delivering today, closing at that
     instant (UTC)."""
     variants = make_catalog(coffees=2)
     now = utcnow().replace(microsecond=0)
     dues = [now - timedelta(minutes=5)] * passed + [
-        now + timedelta(seconds=25 + 3 * n) for n in range(falling_due)
+        now + timedelta(seconds=15 + 2 * n) for n in range(falling_due)
     ]
     for n, due in enumerate(dues):
         option = ShippingOption(

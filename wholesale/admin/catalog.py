@@ -87,7 +87,9 @@ def product_options(product_id: int):
                 if listed
                 else f"{product.name} has no options now."
             )
-            return redirect(url_for("admin.product", product_id=product.id, _anchor="product-options"), code=303)
+            return redirect(
+                url_for("admin.product", product_id=product.id, _anchor="product-options"), code=303
+            )
     return _product_page(product, options_form=form)
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import missing_service
+from .conftest import csrf_token, missing_service
+from .routes import fill
 from .test_authorization_matrix import ROUTES, build_world, kind_of, path_for, visitors
 
 pytestmark = pytest.mark.module_data
@@ -40,6 +41,16 @@ KNOWN_ERRORS: set[tuple[str, str]] = {
         ("table", "width"),
     ]
 }
+
+
+# The pages that ask before a step that cannot be taken back (the first POST, not confirmed): who, route, form.
+ASKING_PAGES = [
+    ("staff", "/admin/variants/<variant_id>/retire", {}),
+    ("staff", "/admin/customers/<customer_id>/reminders/send-now", {}),
+    ("staff", "/admin/orders/approve", {"order": "{order_id}:1"}),
+    ("staff", "/admin/standing-orders/<standing_id>/stop", {}),
+    ("customer", "/standing/<standing_id>/stop", {}),
+]
 
 
 def vnu_jar() -> Path | None:
@@ -68,6 +79,13 @@ def pages(app, world) -> dict[str, str]:
         if response.status_code == 200 and response.mimetype == "text/html":
             found[rule] = response.get_data(as_text=True)
         response.close()
+    for who, rule, data in ASKING_PAGES:
+        visitor = people[who]
+        path = fill(rule, **{name: visitor.ids[name] for name in re.findall(r"<(\w+)>", rule)})
+        fields = {name: value.format(**visitor.ids) for name, value in data.items()}
+        response = visitor.client.post(path, data={**fields, "csrf_token": csrf_token(visitor.client)})
+        assert response.status_code == 200, (rule, response.status_code)  # asks, does nothing yet
+        found[f"POST {rule}"] = response.get_data(as_text=True)
     return found
 
 

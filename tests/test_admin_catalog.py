@@ -83,9 +83,16 @@ def test_retiring_keeps_the_rows_and_can_be_undone(app, staff_client, forms, guj
     add_size(forms, guji)
     with app.app_context():
         variant_id = db.session.scalar(select(Variant.id))
-    assert (
-        forms.post(f"/admin/variants/{variant_id}/retire", page=f"/admin/products/{guji}").status_code == 303
+    asked = forms.post(f"/admin/variants/{variant_id}/retire", page=f"/admin/products/{guji}")
+    question = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Retire Ethiopia Guji, 340 g bag?" in question
+    assert "Yes, retire 340 g bag" in question and f'href="/admin/products/{guji}">Cancel' in question
+    with app.app_context():
+        assert db.session.get(Variant, variant_id).retired_at is None  # asked, not yet retired
+    retired = forms.post(
+        f"/admin/variants/{variant_id}/retire", {"confirmed": "1"}, page=f"/admin/products/{guji}"
     )
+    assert retired.status_code == 303
     assert forms.post(f"/admin/products/{guji}/retire", page=f"/admin/products/{guji}").status_code == 303
     page = staff_client.get("/admin/products").get_data(as_text=True)
     assert "retired" in page

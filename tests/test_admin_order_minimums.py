@@ -132,7 +132,7 @@ def test_bulk_approve_skips_orders_below_the_minimum_and_says_which_need_a_reaso
         f"{world.below_id}:{version(app, world.below_id)}",
         f"{world.enough_id}:{version(app, world.enough_id)}",
     ]
-    response = staff_post.post("/admin/orders/approve", {"order": ticked})
+    response = staff_post.post("/admin/orders/approve", {"order": ticked, "confirmed": "1"})
     assert response.status_code == 303
     page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Approved 1 order: {world.enough_number}." in page

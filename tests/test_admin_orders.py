@@ -219,7 +219,17 @@ def test_bulk_approve_from_the_pending_tab_approves_the_ticked_orders_and_explai
         db.session.commit()
 
     ticked = [boxes[str(shop.order_id)], boxes[str(ids[0])], boxes[str(ids[1])]]
-    response = staff_post.post("/admin/orders/approve", {"order": ticked})
+    # "Approve selected" first asks, listing the ticked orders with their totals; nothing is approved yet.
+    asked = staff_post.post("/admin/orders/approve", {"order": ticked})
+    question = text(asked)
+    assert asked.status_code == 200 and "Approve 3 orders?" in question
+    for order_id in (shop.order_id, *ids[:2]):
+        assert f"W{order_id:06d}" in question
+    assert f"W{ids[2]:06d}" not in question and "Rival Roasters" in question and "$" in question
+    assert re.findall(r'name="order" value="([^"]+)"', asked.get_data(as_text=True)) == ticked
+    with app.app_context():
+        assert db.session.get(Order, ids[0]).status == "pending"
+    response = staff_post.post("/admin/orders/approve", {"order": ticked, "confirmed": "1"})
     assert response.status_code == 303
     page = text(staff_client.get("/admin/"))
     assert f"Approved 2 orders: W{shop.order_id:06d}, W{ids[0]:06d}." in page
@@ -251,7 +261,7 @@ def test_bulk_approve_with_nothing_or_garbage_ticked_changes_nothing(
     app, staff_client, staff_post, shop, ticked
 ):
     before = order_state(app, shop.order_id)
-    response = staff_post.post("/admin/orders/approve", {"order": ticked})
+    response = staff_post.post("/admin/orders/approve", {"order": ticked, "confirmed": "1"})
     assert response.status_code == 303
     page = text(staff_client.get("/admin/"))
     assert "Tick the orders to approve first." in page or "could not be read" in page

@@ -89,7 +89,7 @@ def test_staff_edit_a_products_options_on_its_page(app, staff_client, forms, caf
         page=f"/admin/products/{coffee}",
     )
     assert response.status_code == 303 and response.headers["Location"].endswith(
-        f"/admin/products/{coffee}#options"
+        f"/admin/products/{coffee}#product-options"
     )
     page = unescape(staff_client.get(f"/admin/products/{coffee}").get_data(as_text=True))
     assert "Coffee 00: options Espresso, Whole bean, Turkish (Espresso by default)." in page

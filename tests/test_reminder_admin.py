@@ -184,11 +184,18 @@ def test_send_now_emails_each_contact_who_gets_reminders_once(app, client, staff
 
     with time_machine.travel(utc(2026, 3, 10, 9, 0, 5), tick=False):
         sign_in(forms)
-        button = {"csrf_token": forms.token(page)}
+        token = forms.token(page)
+        asked = client.post(f"{page}/reminders/send-now", data={"csrf_token": token})
+        button = {"csrf_token": token, "confirmed": "1"}  # "Yes, send it now" on the page that asks
         response = client.post(f"{page}/reminders/send-now", data=button)
         again = client.post(f"{page}/reminders/send-now", data=button)  # a double click, the same minute
         shown = flashes(client.get(page).get_data(as_text=True))
 
+    # First the staff member is asked, with who will get it; nothing is sent until they say yes.
+    question = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Send Blue Door Café a reminder now?" in question
+    assert all(address in question for address in addresses)
+    assert asks_with_yes_and_cancel(question, page)
     assert response.headers["Location"] == f"{page}/reminders"
     assert again.headers["Location"] == f"{page}#reminder"
     assert shown == [
@@ -205,6 +212,11 @@ def test_send_now_emails_each_contact_who_gets_reminders_once(app, client, staff
         assert "works until Tue 17 Mar 2026, 02:00 PDT" in emails[0].text_body
 
 
+def asks_with_yes_and_cancel(question: str, page: str) -> bool:
+    """The asking page re-posts, confirmed, to send-now, and offers Cancel back to the customer."""
+    return 'name="confirmed" value="1"' in question and f'href="{page}#reminder"' in question
+
+
 @pytest.mark.parametrize("problem", ["nobody gets reminders", "inactive"])
 def test_send_now_refuses_a_customer_it_could_not_reach_and_writes_nothing(app, staff_client, forms, problem):
     with app.app_context():
@@ -214,7 +226,7 @@ def test_send_now_refuses_a_customer_it_could_not_reach_and_writes_nothing(app, 
         db.session.commit()
     page = f"/admin/customers/{customer_id}"
 
-    response = forms.post(f"{page}/reminders/send-now", page=page)
+    response = forms.post(f"{page}/reminders/send-now", {"confirmed": "1"}, page=page)
 
     message = flashes(staff_client.get(page).get_data(as_text=True))[0]
     assert response.status_code == 303 and message.endswith("Nothing was sent.")

@@ -218,7 +218,11 @@ def test_no_email_with_a_link_can_be_pointed_elsewhere_by_the_request(deploys, s
     for path, data, page in [
         (f"/admin/orders/{order_id}/approve", {}, f"/admin/orders/{order_id}"),
         (f"/admin/orders/{cancel_id}/cancel", {"reason": "Out of this coffee"}, f"/admin/orders/{cancel_id}"),
-        (f"/admin/customers/{customer_id}/reminders/send-now", {}, f"/admin/customers/{customer_id}"),
+        (
+            f"/admin/customers/{customer_id}/reminders/send-now",
+            {"confirmed": "1"},
+            f"/admin/customers/{customer_id}",
+        ),
     ]:
         assert staff_laptop.post(path, data, page).status_code == 303, path
 

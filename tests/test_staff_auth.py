@@ -45,6 +45,19 @@ def test_staff_signs_in_lands_where_they_were_going_and_signs_out(client, staff,
     assert client.get("/admin/products").status_code == 302
 
 
+def test_where_they_were_going_is_a_hidden_input_its_length_checked_by_the_server(client, staff, forms):
+    page = client.get("/admin/sign-in?next=/admin/products").get_data(as_text=True)
+    [hidden] = [tag for tag in page.split("<input") if 'name="next"' in tag]
+    assert 'type="hidden"' in hidden and 'value="/admin/products"' in hidden
+    assert "maxlength" not in hidden  # HTML allows none on a hidden input
+    response = forms.post(
+        "/admin/sign-in",
+        {"email": STAFF_EMAIL, "password": STAFF_PASSWORD, "next": "/admin/" + "x" * 300},
+        page="/admin/sign-in",
+    )
+    assert response.status_code == 400 and client.get("/admin/").status_code == 302
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example", "/portal"])
 def test_sign_in_never_redirects_off_the_staff_area(client, staff, forms, target):
     response = forms.post(

@@ -1,6 +1,6 @@
 """Staff pages for the catalog: products, their sizes, and shipping options."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..extensions import db
@@ -9,6 +9,8 @@ from ..services import catalog, deliveries
 from ..services.errors import ServiceError
 from . import bp
 from .catalog_forms import ClosedDateForm, ProductForm, ProductOptionsForm, ShippingOptionForm, VariantForm
+
+NOT_STORED = {"Cache-Control": "no-store"}
 
 
 def _refused(form, error: ServiceError) -> None:
@@ -85,7 +87,9 @@ def product_options(product_id: int):
                 if listed
                 else f"{product.name} has no options now."
             )
-            return redirect(url_for("admin.product", product_id=product.id, _anchor="options"), code=303)
+            return redirect(
+                url_for("admin.product", product_id=product.id, _anchor="product-options"), code=303
+            )
     return _product_page(product, options_form=form)
 
 
@@ -122,7 +126,11 @@ def variant_edit(variant_id: int):
 
 @bp.post("/variants/<id:variant_id>/retire")
 def variant_retire(variant_id: int):
+    """Retiring a size asks first, on a page of its own (it works without JavaScript); its button posts again,
+    confirmed."""
     variant = db.get_or_404(Variant, variant_id)
+    if request.form.get("confirmed") != "1":
+        return render_template("admin/variant_retire_confirm.html", variant=variant), 200, NOT_STORED
     catalog.set_variant_retired(variant, True)
     flash(f"{variant.label} is retired.")
     return redirect(url_for("admin.product", product_id=variant.product_id), code=303)

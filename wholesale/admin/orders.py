@@ -8,8 +8,10 @@ message, or show the page again with the message (4xx). The editor's routes are 
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from ..converters import parse_id
+from ..extensions import db
 from ..formatting import long_day
 from ..models import Order
 from ..services import deliveries, orders
@@ -135,12 +137,21 @@ def order_approve(order_id: int):
 
 @bp.post("/orders/approve")
 def orders_approve():
-    """Bulk approve from the Pending tab: each ticked box is "order id:version seen"."""
+    """Bulk approve from the Pending tab: each ticked box is "order id:version seen". It asks first, listing
+    the orders with their totals on a page of its own (it works without JavaScript); its button posts the same
+    boxes again, confirmed."""
     picked = selected_orders(request.form.getlist("order"))
     if picked is None:
         flash("That selection could not be read. Please tick the orders again.")
     elif not picked:
         flash("Tick the orders to approve first.")
+    elif request.form.get("confirmed") != "1":
+        page = render_template(
+            "admin/orders_approve_confirm.html",
+            ticked=request.form.getlist("order"),
+            listed=_ticked_orders(picked),
+        )
+        return page, 200, {"Cache-Control": "no-store"}
     else:
         try:
             result = orders.approval.approve_orders(picked, staff_actor())
@@ -155,6 +166,12 @@ def orders_approve():
         for number, why in result.skipped:
             flash(f"Order {number} was not approved: {why}.")
     return redirect(url_for("admin.home", status="pending"), code=303)
+
+
+def _ticked_orders(picked: list[tuple[int, int]]) -> list[Order]:
+    """The ticked orders that exist, in the order ticked (approving explains any other)."""
+    found = {order.id: order for order in db.session.scalars(select(Order).where(Order.id.in_(dict(picked))))}
+    return [found[order_id] for order_id, _ in picked if order_id in found]
 
 
 @bp.post("/orders/<id:order_id>/invoice")

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..converters import parse_id
 from ..services.errors import ServiceError
-from ..services.reminders.dispatch import send_reminder_now, switch_reminders_on
+from ..services.reminders.dispatch import receiving_contacts, send_reminder_now, switch_reminders_on
 from ..services.reminders.history import reminder_history
 from . import bp
 from .customers import customer_or_404
@@ -46,7 +46,14 @@ def customers_switch_on_reminders():
 
 @bp.post("/customers/<id:customer_id>/reminders/send-now")
 def customer_reminder_send_now(customer_id: int):
+    """Sending a reminder now asks first, naming who gets it, on a page of its own (it works without
+    JavaScript); its button posts again, confirmed."""
     customer = customer_or_404(customer_id)
+    if request.form.get("confirmed") != "1":
+        page = render_template(
+            "admin/reminder_send_confirm.html", customer=customer, receiving=receiving_contacts(customer)
+        )
+        return page, 200, {"Cache-Control": "no-store"}
     try:
         emails = send_reminder_now(customer)
     except ServiceError as error:

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
 
@@ -10,4 +10,5 @@ class SignInForm(FlaskForm):
         filters=[lambda value: value and value.strip()],
     )
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
-    next = StringField(validators=[Length(max=300)])
+    # Hidden, so HTML allows no maxlength on it: its length is checked here only.
+    next = HiddenField(validators=[Length(max=300)])

@@ -82,6 +82,8 @@ def orders_with_status(
             contains_eager(Order.customer),
             joinedload(Order.placed_by_contact),
             joinedload(Order.shipping_option),
+            # The Approved and In production tabs show each order's run; joined here, not asked per row.
+            joinedload(Order.production_run),
         )
     )
     if search.customer:

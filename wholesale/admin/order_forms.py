@@ -32,7 +32,7 @@ from ..forms import (
     form_message,
     version_seen,
 )
-from ..services.orders import minimums
+from ..services.orders import idempotency, minimums
 from ..services.orders.adjustments import NOTES_MAX, REASON_MAX, SHIPPING_NOT_LISTED, OrderAdjustments
 from ..services.orders.queries import OrderSearch
 from ..services.orders.staff_orders import CUSTOMER_NOT_LISTED
@@ -187,6 +187,15 @@ class StaffOrderForm(FlaskForm):
     )
     idempotency_key = HiddenField()  # checked by the service (services.idempotency)
     below_minimum_reason = _below_minimum_reason("Reason for entering it below the minimum")
+
+
+def new_staff_order_form(customer_id: int | None) -> StaffOrderForm:
+    """A blank staff order form for the customer (or none chosen yet), with a fresh idempotency key, so a
+    double click enters one order."""
+    form = StaffOrderForm(formdata=None)
+    form.customer_id.data = customer_id
+    form.idempotency_key.data = idempotency.new_key()
+    return form
 
 
 ORDER_NUMBER = re.compile(r"\s*[Ww]?0*(\d{1,9})\s*")

@@ -19,7 +19,14 @@ from ..services.invoicing.issuing import invoice_of_order, issue_by_hand
 from ..services.orders.editing import OrderLocked, StaleOrder, ensure_editable
 from ..services.orders.history import Actor
 from . import bp
-from .order_forms import ApproveForm, CancelForm, OrderSearchForm, StaffOrderForm, selected_orders
+from .order_forms import (
+    ApproveForm,
+    CancelForm,
+    OrderSearchForm,
+    StaffOrderForm,
+    new_staff_order_form,
+    selected_orders,
+)
 
 LISTED_STATUSES = orders.queries.LISTED_STATUSES
 STATUS_LABELS = {
@@ -202,11 +209,9 @@ def order_cancel(order_id: int):
 @bp.route("/orders/new", methods=["GET", "POST"])
 def order_new():
     """A staff order, taken by phone or email: it starts approved, then opens in the editor."""
-    form = StaffOrderForm()
     if request.method == "GET":
-        form.customer_id.data = parse_id(request.args.get("customer_id", ""))
-        form.idempotency_key.data = orders.idempotency.new_key()
-    elif form.validate():
+        form = new_staff_order_form(parse_id(request.args.get("customer_id", "")))
+    elif (form := StaffOrderForm()).validate():
         try:
             entered = orders.staff_orders.enter_order(
                 form.customer_id.data,

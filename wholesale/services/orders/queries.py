@@ -105,6 +105,18 @@ def orders_with_status(
     return OrderPage(orders[:per_page], page, len(orders) > per_page)
 
 
+def customer_recent_orders(customer_id: int, limit: int = 20) -> list[Order]:
+    """The customer's latest placed orders (any status but the draft), newest first, in one query."""
+    placed = func.coalesce(Order.placed_at, Order.created_at)
+    query = (
+        select(Order)
+        .where(Order.customer_id == customer_id, Order.status != "draft")
+        .order_by(placed.desc(), Order.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
 def order_for_staff(order_id: int) -> Order | None:
     """A placed order (any status but the customer's draft) with everything its invoice shows."""
     query = (

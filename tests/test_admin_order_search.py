@@ -94,7 +94,10 @@ def test_a_search_with_nothing_found_says_so_and_offers_to_clear_it(staff_client
 
 
 def test_the_search_keeps_the_tab_and_the_tabs_keep_the_search(staff_client, book):
+    # On a phone the form stays folded until used; it is open while a search is on.
+    assert '<details class="card order-search">' in page(staff_client)[1]
     html = page(staff_client, "?status=approved&q=rival&sort=total")[1]
+    assert '<details class="card order-search" open>' in html
     assert '<input type="hidden" name="status" value="approved">' in html
     tabs = html.split('aria-label="Order status"')[1].split("</nav>")[0]
     assert 'href="/admin/?status=pending&amp;q=rival&amp;sort=total"' in tabs

@@ -42,7 +42,7 @@ def rows_of(html: str) -> list[str]:
 # --- The Pending tab -------------------------------------------------------------------------------------
 
 
-def test_pending_lists_portal_orders_newest_first_with_a_review_button_and_a_count_in_the_nav(
+def test_pending_lists_portal_orders_oldest_first_with_a_review_button_and_a_count_in_the_nav(
     app, staff_client, shop
 ):
     with app.app_context():
@@ -61,9 +61,10 @@ def test_pending_lists_portal_orders_newest_first_with_a_review_button_and_a_cou
     html = text(staff_client.get("/admin/"))
     rows = rows_of(html)
     assert len(rows) == 2
-    assert rows[0].startswith(f"W{shop.order_id:06d} Blue Door Café Contact 0 of Blue Door Café")
-    assert "portal" in rows[0] and "$169.00" in rows[0] and rows[0].endswith("Review")
-    assert rows[1].startswith(f"{older_number} Rival Roasters")
+    # Pending is a queue: the order waiting longest comes first.
+    assert rows[0].startswith(f"{older_number} Rival Roasters")
+    assert rows[1].startswith(f"W{shop.order_id:06d} Blue Door Café Contact 0 of Blue Door Café")
+    assert "portal" in rows[1] and "$169.00" in rows[1] and rows[1].endswith("Review")
     assert html.count(">Review</a>") == 2
     assert f'href="/admin/orders/{shop.order_id}"' in html
     # The nav badge: two orders wait for review.

@@ -246,7 +246,7 @@ def test_the_catalog_can_be_searched(app, customer_client, shop):
         _, draft = open_order_page(customer_client)
     page = customer_client.get(f"/orders/{draft.id}/catalog?q=coffee 01", headers=HX).get_data(as_text=True)
     assert "Coffee 01" in page and "Coffee 02" not in page and "<html" not in page
-    assert "Nothing matches" in customer_client.get(f"/orders/{draft.id}/catalog?q=zzz").get_data(
+    assert "No coffee matches “zzz”." in customer_client.get(f"/orders/{draft.id}/catalog?q=zzz").get_data(
         as_text=True
     )
 

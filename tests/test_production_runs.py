@@ -57,7 +57,13 @@ def test_a_new_run_proposes_the_days_approved_orders_and_those_without_a_date(st
         "Blue Door Café more than one order portal" in page
         and "Blue Door Café more than one order staff" in page
     )
-    assert f"{orders['corner'][1]} Corner Grocer portal not set" in page
+    # Each number beside a link that opens the order, to check it before ticking it.
+    assert f"{orders['corner'][1]} open Corner Grocer portal not set" in page
+    html = staff_client.get(f"/admin/production/new?roast_date={ROAST_DAY}").get_data(as_text=True)
+    assert (
+        f'href="/admin/orders/{orders["corner"][0]}" aria-label="Open order {orders["corner"][1]}">open</a>'
+        in html
+    )
 
 
 def test_the_date_picker_suggests_the_next_day_orders_wait_for_and_htmx_gets_just_the_proposal(

@@ -40,6 +40,7 @@ from .customer_forms import (
     NewPriceForm,
     PriceForm,
 )
+from .order_forms import new_staff_order_form
 
 NEW_CONTACT = "new-contact"
 NEW_PRICE = "new-price"
@@ -157,6 +158,8 @@ def render_customer_page(
         minimum=describe_for(customer),
         standing=queries.outlooks(queries.customer_standing_orders(customer.id), shown=0),
         last_order=orders.drafts.last_order(customer),
+        recent_orders=orders.queries.customer_recent_orders(customer.id),
+        new_order_form=new_staff_order_form(customer.id),
     )
     return page, status
 

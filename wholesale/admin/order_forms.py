@@ -15,14 +15,16 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectChoice,
+    SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..converters import parse_id
 from ..forms import (
     AddLineFields,
+    CalendarDateField,
     IdField,
     LineEditFields,
     MoneyField,
@@ -30,8 +32,9 @@ from ..forms import (
     form_message,
     version_seen,
 )
-from ..services.orders import minimums
+from ..services.orders import idempotency, minimums
 from ..services.orders.adjustments import NOTES_MAX, REASON_MAX, SHIPPING_NOT_LISTED, OrderAdjustments
+from ..services.orders.queries import OrderSearch
 from ..services.orders.staff_orders import CUSTOMER_NOT_LISTED
 
 DATE_MESSAGE = "Enter a date like 2025-03-14."
@@ -184,3 +187,79 @@ class StaffOrderForm(FlaskForm):
     )
     idempotency_key = HiddenField()  # checked by the service (services.idempotency)
     below_minimum_reason = _below_minimum_reason("Reason for entering it below the minimum")
+
+
+def new_staff_order_form(customer_id: int | None) -> StaffOrderForm:
+    """A blank staff order form for the customer (or none chosen yet), with a fresh idempotency key, so a
+    double click enters one order."""
+    form = StaffOrderForm(formdata=None)
+    form.customer_id.data = customer_id
+    form.idempotency_key.data = idempotency.new_key()
+    return form
+
+
+ORDER_NUMBER = re.compile(r"\s*[Ww]?0*(\d{1,9})\s*")
+
+
+class OrderNumberField(StringField):
+    """An order number as quoted (W000123) or as typed (123); ``data`` is the order's id."""
+
+    def process_formdata(self, valuelist):
+        raw = _text(valuelist[0]) if valuelist else ""
+        if not raw:
+            self.data = None
+            return
+        match = ORDER_NUMBER.fullmatch(raw)
+        if match is None or int(match.group(1)) == 0:
+            self.data = None
+            raise ValueError("That is not an order number. Enter it like W000123 or 123.")
+        self.data = int(match.group(1))
+
+    def _value(self):
+        # Shown again as typed, so a mistyped number can be corrected.
+        return self.raw_data[0] if self.raw_data else ""
+
+
+class OrderSearchForm(FlaskForm):
+    """The orders overview's search (a GET form: it changes nothing). Every field may be left empty."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Customer name contains", filters=[_text], validators=[Optional(), Length(max=120)])
+    number = OrderNumberField("Order number")
+    placed_from = CalendarDateField("Placed from")
+    placed_to = CalendarDateField("Placed to")
+    sort = SelectField(
+        "Sort",
+        default="",
+        choices=[
+            SelectChoice("", "Tab's usual order"),
+            SelectChoice("oldest", "Oldest first"),
+            SelectChoice("newest", "Newest first"),
+            SelectChoice("customer", "Customer A–Z"),
+            SelectChoice("total", "Largest total first"),
+        ],
+        validate_choice=True,
+    )
+
+    def validate_placed_to(self, field):
+        if self.placed_from.data and field.data and field.data < self.placed_from.data:
+            raise ValidationError("The last day comes before the first.")
+
+    def search(self) -> OrderSearch:
+        return OrderSearch(
+            customer=self.q.data or "",
+            order_id=self.number.data,
+            placed_from=self.placed_from.data,
+            placed_to=self.placed_to.data,
+            sort=self.sort.data or None,
+        )
+
+    def query_args(self) -> dict[str, str]:
+        """The search as query-string arguments, empty ones left out, for the tab and page links."""
+        return {
+            name: field.raw_data[0].strip()
+            for name, field in self._fields.items()
+            if field.raw_data and field.raw_data[0].strip()
+        }

@@ -21,7 +21,14 @@ from ..services.invoicing.issuing import invoice_of_order, issue_by_hand
 from ..services.orders.editing import OrderLocked, StaleOrder, ensure_editable
 from ..services.orders.history import Actor
 from . import bp
-from .order_forms import ApproveForm, CancelForm, StaffOrderForm, selected_orders
+from .order_forms import (
+    ApproveForm,
+    CancelForm,
+    OrderSearchForm,
+    StaffOrderForm,
+    new_staff_order_form,
+    selected_orders,
+)
 
 LISTED_STATUSES = orders.queries.LISTED_STATUSES
 STATUS_LABELS = {
@@ -64,23 +71,31 @@ def to_invoice(order_id: int):
 
 @bp.get("/")
 def home():
-    """The orders overview, one tab per status; Pending first because that is where work arrives."""
+    """The orders overview, one tab per status; Pending first because that is where work arrives, and oldest
+    first there because it is a queue. A search above the tabs narrows and sorts whichever tab is open."""
     status = request.args.get("status", "pending")
     if status not in LISTED_STATUSES:
         abort(404)
     page = request.args.get("page", 1, type=int)
     if page < 1 or page > 100_000:
         abort(404)
-    listing = orders.queries.orders_with_status(status, page)
-    return render_template(
+    search = OrderSearchForm(request.args)
+    valid = search.validate()
+    # A search that cannot be read is explained beside its field; no list is shown for it.
+    listing = orders.queries.orders_with_status(status, page, search=search.search()) if valid else None
+    page_html = render_template(
         "admin/orders.html",
         status=status,
         labels=STATUS_LABELS,
         counts=orders.queries.counts_by_status(),
         listing=listing,
+        search=search,
+        search_args=search.query_args(),
+        sort=search.search().sort_for(status) if valid else None,
         # Customers past their credit limit: flagged beside their orders, which are taken all the same.
-        credit_flags=credit_flags({order.customer_id for order in listing.orders}),
+        credit_flags=credit_flags({order.customer_id for order in listing.orders}) if listing else {},
     )
+    return page_html, 200 if valid else 400
 
 
 @bp.get("/orders/<id:order_id>")
@@ -211,11 +226,9 @@ def order_cancel(order_id: int):
 @bp.route("/orders/new", methods=["GET", "POST"])
 def order_new():
     """A staff order, taken by phone or email: it starts approved, then opens in the editor."""
-    form = StaffOrderForm()
     if request.method == "GET":
-        form.customer_id.data = parse_id(request.args.get("customer_id", ""))
-        form.idempotency_key.data = orders.idempotency.new_key()
-    elif form.validate():
+        form = new_staff_order_form(parse_id(request.args.get("customer_id", "")))
+    elif (form := StaffOrderForm()).validate():
         try:
             entered = orders.staff_orders.enter_order(
                 form.customer_id.data,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .catalog import ShippingOption, Variant, variant_label
 from .customers import Contact, Customer
+from .production import ProductionRun
 from .types import Money, Percent, UTCDateTime, utcnow
 
 # portal: placed by a contact; staff: entered by the roastery; standing: placed by a standing order.
@@ -95,6 +96,7 @@ class Order(db.Model):
     customer: Mapped[Customer] = relationship()
     shipping_option: Mapped[ShippingOption | None] = relationship()
     placed_by_contact: Mapped[Contact | None] = relationship()
+    production_run: Mapped[ProductionRun | None] = relationship()
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
     )

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import Product, Variant
+from ..models import OrderLine, Product, Variant
 from ..services import orders
 
 
@@ -50,3 +50,13 @@ def catalog_for(customer_id: int, query: str = "") -> list[ProductOffers]:
         ProductOffers(product, [Offer(v, orders.pricing.unit_price(v, negotiated)) for v in product.variants])
         for product in products
     ]
+
+
+def quantities_on_order(order_id: int) -> dict[int, int]:
+    """How many of each size the order already holds (its options added up), by variant id, in one query."""
+    rows = db.session.execute(
+        select(OrderLine.variant_id, func.sum(OrderLine.quantity))
+        .where(OrderLine.order_id == order_id)
+        .group_by(OrderLine.variant_id)
+    )
+    return {variant_id: int(quantity) for variant_id, quantity in rows}

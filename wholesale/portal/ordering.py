@@ -21,7 +21,7 @@ from ..services.errors import ServiceError
 from ..services.orders.editing import OrderLocked, OrderNotFound, StaleOrder
 from ..services.orders.history import Actor
 from . import bp
-from .catalog import catalog_for
+from .catalog import catalog_for, quantities_on_order
 from .forms import AddLineForm, DetailsForm, LineForm, PlaceForm
 from .session import customer_required, signed_in_contact, signed_in_customer
 
@@ -279,7 +279,12 @@ def order_catalog(order_id: int):
     order = customer_order_or_404(order_id)
     query = request.args.get("q", "")[:80]
     products = catalog_for(g.signed_in.customer_id, query)
-    context = {"order": order, "products": products, "query": query}
+    context = {
+        "order": order,
+        "products": products,
+        "query": query,
+        "on_order": quantities_on_order(order.id),
+    }
     if is_htmx():
         return render_block("portal/catalog.html", "results", **context)
     return render_template("portal/catalog.html", **context)

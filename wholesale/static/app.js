@@ -2,7 +2,16 @@
 // The htmx indicator styles live in app.css (htmx's own inline styles are off for a strict CSP).
 document.documentElement.classList.add("js");
 
+// Print buttons are hidden in the markup (window.print needs this file) and shown here.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });
+});
+
 document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+    return;
+  }
   var confirmButton = event.target.closest("[data-confirm]");
   if (confirmButton && !window.confirm(confirmButton.getAttribute("data-confirm"))) {
     event.preventDefault();

@@ -4,13 +4,15 @@ the customers staff can enter an order for."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ...extensions import db
 from ...models import STATUSES, Contact, Customer, Order, OrderEvent, OrderLine, StaffUser, Variant
+from ..deliveries import roastery_zone
+from ..zones import occurrence_on
 
 LISTED_STATUSES = tuple(s for s in STATUSES if s != "draft")
 
@@ -43,21 +45,76 @@ def pending_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Order).where(Order.status == "pending"))
 
 
-def orders_with_status(status: str, page: int = 1, per_page: int = 50) -> OrderPage:
-    """Newest first, by when they were placed (staff orders by when they were entered)."""
+ORDER_SORTS = ("oldest", "newest", "customer", "total")
+
+
+@dataclass(frozen=True)
+class OrderSearch:
+    """What staff narrowed a tab to. Days are the roastery's calendar days, both ends included."""
+
+    customer: str = ""
+    order_id: int | None = None
+    placed_from: date | None = None
+    placed_to: date | None = None
+    # None: the tab's own order (a queue, oldest first, for Pending; newest first elsewhere).
+    sort: str | None = None
+
+    def sort_for(self, status: str) -> str:
+        return self.sort or ("oldest" if status == "pending" else "newest")
+
+
+def _start_of(day: date):
+    return occurrence_on(day, time(0), roastery_zone())
+
+
+def orders_with_status(
+    status: str, page: int = 1, per_page: int = 50, search: OrderSearch | None = None
+) -> OrderPage:
+    """One page of a tab's orders, narrowed and sorted as asked, in one query. Placed means when the customer
+    placed it (a staff order: when it was entered)."""
+    search = search or OrderSearch()
     placed = func.coalesce(Order.placed_at, Order.created_at)
     query = (
         select(Order)
+        .join(Order.customer)
         .where(Order.status == status)
         .options(
-            joinedload(Order.customer), joinedload(Order.placed_by_contact), joinedload(Order.shipping_option)
+            contains_eager(Order.customer),
+            joinedload(Order.placed_by_contact),
+            joinedload(Order.shipping_option),
+            # The Approved and In production tabs show each order's run; joined here, not asked per row.
+            joinedload(Order.production_run),
         )
-        .order_by(placed.desc(), Order.id.desc())
-        .limit(per_page + 1)
-        .offset((page - 1) * per_page)
     )
+    if search.customer:
+        query = query.where(Customer.business_name.icontains(search.customer, autoescape=True))
+    if search.order_id is not None:
+        query = query.where(Order.id == search.order_id)
+    if search.placed_from is not None:
+        query = query.where(placed >= _start_of(search.placed_from))
+    if search.placed_to is not None:
+        query = query.where(placed < _start_of(search.placed_to + timedelta(days=1)))
+    order_by = {
+        "oldest": (placed.asc(), Order.id.asc()),
+        "newest": (placed.desc(), Order.id.desc()),
+        "customer": (Customer.business_name.asc(), placed.desc(), Order.id.desc()),
+        "total": (Order.total.desc(), Order.id.desc()),
+    }[search.sort_for(status)]
+    query = query.order_by(*order_by).limit(per_page + 1).offset((page - 1) * per_page)
     orders = list(db.session.scalars(query))
     return OrderPage(orders[:per_page], page, len(orders) > per_page)
+
+
+def customer_recent_orders(customer_id: int, limit: int = 20) -> list[Order]:
+    """The customer's latest placed orders (any status but the draft), newest first, in one query."""
+    placed = func.coalesce(Order.placed_at, Order.created_at)
+    query = (
+        select(Order)
+        .where(Order.customer_id == customer_id, Order.status != "draft")
+        .order_by(placed.desc(), Order.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
 
 
 def order_for_staff(order_id: int) -> Order | None:

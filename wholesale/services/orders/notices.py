@@ -65,12 +65,12 @@ def _to_customer(kind: str, order: Order, happened: str) -> Email | None:
     return _order_email(kind, order, contact, contact.email, subject)
 
 
-def _to_roastery(kind: str, order: Order, contact: Contact, subject: str) -> Email | None:
+def _to_roastery(kind: str, order: Order, contact: Contact | None, subject: str, **extra) -> Email | None:
     """An email about ``contact``'s order to the roastery (None when ORDER_NOTIFY_ROASTERY is off)."""
     to_address = _roastery_address()
     if not to_address:
         return None
-    return _order_email(kind, order, contact, to_address, subject)
+    return _order_email(kind, order, contact, to_address, subject, **extra)
 
 
 def queue_approved(order: Order) -> Email | None:
@@ -109,15 +109,10 @@ def queue_standing_placed(order: Order, contacts: list[Contact], left_out: str) 
     return emails
 
 
-def queue_standing_roastery_notice(order: Order, contact: Contact | None, left_out: str) -> Email | None:
+def queue_standing_roastery_notice(order: Order, left_out: str) -> Email | None:
     """Tell the roastery a standing order placed ``order`` (and what it left out)."""
-    to_address = _roastery_address()
-    if not to_address:
-        return None
     subject = f"Standing order placed {order.number} for {order.customer.business_name}"
-    return _order_email(
-        "standing_placed_staff_notice", order, contact, to_address, subject, left_out=left_out
-    )
+    return _to_roastery("standing_placed_staff_notice", order, None, subject, left_out=left_out)
 
 
 def deliver_all(*emails: Email | None) -> None:

@@ -174,7 +174,7 @@ def _act(standing_id: int, due: schedule.Delivery, now: datetime, report: TickRe
     contacts = receiving_contacts(standing.customer) or standing.customer.contacts[:1]
     return [
         *notices.queue_standing_placed(order, contacts, copied.notice),
-        *filter(None, [notices.queue_standing_roastery_notice(order, None, copied.notice)]),
+        *filter(None, [notices.queue_standing_roastery_notice(order, copied.notice)]),
     ]
 
 

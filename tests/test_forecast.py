@@ -52,6 +52,14 @@ def standing(customer, option, lines, **fields) -> StandingOrder:
     return order
 
 
+@pytest.fixture(autouse=True)
+def friday():
+    """The whole test on Friday noon, staff's sign-in included (a session signed later than the requests that
+    carry it is refused)."""
+    with time_machine.travel(FRIDAY_NOON, tick=False):
+        yield
+
+
 @pytest.fixture
 def week_forecast(app):
     """Coffee 00 and Coffee 01 in 340 g bags and 5 lb bags (2268 g), 15 % roast loss; cups are no coffee."""

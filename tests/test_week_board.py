@@ -39,8 +39,10 @@ BEFORE_THE_WEEK = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)  # Sunday's reminder,
 URL = "/admin/week?week=2026-12-07"
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def friday():
+    """The whole test on Friday noon, staff's sign-in included (a session signed later than the requests that
+    carry it is refused)."""
     with time_machine.travel(FRIDAY_NOON, tick=False):
         yield
 

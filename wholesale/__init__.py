@@ -65,12 +65,16 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .health import bp as health_bp
     from .portal import bp as portal_bp
+    from .settings import bp as settings_bp
+    from .settings import logo_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(portal_bp)
-    transactions.register(app, "portal", "admin")
+    app.register_blueprint(settings_bp, url_prefix="/admin/settings")
+    app.register_blueprint(logo_bp)
+    transactions.register(app, "portal", "admin", "settings", "logo")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -17,6 +17,12 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
+from flask import current_app, g
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Setting
+
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105  (development only; refused in production)
 ENVIRONMENTS = ("production", "development")
 
@@ -97,8 +103,10 @@ def from_environment(instance_path: str, environment: str | None = None) -> dict
         "ROASTERY_NAME": env("ROASTERY_NAME", "Hillside Coffee Roasters"),
         "ROASTERY_ADDRESS": env("ROASTERY_ADDRESS", "12 Mill Lane, Portland, OR 97201"),
         "ROASTERY_EMAIL": env("ROASTERY_EMAIL", "orders@hillside.example"),
-        # Email ROASTERY_EMAIL when a portal order is placed and waits for review.
+        # Email the roastery when a portal order is placed and waits for review, or is cancelled: at
+        # ORDER_NOTIFY_EMAILS (several, separated by commas), or ROASTERY_EMAIL when that is empty.
         "ORDER_NOTIFY_ROASTERY": _bool("ORDER_NOTIFY_ROASTERY", True),
+        "ORDER_NOTIFY_EMAILS": env("ORDER_NOTIFY_EMAILS", ""),
         "ROASTERY_TIMEZONE": env("ROASTERY_TIMEZONE", "America/Los_Angeles"),
         "REMINDER_DEFAULT_WEEKDAY": _int("REMINDER_DEFAULT_WEEKDAY", 6),  # Monday=0 … Sunday=6
         "REMINDER_DEFAULT_TIME": env("REMINDER_DEFAULT_TIME", "02:00"),
@@ -209,7 +217,7 @@ def refuse_unsafe_production(settings) -> None:
 # --- Settings that are small languages of their own -------------------------------------------------------
 # Each is parsed by one function, cached by its text, and checked at start-up (``refuse_malformed``), so a
 # typo stops the app with a message naming the variable instead of failing on the first order. A later issue
-# moves these roastery settings into the database; only these functions read them.
+# The Settings page (services.settings) checks what owners type with the same functions.
 
 GRAMS_PER = {"kg": Decimal("1000"), "lb": Decimal("453.59237")}
 WEEKDAY_ABBREVIATIONS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -408,3 +416,48 @@ def refuse_malformed(settings) -> None:
             problems.append(f"  {name}={settings.get(name)!r}: {error}")
     if problems:
         raise ConfigurationError("Refusing to start: a setting cannot be read.\n" + "\n".join(problems))
+
+
+# --- The roastery's settings as owners saved them -----------------------------------------------------------
+# The Settings page (services.settings) saves a setting as a row of ``setting``; the row wins over the
+# environment, for every web process and worker from their next request or job: an app context reads all the
+# rows in one statement the first time it asks, and keeps them until it ends.
+
+_SAVED = "_saved_settings"  # the app context's copy of the rows, on ``g``
+
+
+def saved_settings() -> dict[str, str]:
+    """The rows owners saved, name → text (read once per app context)."""
+    rows = g.get(_SAVED)
+    if rows is None:
+        rows = dict(db.session.execute(select(Setting.name, Setting.value)).tuples().all())
+        setattr(g, _SAVED, rows)
+    return rows
+
+
+def forget_saved_settings() -> None:
+    """The next read in this app context goes to the database again."""
+    g.pop(_SAVED, None)
+
+
+def setting(name: str):
+    """A roastery setting: the saved text, read as the environment's value is typed (a number, a switch),
+    else the environment's value. Settings that are small languages ("5 kg") are text; their readers parse
+    them with the functions above."""
+    default = current_app.config.get(name)
+    saved = saved_settings().get(name)
+    if saved is None:
+        return default
+    if isinstance(default, bool):
+        return saved == "true"
+    if isinstance(default, int):
+        return int(saved)
+    return saved
+
+
+def setting_text(name: str) -> str:
+    """A roastery setting as text, as the Settings page shows and stores it."""
+    value = setting(name)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)

@@ -6,7 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
+
+from . import config
 
 
 def money(value: Decimal | None) -> str:
@@ -59,7 +61,7 @@ def local_time(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     """A UTC instant shown in the roastery's time zone."""
     if value is None:
         return ""
-    zone = ZoneInfo(current_app.config["ROASTERY_TIMEZONE"])
+    zone = ZoneInfo(config.setting("ROASTERY_TIMEZONE"))
     return value.astimezone(zone).strftime(fmt)
 
 
@@ -74,7 +76,7 @@ def local_moment(value: datetime | None) -> str:
     """ "Sun 6 Dec, 17:00": an instant (a cut-off) on the roastery's clocks."""
     if value is None:
         return ""
-    local = value.astimezone(ZoneInfo(current_app.config["ROASTERY_TIMEZONE"]))
+    local = value.astimezone(ZoneInfo(config.setting("ROASTERY_TIMEZONE")))
     return f"{short_day(local.date())}, {local:%H:%M}"
 
 
@@ -88,7 +90,3 @@ def register(app: Flask) -> None:
     app.add_template_filter(in_currency)
     app.add_template_filter(payment_terms)
     app.add_template_filter(long_day)
-
-    @app.context_processor
-    def roastery():
-        return {"roastery_name": app.config["ROASTERY_NAME"]}

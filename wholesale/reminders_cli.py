@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
+from .services import settings
 from .services.reminders.dispatch import dispatch_due_reminders
 from .services.reminders.history import upcoming_reminders
 
@@ -34,7 +34,7 @@ def preview(limit: int) -> None:
     if not upcoming:
         click.echo("No customer has weekly reminders on.")
         return
-    roastery_zone = current_app.config["ROASTERY_TIMEZONE"]
+    roastery_zone = settings.get("ROASTERY_TIMEZONE")
     click.echo(f"{'UTC':<17}  {'their time':<28}  {'roastery time (' + roastery_zone + ')':<28}  customer")
     for item in upcoming:
         customer = item.customer

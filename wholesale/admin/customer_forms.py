@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import fields
 from decimal import Decimal
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, Email, Length, StopValidation, Vali
 from ..config import GRAMS_PER, grams_of
 from ..formatting import money, payment_terms
 from ..forms import CountField, MoneyField, PercentField
+from ..services import settings
 from ..services.customers.accounts import (
     CERTIFICATE_MAX,
     CONTACT_NAME_MAX,
@@ -151,7 +151,7 @@ class CustomerForm(FlaskForm):
             self.minimum_amount.data = _minimum_amount_of(customer, self.weight_unit)
         if self.minimum_kind.data is None:
             self.minimum_kind.data = "default"
-        default_terms = payment_terms(current_app.config["PAYMENT_TERMS_DAYS"])
+        default_terms = payment_terms(settings.get("PAYMENT_TERMS_DAYS"))
         self.payment_terms.choices = [
             SelectChoice("default", f"The roastery's ({default_terms})"),
             *(SelectChoice(str(days), payment_terms(days)) for days in TERMS_OFFERED),

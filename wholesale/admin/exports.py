@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, current_app, render_template, request, stream_with_context, url_for
+from flask import Response, render_template, request, stream_with_context, url_for
 
+from ..services import settings
 from ..services.deliveries import today
 from ..services.invoicing.exports import EXPORTS, ExportSettings, counts
 from . import bp
@@ -29,11 +30,11 @@ def range_form() -> ExportRangeForm:
     if request.args:
         form = ExportRangeForm(request.args)
         if "date_format" not in request.args:
-            form.date_format.data = current_app.config["EXPORT_DATE_FORMAT"]
+            form.date_format.data = settings.get("EXPORT_DATE_FORMAT")
         return form
     start, end = presets(today())["Last month"]
     return ExportRangeForm(
-        formdata=None, start=start, end=end, date_format=current_app.config["EXPORT_DATE_FORMAT"]
+        formdata=None, start=start, end=end, date_format=settings.get("EXPORT_DATE_FORMAT")
     )
 
 
@@ -65,7 +66,7 @@ def exports_page(form: ExportRangeForm):
             downloads=downloads(form) if valid else [],
             counts=counts(form.start.data, form.end.data) if valid else None,
             presets=presets(today()),
-            prices_include_tax=current_app.config["PRICES_INCLUDE_TAX"],
+            prices_include_tax=settings.get("PRICES_INCLUDE_TAX"),
         ),
         200 if valid else 400,
     )
@@ -81,10 +82,10 @@ def download(export):
     if not range_is_valid(form):
         return exports_page(form)
     start, end = form.start.data, form.end.data
-    settings = ExportSettings.from_config(form.date_format.data)
+    export_settings = ExportSettings.from_config(form.date_format.data)
     filename = export.filename(start, end)  # letters, digits and dashes only
     return Response(
-        stream_with_context(export.write(start, end, settings)),
+        stream_with_context(export.write(start, end, export_settings)),
         mimetype=export.mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )

@@ -3,9 +3,10 @@ email (INVOICE_EMAIL=button) and its credit notes."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from ..downloads import pdf_download
+from ..services import settings
 from ..services.errors import ServiceError
 from ..services.invoicing import credit_notes, emails, queries
 from ..services.invoicing.pdf import invoice_pdf, pdf_filename
@@ -43,7 +44,7 @@ def render_invoice(view: queries.InvoiceView, credit_form: CreditNoteForm | None
         view=view,
         invoice=view.invoice,
         credit_form=credit_form or CreditNoteForm(formdata=None),
-        email_button=current_app.config["INVOICE_EMAIL"] == "button",
+        email_button=settings.get("INVOICE_EMAIL") == "button",
         **invoice_payment_facts(view.invoice),
     )
     return page, status, {"Cache-Control": "no-store"}

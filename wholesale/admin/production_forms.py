@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.validators import InputRequired, ValidationError
 
 from ..converters import parse_id
 from ..forms import CalendarDateField
+from ..services import settings
 
 PLANNING_HORIZON = timedelta(days=366)
 
 
 def roastery_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["ROASTERY_TIMEZONE"])).date()
+    return datetime.now(ZoneInfo(settings.get("ROASTERY_TIMEZONE"))).date()
 
 
 class RoastDateField(CalendarDateField):

@@ -6,6 +6,7 @@ from .invoicing import Invoice, InvoiceLine, InvoiceSequence, OverdueReminder, P
 from .orders import CHANNELS, STATUSES, Order, OrderEvent, OrderLine
 from .outbox import Email, ReminderSend
 from .production import ProductionRun
+from .settings import Logo, Setting, SettingChange
 from .staff import StaffUser
 from .standing import StandingDelivery, StandingOrder, StandingOrderLine
 from .types import utcnow
@@ -21,6 +22,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceSequence",
+    "Logo",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -31,6 +33,8 @@ __all__ = [
     "ProductOption",
     "ProductionRun",
     "ReminderSend",
+    "Setting",
+    "SettingChange",
     "ShippingOption",
     "StaffUser",
     "StandingDelivery",

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import String, bindparam, cast, delete, func, select
 
 from ..extensions import db
 from ..formatting import local_moment, short_day
 from ..models import ClosedDate, Order, ShippingOption, utcnow
 from ..transactions import begin_writing
+from . import settings
 from .errors import ServiceError
 from .zones import occurrence_on
 
@@ -43,7 +43,7 @@ class DeliveryDay:
 
 
 def roastery_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["ROASTERY_TIMEZONE"])
+    return ZoneInfo(settings.get("ROASTERY_TIMEZONE"))
 
 
 def today(now: datetime | None = None) -> date:

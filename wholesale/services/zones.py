@@ -11,7 +11,8 @@ Weekly reminders and delivery cut-offs are both read through here. Pure: no data
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 
 def occurrence_on(day: date, at: time, zone: ZoneInfo) -> datetime:
@@ -41,3 +42,26 @@ def _end_of_gap(wall: datetime, zone: ZoneInfo) -> datetime:
         else:
             low = middle
     return datetime.fromtimestamp(high, UTC)
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """The IANA zones to choose from, sorted: regions' zones ("Europe/London") and UTC, without the old
+    aliases kept for compatibility ("US/Pacific", "Etc/GMT+8")."""
+    regional = (name for name in available_timezones() if "/" in name and name.split("/")[0] not in _ALIASES)
+    return tuple(sorted([*regional, "UTC"]))
+
+
+_ALIASES = {"Etc", "SystemV", "US", "Brazil", "Canada", "Chile", "Mexico"}
+
+
+@lru_cache(maxsize=1)
+def _zones_by_lowercase_name() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def canonical_timezone(name: str | None) -> str | None:
+    """The IANA name as zoneinfo spells it ('america/new_york' → 'America/New_York'), or None if unknown."""
+    if not name:
+        return None
+    return _zones_by_lowercase_name().get(name.strip().lower())

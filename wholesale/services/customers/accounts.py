@@ -12,17 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
-from functools import lru_cache
-from zoneinfo import available_timezones
 
-from flask import current_app
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
 from ...models import Contact, Customer, CustomerPrice, Product, ShippingOption, Variant
 from ...models.customers import MINIMUM_KINDS
+from .. import settings
 from ..errors import ServiceError, commit_or_refuse
+from ..zones import canonical_timezone
 
 NAME_MAX = 160
 CONTACT_NAME_MAX = 120
@@ -72,26 +71,13 @@ class ContactDetails:
 
 def new_customer_defaults() -> dict:
     """The reminder schedule a new customer starts with, from the app's configuration."""
-    config = current_app.config
     return {
         "active": True,
         "discount_percent": Decimal("0"),
-        "reminder_weekday": int(config["REMINDER_DEFAULT_WEEKDAY"]),
-        "reminder_time": datetime.strptime(config["REMINDER_DEFAULT_TIME"], "%H:%M").time(),
-        "reminder_timezone": config["REMINDER_DEFAULT_TIMEZONE"],
+        "reminder_weekday": int(settings.get("REMINDER_DEFAULT_WEEKDAY")),
+        "reminder_time": datetime.strptime(settings.get("REMINDER_DEFAULT_TIME"), "%H:%M").time(),
+        "reminder_timezone": settings.get("REMINDER_DEFAULT_TIMEZONE"),
     }
-
-
-@lru_cache(maxsize=1)
-def _zones_by_lowercase_name() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
-def canonical_timezone(name: str | None) -> str | None:
-    """The IANA name as zoneinfo spells it ('america/new_york' → 'America/New_York'), or None if unknown."""
-    if not name:
-        return None
-    return _zones_by_lowercase_name().get(name.strip().lower())
 
 
 # --- What staff see -------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from sqlalchemy.orm import contains_eager
 
 from ...extensions import db
 from ...models import Contact, Customer
+from .. import settings
 from ..mail.delivery import deliver
 from ..mail.outbox import queue_email
 
@@ -184,7 +185,7 @@ def email_login_link(address: str, now: datetime | None = None) -> None:
     )
     issued = now or datetime.now(UTC)
     window = _timestamp(issued) // int(EMAIL_DEDUPE_WINDOW.total_seconds())
-    roastery = current_app.config["ROASTERY_NAME"]
+    roastery = settings.get("ROASTERY_NAME")
     if contact is not None:
         kind, subject, customer_id = "login_link", f"Your sign-in link for {roastery}", contact.customer_id
         context = {

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
-
 from ... import config
-from .. import deliveries
+from .. import deliveries, settings
 from . import balances
 
 
 def limits():
-    amount = config.parse_optional_amount(current_app.config.get("CREDIT_LIMIT_OVERDUE_AMOUNT") or "")
-    days = config.parse_optional_days(current_app.config.get("CREDIT_LIMIT_OVERDUE_DAYS") or "")
+    amount = config.parse_optional_amount(settings.get("CREDIT_LIMIT_OVERDUE_AMOUNT") or "")
+    days = config.parse_optional_days(settings.get("CREDIT_LIMIT_OVERDUE_DAYS") or "")
     return amount, days
 
 

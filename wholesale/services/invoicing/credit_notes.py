@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Invoice, InvoiceLine
 from ...models.invoicing import CREDIT_NOTE, INVOICE
-from .. import deliveries
+from .. import deliveries, settings
 from ..errors import ServiceError
 from ..mail import delivery
 from . import emails, numbering, tax
@@ -89,7 +88,7 @@ def issue_credit_note(
     note = _credit_note(invoice, wanted, reason, staff_id)
     db.session.add(note)
     db.session.flush()
-    email = emails.queue_invoice_email(note) if current_app.config["INVOICE_EMAIL"] == "on-issue" else None
+    email = emails.queue_invoice_email(note) if settings.get("INVOICE_EMAIL") == "on-issue" else None
     db.session.commit()
     if email is not None:
         delivery.deliver(email.id)

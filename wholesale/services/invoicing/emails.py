@@ -4,11 +4,11 @@ the document (INVOICE_EMAIL=on-issue) or by staff's "Email invoice" button (``em
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Email, Invoice, utcnow
+from .. import settings
 from ..errors import ServiceError
 from ..mail import delivery, outbox
 
@@ -21,7 +21,7 @@ def queue_invoice_email(invoice: Invoice, key: str = "") -> Email | None:
     if not invoice.bill_to_email:
         return None
     document = "Credit note" if invoice.is_credit_note else "Invoice"
-    roastery = current_app.config["ROASTERY_NAME"]
+    roastery = settings.get("ROASTERY_NAME")
     email = outbox.queue_email(
         kind=KIND,
         dedupe_key=f"invoice:{invoice.id}{key}",

@@ -16,13 +16,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Email, Invoice, InvoiceLine, Order
 from ...models.invoicing import INVOICE
-from .. import deliveries
+from .. import deliveries, settings
 from ..errors import ServiceError
 from ..mail.delivery import deliver
 from . import emails, numbering, tax
@@ -40,7 +39,7 @@ def terms_days(customer) -> int:
     """The customer's payment terms in days, or the roastery's (PAYMENT_TERMS_DAYS)."""
     if customer.payment_terms_days is not None:
         return customer.payment_terms_days
-    return current_app.config["PAYMENT_TERMS_DAYS"]
+    return settings.get("PAYMENT_TERMS_DAYS")
 
 
 def issue_invoice(order: Order, staff_id: int | None, today: date | None = None) -> Invoice:
@@ -60,7 +59,7 @@ def issue_invoice(order: Order, staff_id: int | None, today: date | None = None)
     issued_on = today or deliveries.today()
     days = terms_days(customer)
     exempt = bool(customer.tax_exempt_certificate)
-    prices_include_tax = current_app.config["PRICES_INCLUDE_TAX"]
+    prices_include_tax = settings.get("PRICES_INCLUDE_TAX")
     rows = [_item_row(line, tax.rate_for(line.variant.product.tax_rate_name, exempt)) for line in order.lines]
     if order.shipping_fee > 0:
         rows.append(_shipping_row(order, tax.rate_for("", exempt)))
@@ -83,7 +82,7 @@ def issue_invoice(order: Order, staff_id: int | None, today: date | None = None)
         bill_to_address=customer.delivery_address,
         prices_include_tax=prices_include_tax,
         tax_exempt_certificate=customer.tax_exempt_certificate,
-        currency=current_app.config["CURRENCY"],
+        currency=settings.get("CURRENCY"),
         issued_by_staff_id=staff_id,
         **asdict(document.totals),
     )
@@ -130,7 +129,7 @@ def issue_on(order: Order, moment: str, staff_id: int | None) -> Email | None:
     issue its invoice if INVOICE_ISSUE_ON names that moment (or, fulfilled, if it has none yet), and queue
     its email if INVOICE_EMAIL is ``on-issue``. Returns the email for the caller to deliver after its commit
     (None: nothing to send)."""
-    if current_app.config["INVOICE_ISSUE_ON"] != moment and moment != FULFILLED:
+    if settings.get("INVOICE_ISSUE_ON") != moment and moment != FULFILLED:
         return None
     db.session.flush()
     if invoice_of_order(order.id) is not None:
@@ -139,7 +138,7 @@ def issue_on(order: Order, moment: str, staff_id: int | None) -> Email | None:
 
 
 def _email_on_issue(invoice: Invoice) -> Email | None:
-    if current_app.config["INVOICE_EMAIL"] != "on-issue":
+    if settings.get("INVOICE_EMAIL") != "on-issue":
         return None
     return emails.queue_invoice_email(invoice)
 

@@ -21,7 +21,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import selectinload
 
@@ -29,7 +28,7 @@ from ... import config
 from ...extensions import db
 from ...models import Customer, Email, Invoice, OverdueReminder, utcnow
 from ...transactions import insert_ignoring_taken
-from .. import deliveries
+from .. import deliveries, settings
 from ..customers import links
 from ..mail.delivery import deliver_all
 from ..mail.outbox import queue_email
@@ -42,7 +41,7 @@ PAGE_SIZE = 200
 
 
 def overdue_steps() -> tuple[int, ...]:
-    return config.parse_day_steps(current_app.config.get("OVERDUE_REMINDER_DAYS") or "")
+    return config.parse_day_steps(settings.get("OVERDUE_REMINDER_DAYS") or "")
 
 
 def latest_step(days_past_due: int, steps: tuple[int, ...]) -> int | None:

@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import current_app
+from .. import settings
 
 FONT = "Helvetica"
 ENCODING = "windows-1252"
@@ -74,7 +74,7 @@ class PdfDocument:
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
         pdf.set_auto_page_break(True, margin=MARGIN)
         pdf.set_title(printable(title))
-        pdf.set_author(printable(current_app.config["ROASTERY_NAME"]))
+        pdf.set_author(printable(settings.get("ROASTERY_NAME")))
         pdf.set_creator("wholesale portal")
         pdf.add_page()
         self.pdf, self.title = pdf, title
@@ -85,13 +85,13 @@ class PdfDocument:
 
     def letterhead(self, title: str, facts: Sequence[tuple[str, str]]) -> None:
         """The roastery (left), the document's title and its facts ("Number", "INV-000001"…) (right)."""
-        pdf, config = self.pdf, current_app.config
+        pdf = self.pdf
         top = pdf.get_y()
         half = (pdf.w - 2 * MARGIN) / 2
         pdf.set_font(FONT, "B", 14)
-        pdf.cell(half, 7, printable(config["ROASTERY_NAME"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(half, 7, printable(settings.get("ROASTERY_NAME")), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "", 9)
-        for line in (config["ROASTERY_ADDRESS"], config["ROASTERY_EMAIL"]):
+        for line in (settings.get("ROASTERY_ADDRESS"), settings.get("ROASTERY_EMAIL")):
             pdf.multi_cell(half, 4.5, printable(line), new_x="LMARGIN", new_y="NEXT")
         left_bottom = pdf.get_y()
         pdf.set_xy(MARGIN + half, top)

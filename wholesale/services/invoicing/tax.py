@@ -29,10 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
-from flask import current_app
-
 from ...config import TaxRateSetting, parse_tax_rates
 from ...models.types import CENT, to_money
+from .. import settings
 
 ZERO = Decimal("0.00")
 NO_TAX = TaxRateSetting("", Decimal("0"))
@@ -43,7 +42,7 @@ NO_TAX = TaxRateSetting("", Decimal("0"))
 
 def rates() -> tuple[TaxRateSetting, ...]:
     """The roastery's tax rates (TAX_RATES), the first the default; empty: no tax."""
-    return parse_tax_rates(current_app.config.get("TAX_RATES") or "")
+    return parse_tax_rates(settings.get("TAX_RATES") or "")
 
 
 def rate_for(rate_name: str = "", exempt: bool = False) -> TaxRateSetting:

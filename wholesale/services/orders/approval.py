@@ -158,9 +158,9 @@ def cancel_by_customer(
         if order.status != "pending":  # a draft is not an order yet: there is nothing to cancel
             raise OrderLocked(f"Order {order.number} has not been placed, so there is nothing to cancel.")
         _mark_cancelled(order, actor, "cancelled by the customer", _cancel_reason(reason))
-        email = queue_cancelled_by_customer(order, contact)
+        emails = queue_cancelled_by_customer(order, contact)
         commit_keeping_loaded()
-    deliver_all(email)
+    deliver_all(*emails)
     return order
 
 

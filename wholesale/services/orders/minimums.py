@@ -14,11 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from flask import current_app
-
 from ... import config
 from ...config import OrderMinimum
 from ...models import Customer, Order
+from .. import settings
 from ..errors import ServiceError
 from . import pricing
 
@@ -37,12 +36,12 @@ class Shortfall:
 def roastery_minimum() -> OrderMinimum | None:
     """The roastery's minimum per order, or None. (The one place it is read: a later issue moves it from the
     environment into the database.)"""
-    return config.parse_order_minimum(current_app.config.get("ORDER_MINIMUM") or "")
+    return config.parse_order_minimum(settings.get("ORDER_MINIMUM") or "")
 
 
 def weight_unit() -> str:
     """The unit a customer's own weight minimum is entered and shown in: "kg" or "lb"."""
-    return config.parse_weight_unit(current_app.config.get("WEIGHT_UNIT") or "kg")
+    return config.parse_weight_unit(settings.get("WEIGHT_UNIT") or "kg")
 
 
 def minimum_for(customer: Customer) -> OrderMinimum | None:

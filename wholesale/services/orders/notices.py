@@ -6,10 +6,8 @@ The caller commits, then hands the returned emails to ``deliver_all``.
 
 from __future__ import annotations
 
-from flask import current_app
-
 from ...models import Contact, Email, Order
-from .. import deliveries
+from .. import deliveries, settings
 from ..invoicing.issuing import APPROVED, issue_on
 from ..mail import delivery, outbox
 from . import pricing
@@ -17,7 +15,7 @@ from .queries import order_contact
 
 
 def _roastery() -> str:
-    return current_app.config["ROASTERY_NAME"]
+    return settings.get("ROASTERY_NAME")
 
 
 def _order_email(
@@ -44,12 +42,6 @@ def _order_email(
     )
 
 
-def _roastery_address() -> str | None:
-    """Where the roastery hears of its customers' orders (ORDER_NOTIFY_ROASTERY, on by default), or None."""
-    config = current_app.config
-    return config.get("ROASTERY_EMAIL") if config.get("ORDER_NOTIFY_ROASTERY") else None
-
-
 def queue_confirmation(order: Order, contact: Contact) -> Email:
     """The customer's confirmation of a placed order, to the contact who placed it."""
     subject = f"Order {order.number} received — {_roastery()}"
@@ -65,12 +57,13 @@ def _to_customer(kind: str, order: Order, happened: str) -> Email | None:
     return _order_email(kind, order, contact, contact.email, subject)
 
 
-def _to_roastery(kind: str, order: Order, contact: Contact | None, subject: str, **extra) -> Email | None:
-    """An email about ``contact``'s order to the roastery (None when ORDER_NOTIFY_ROASTERY is off)."""
-    to_address = _roastery_address()
-    if not to_address:
-        return None
-    return _order_email(kind, order, contact, to_address, subject, **extra)
+def _to_roastery(kind: str, order: Order, contact: Contact | None, subject: str, **extra) -> list[Email]:
+    """An email about ``contact``'s order to each address the roastery is notified at (settings'
+    ``notify_addresses``: none when notices are switched off)."""
+    return [
+        _order_email(kind, order, contact, address, subject, f"/{address.lower()}", **extra)
+        for address in settings.notify_addresses()
+    ]
 
 
 def queue_approved(order: Order) -> Email | None:
@@ -81,13 +74,13 @@ def queue_cancelled(order: Order) -> Email | None:
     return _to_customer("order_cancelled", order, "cancelled")
 
 
-def queue_roastery_notice(order: Order, contact: Contact) -> Email | None:
+def queue_roastery_notice(order: Order, contact: Contact) -> list[Email]:
     """Tell the roastery a portal order is waiting for review."""
     subject = f"New order {order.number} from {order.customer.business_name}"
     return _to_roastery("order_placed_staff_notice", order, contact, subject)
 
 
-def queue_cancelled_by_customer(order: Order, contact: Contact) -> Email | None:
+def queue_cancelled_by_customer(order: Order, contact: Contact) -> list[Email]:
     """Tell the roastery a customer cancelled their pending order."""
     subject = f"Order {order.number} cancelled by {order.customer.business_name}"
     return _to_roastery("order_cancelled_by_customer", order, contact, subject)
@@ -109,7 +102,7 @@ def queue_standing_placed(order: Order, contacts: list[Contact], left_out: str) 
     return emails
 
 
-def queue_standing_roastery_notice(order: Order, left_out: str) -> Email | None:
+def queue_standing_roastery_notice(order: Order, left_out: str) -> list[Email]:
     """Tell the roastery a standing order placed ``order`` (and what it left out)."""
     subject = f"Standing order placed {order.number} for {order.customer.business_name}"
     return _to_roastery("standing_placed_staff_notice", order, None, subject, left_out=left_out)

@@ -118,9 +118,9 @@ def _place(customer, contact, draft_id, idempotency_key, details, second_order) 
     db.session.flush()
     email = notices.queue_confirmation(draft, contact)
     # The roastery hears of it in the same transaction (ORDER_NOTIFY_ROASTERY, on by default).
-    notice = notices.queue_roastery_notice(draft, contact)
+    roastery_notices = notices.queue_roastery_notice(draft, contact)
     commit_keeping_loaded()  # the caller shows the placed order: nothing to read back
-    notices.deliver_all(email, notice)
+    notices.deliver_all(email, *roastery_notices)
     return draft
 
 

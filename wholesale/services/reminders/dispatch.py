@@ -32,6 +32,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...models import Contact, Customer, Email, Order, ReminderSend, StandingOrder, utcnow
 from ...transactions import insert_ignoring_taken
+from .. import settings
 from ..customers import links
 from ..errors import ServiceError
 from ..mail.delivery import deliver_all
@@ -302,7 +303,7 @@ def write_reminder_emails(
     expires_at = link_expiry(customer, now)
     lines = order.lines if order else []
     placed = wall_clock(order.placed_at or order.created_at, customer.reminder_timezone) if order else ""
-    roastery = current_app.config["ROASTERY_NAME"]
+    roastery = settings.get("ROASTERY_NAME")
     return [
         queue_email(
             kind=KIND,

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import Contact, Customer, Email, Order, ReminderSend, utcnow
+from .. import settings
 from .calendar import latest_occurrence, next_occurrence, wall_clock
 from .dispatch import KIND, SENT_OUTCOMES, catch_up_window, receiving_contacts, schedule_of
 
@@ -64,7 +64,7 @@ def _next_send(customer: Customer, now: datetime, latest: datetime, answered: bo
         at=at,
         due_now=due_now,
         in_customer_zone=wall_clock(at, customer.reminder_timezone),
-        in_roastery_zone=wall_clock(at, current_app.config["ROASTERY_TIMEZONE"]),
+        in_roastery_zone=wall_clock(at, settings.get("ROASTERY_TIMEZONE")),
     )
 
 
@@ -95,7 +95,7 @@ def reminder_overview(customer: Customer, now: datetime | None = None) -> Remind
         next=upcoming,
         receiving=receiving_contacts(customer),
         last=last,
-        roastery_timezone=current_app.config["ROASTERY_TIMEZONE"],
+        roastery_timezone=settings.get("ROASTERY_TIMEZONE"),
         unknown_zone=unknown_zone,
     )
 

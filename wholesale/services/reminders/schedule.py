@@ -12,11 +12,10 @@ import logging
 from dataclasses import dataclass
 from datetime import time
 
-from flask import current_app
-
 from ... import config
 from ...extensions import db
 from ...models import Contact, Customer, utcnow
+from .. import settings
 from ..errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ class ReminderChoice:
 
 def allowed_choices() -> list[ReminderChoice]:
     """The weekdays and times customers may choose from; empty when the roastery offers none."""
-    text = current_app.config.get("REMINDER_CHOICES") or ""
+    text = settings.get("REMINDER_CHOICES") or ""
     return [ReminderChoice(weekday, at) for weekday, at in config.parse_reminder_choices(text)]
 
 

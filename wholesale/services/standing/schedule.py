@@ -18,6 +18,7 @@ from flask import current_app
 
 from ...formatting import short_day
 from ...models import StandingOrder
+from .. import settings
 from ..deliveries import DeliveryDay, delivery_day
 
 # How far ahead the pages look for a standing order's next delivery (a paused one may restart months on).
@@ -26,7 +27,7 @@ HORIZON_DAYS = 400
 
 def preview_window() -> timedelta:
     """How long before a delivery's cut-off its preview email goes out."""
-    return timedelta(hours=current_app.config["STANDING_PREVIEW_HOURS"])
+    return timedelta(hours=settings.get("STANDING_PREVIEW_HOURS"))
 
 
 def catch_up_window() -> timedelta:

@@ -22,7 +22,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import selectinload
 
@@ -40,7 +39,7 @@ from ...models import (
     utcnow,
 )
 from ...models.standing import PLACED, SKIPPED
-from .. import deliveries
+from .. import deliveries, settings
 from ..customers import links
 from ..mail.delivery import deliver_all
 from ..mail.outbox import queue_email
@@ -174,7 +173,7 @@ def _act(standing_id: int, due: schedule.Delivery, now: datetime, report: TickRe
     contacts = receiving_contacts(standing.customer) or standing.customer.contacts[:1]
     return [
         *notices.queue_standing_placed(order, contacts, copied.notice),
-        *filter(None, [notices.queue_standing_roastery_notice(order, copied.notice)]),
+        *notices.queue_standing_roastery_notice(order, copied.notice),
     ]
 
 
@@ -212,7 +211,7 @@ def _why_not_placed(standing: StandingOrder, due: schedule.Delivery, now: dateti
 def _place(order: Order, standing: StandingOrder, due: schedule.Delivery, now: datetime) -> None:
     """Fill in the order the standing order places, priced today (its lines are on it already)."""
     customer = standing.customer
-    approved = current_app.config["STANDING_ORDERS_APPROVED"]
+    approved = settings.get("STANDING_ORDERS_APPROVED")
     order.status = "approved" if approved else "pending"
     order.placed_at = now
     order.approved_at = now if approved else None

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from ....config import parse_code_map, parse_export_date_format
@@ -20,6 +19,7 @@ from ....extensions import db
 from ....models import Customer, Invoice, InvoiceLine, Payment, PaymentAllocation
 from ....models.invoicing import CREDIT_NOTE, INVOICE
 from ....models.orders import order_number
+from ... import settings
 
 # Xero imports at most 500 invoices a file; every export reads pages of that size.
 PAGE_SIZE = 500
@@ -47,13 +47,12 @@ class ExportSettings:
     @classmethod
     def from_config(cls, date_format: str | None = None) -> ExportSettings:
         """The settings; ``date_format`` (one of config.EXPORT_DATE_FORMATS) overrides EXPORT_DATE_FORMAT."""
-        config = current_app.config
         return cls(
-            date_pattern=parse_export_date_format(date_format or config["EXPORT_DATE_FORMAT"]),
-            account_code=config["EXPORT_ACCOUNT_CODE"],
-            xero_tax_types=_by_name(config["EXPORT_XERO_TAX_TYPES"]),
-            qbo_tax_codes=_by_name(config["EXPORT_QBO_TAX_CODES"]),
-            prices_include_tax=config["PRICES_INCLUDE_TAX"],
+            date_pattern=parse_export_date_format(date_format or settings.get("EXPORT_DATE_FORMAT")),
+            account_code=settings.get("EXPORT_ACCOUNT_CODE"),
+            xero_tax_types=_by_name(settings.get("EXPORT_XERO_TAX_TYPES")),
+            qbo_tax_codes=_by_name(settings.get("EXPORT_QBO_TAX_CODES")),
+            prices_include_tax=settings.get("PRICES_INCLUDE_TAX"),
         )
 
     def day(self, value: date | None) -> str:

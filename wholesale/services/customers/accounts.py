@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
-from functools import lru_cache
-from zoneinfo import available_timezones
 
 from flask import current_app
 from sqlalchemy import exists, func, or_, select
@@ -23,6 +21,7 @@ from ...extensions import db
 from ...models import Contact, Customer, CustomerPrice, Product, ShippingOption, Variant
 from ...models.customers import MINIMUM_KINDS
 from ..errors import ServiceError, commit_or_refuse
+from ..zones import canonical_timezone
 
 NAME_MAX = 160
 CONTACT_NAME_MAX = 120
@@ -80,18 +79,6 @@ def new_customer_defaults() -> dict:
         "reminder_time": datetime.strptime(config["REMINDER_DEFAULT_TIME"], "%H:%M").time(),
         "reminder_timezone": config["REMINDER_DEFAULT_TIMEZONE"],
     }
-
-
-@lru_cache(maxsize=1)
-def _zones_by_lowercase_name() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
-def canonical_timezone(name: str | None) -> str | None:
-    """The IANA name as zoneinfo spells it ('america/new_york' → 'America/New_York'), or None if unknown."""
-    if not name:
-        return None
-    return _zones_by_lowercase_name().get(name.strip().lower())
 
 
 # --- What staff see -------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def token_versions(app, ids):
 def test_a_transaction_ended_by_a_conflict_is_a_409_that_says_so(
     app, staff_client, forms, two_customers, monkeypatch, cause
 ):
-    def collides(customer):
+    def collides(customer, staff_user_id=None):
         db.session.execute(update(Customer).where(Customer.id == customer.id).values(token_version=9))
         raise OperationalError("UPDATE customer SET token_version=…", {}, cause)
 
@@ -63,7 +63,7 @@ def test_a_transaction_ended_by_a_conflict_is_a_409_that_says_so(
 def test_an_htmx_change_ended_by_a_conflict_reloads_the_page_with_the_reason(
     app, staff_client, forms, two_customers, monkeypatch
 ):
-    def collides(customer):
+    def collides(customer, staff_user_id=None):
         raise OperationalError("UPDATE …", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
 
     monkeypatch.setattr("wholesale.admin.customers.revoke_links", collides)
@@ -104,7 +104,7 @@ def test_a_real_deadlock_between_a_request_and_another_transaction(
         except Exception as error:  # reported by the assertion below
             other["outcome"] = repr(error)
 
-    def revoke_both(customer):
+    def revoke_both(customer, staff_user_id=None):
         other_holds_second.wait(10)
         db.session.execute(
             update(Customer).where(Customer.id == first).values(token_version=Customer.token_version + 1)

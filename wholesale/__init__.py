@@ -92,10 +92,13 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from .formatting import register
     from .services.orders.editing import MAX_QUANTITY, MIN_QUANTITY
+    from .services.zones import zone_names
 
     register(app)
     # The quantity inputs' min and max (and so the +/- buttons' limits in app.js), from the one rule.
     app.jinja_env.globals.update(min_quantity=MIN_QUANTITY, max_quantity=MAX_QUANTITY)
+    # The time zones _timezone_field.html offers, the list that services.zones.canonical_timezone accepts.
+    app.jinja_env.globals.update(timezone_names=zone_names)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -97,9 +97,11 @@ def from_environment(instance_path: str, environment: str | None = None) -> dict
         "PUBLIC_BASE_URL": (env("PUBLIC_BASE_URL") or ("" if production else "http://127.0.0.1:5000")).rstrip(
             "/"
         ),
-        # Sign-in links: a reminder's lasts until the next reminder, one asked for by hand 30 minutes.
+        # Sign-in links: a reminder's lasts until the next reminder, one asked for by hand 30 minutes, one staff
+        # make for a contact (to paste into a text message) a day.
         "LINK_TTL_REMINDER_SECONDS": _int("LINK_TTL_REMINDER_SECONDS", 7 * 24 * 3600),
         "LINK_TTL_REQUESTED_SECONDS": _int("LINK_TTL_REQUESTED_SECONDS", 30 * 60),
+        "LINK_TTL_STAFF_SECONDS": _int("LINK_TTL_STAFF_SECONDS", 24 * 3600),
         "ROASTERY_NAME": env("ROASTERY_NAME", "Hillside Coffee Roasters"),
         "ROASTERY_ADDRESS": env("ROASTERY_ADDRESS", "12 Mill Lane, Portland, OR 97201"),
         "ROASTERY_EMAIL": env("ROASTERY_EMAIL", "orders@hillside.example"),

@@ -18,7 +18,10 @@ from .services import customers
     type=click.Choice(customers.links.LOGIN_PURPOSES),
     default="reminder",
     show_default=True,
-    help="reminder: lasts like a weekly reminder's link; requested: like one asked for by hand.",
+    help=(
+        "reminder: lasts like a weekly reminder's link; requested: like one asked for by hand; staff: like one"
+        " made on the customer's page."
+    ),
 )
 @with_appcontext
 def login_link(email: str, purpose: str) -> None:

@@ -31,12 +31,14 @@ from ..services.customers.accounts import (
     PHONE_MAX,
     ContactDetails,
     CustomerDetails,
-    canonical_timezone,
 )
 from ..services.orders import minimums
+from ..services.zones import canonical_timezone
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-TIMEZONE_HINT = "An IANA time zone, like America/Los_Angeles or Europe/London."
+TIMEZONE_HINT = (
+    "Type part of a city or region and pick it from the list, like America/Los_Angeles or Europe/London."
+)
 
 
 def _text(value):
@@ -168,7 +170,9 @@ class CustomerForm(FlaskForm):
 
     def validate_reminder_timezone(self, field):
         if canonical_timezone(field.data) is None:
-            raise ValidationError("That is not a time zone we know. " + TIMEZONE_HINT)
+            raise ValidationError(
+                "That is not a time zone we know. Choose one from the list, like America/Los_Angeles or Europe/London."
+            )
 
     def details(self) -> CustomerDetails:
         typed = {f.name: getattr(self, f.name).data for f in fields(CustomerDetails) if f.name in self}

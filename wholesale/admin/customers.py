@@ -6,11 +6,13 @@ page again with the messages beside the fields (400).
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from jinja2_fragments.flask import render_block
 
 from ..extensions import db
 from ..formatting import money
 from ..forms import show_refusal
+from ..htmx import go_to, is_htmx
 from ..models import Contact, Customer, CustomerPrice
 from ..services import catalog, orders
 from ..services.customers.accounts import (
@@ -26,7 +28,8 @@ from ..services.customers.accounts import (
     update_contact,
     update_customer,
 )
-from ..services.customers.links import revoke_links
+from ..services.customers.history import latest_events
+from ..services.customers.links import make_staff_link, revoke_links
 from ..services.errors import ServiceError
 from ..services.orders.minimums import describe_for
 from ..services.reminders.history import reminder_overview
@@ -160,6 +163,7 @@ def render_customer_page(
         last_order=orders.drafts.last_order(customer),
         recent_orders=orders.queries.customer_recent_orders(customer.id),
         new_order_form=new_staff_order_form(customer.id),
+        history=latest_events(customer.id),
     )
     return page, status
 
@@ -167,7 +171,7 @@ def render_customer_page(
 @bp.post("/customers/<id:customer_id>/revoke-links")
 def customer_revoke_links(customer_id: int):
     customer = customer_or_404(customer_id)
-    revoke_links(customer)
+    revoke_links(customer, g.staff.id)
     flash(f"Every sign-in link of {customer.business_name} is revoked; their next email carries a new one.")
     return redirect(url_for("admin.customer", customer_id=customer.id), code=303)
 
@@ -214,6 +218,27 @@ def customer_contact_remove(customer_id: int, contact_id: int):
     remove_contact(contact)
     flash(f"Removed {name}.")
     return back_to(customer, "contacts")
+
+
+@bp.post("/customers/<id:customer_id>/contacts/<id:contact_id>/sign-in-link")
+def customer_contact_sign_in_link(customer_id: int, contact_id: int):
+    """A one-off sign-in link for the contact, shown once to copy (it is stored nowhere): a page for a plain
+    post, the link under the contact's button and the refreshed history for htmx."""
+    customer = customer_or_404(customer_id)
+    contact = contact_or_404(customer, contact_id)
+    try:
+        made = make_staff_link(contact, g.staff.id)
+    except ServiceError as error:
+        flash(error.message)
+        return go_to(url_for("admin.customer", customer_id=customer.id, _anchor="contacts"))
+    if is_htmx():
+        page = render_block("admin/sign_in_link.html", "link", made=made, customer=customer)
+        page += render_template(
+            "admin/_customer_history.html", customer=customer, history=latest_events(customer.id), oob=True
+        )
+    else:
+        page = render_template("admin/sign_in_link.html", made=made, customer=customer)
+    return page, 200, {"Cache-Control": "no-store"}
 
 
 # --- Negotiated prices -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The domain of DESIGN.md as SQLAlchemy models, one module per idea."""
 
 from .catalog import ClosedDate, Product, ProductOption, ShippingOption, Variant
-from .customers import Contact, Customer, CustomerPrice
+from .customers import Contact, Customer, CustomerEvent, CustomerPrice
 from .invoicing import Invoice, InvoiceLine, InvoiceSequence, OverdueReminder, Payment, PaymentAllocation
 from .orders import CHANNELS, STATUSES, Order, OrderEvent, OrderLine
 from .outbox import Email, ReminderSend
@@ -17,6 +17,7 @@ __all__ = [
     "ClosedDate",
     "Contact",
     "Customer",
+    "CustomerEvent",
     "CustomerPrice",
     "Email",
     "Invoice",

@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import datetime, time
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, Time, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from .catalog import ShippingOption, Variant
+from .staff import StaffUser
 from .types import Money, Percent, UTCDateTime, utcnow
 
 MINIMUM_KINDS = ("default", "none", "weight", "subtotal")
@@ -112,3 +113,31 @@ class CustomerPrice(db.Model):
 
     customer: Mapped[Customer] = relationship(back_populates="prices")
     variant: Mapped[Variant] = relationship()
+
+
+# What a customer's history records (``CustomerEvent.kind``).
+CUSTOMER_EVENT_KINDS = ("sign_in_link_made", "links_revoked")
+
+
+class CustomerEvent(db.Model):
+    """One entry of a customer's history: who did what, and when.
+
+    ``detail`` is the sentence staff read, written when it happened (a contact's name and address as they
+    were then). It never holds a token or anything else that signs someone in.
+    """
+
+    __tablename__ = "customer_event"
+    __table_args__ = (Index("ix_customer_event_customer_id_at", "customer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff_user: Mapped[StaffUser | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<CustomerEvent {self.kind} customer={self.customer_id}>"

@@ -6,6 +6,9 @@
   that: a day has one occurrence, so the repeated hour cannot make a second.
 
 Weekly reminders and delivery cut-offs are both read through here. Pure: no database, no clock.
+
+The zones one may choose (``zone_names``) and the check of a typed one (``canonical_timezone``) live here too,
+so every form that takes a time zone offers and accepts the same list.
 """
 
 from __future__ import annotations
@@ -13,6 +16,44 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
+
+# The tz database's areas: every current zone is named <area>/<place> in one of them. Names outside them
+# (US/Pacific, Canada/Eastern, Etc/GMT+5, EST5EDT, Japan) are older aliases and fixed offsets kept for
+# compatibility, each the same clock as a zone in the list; UTC is offered by its own name.
+AREAS = frozenset(
+    {
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    }
+)
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """Every IANA time zone one may choose, sorted: those of the tz database's areas, and UTC."""
+    names = {name for name in available_timezones() if name.partition("/")[0] in AREAS and "/" in name}
+    return tuple(sorted(names | {"UTC"}))
+
+
+@lru_cache(maxsize=1)
+def _zone_names_by_lowercase() -> dict[str, str]:
+    return {name.lower(): name for name in zone_names()}
+
+
+def canonical_timezone(name: str | None) -> str | None:
+    """The zone of ``zone_names`` that ``name`` is, spelt as there ('america/new_york' → 'America/New_York'),
+    or None when it is none of them."""
+    if not name:
+        return None
+    return _zone_names_by_lowercase().get(name.strip().lower())
 
 
 def occurrence_on(day: date, at: time, zone: ZoneInfo) -> datetime:
@@ -42,26 +83,3 @@ def _end_of_gap(wall: datetime, zone: ZoneInfo) -> datetime:
         else:
             low = middle
     return datetime.fromtimestamp(high, UTC)
-
-
-@lru_cache(maxsize=1)
-def zone_names() -> tuple[str, ...]:
-    """The IANA zones to choose from, sorted: regions' zones ("Europe/London") and UTC, without the old
-    aliases kept for compatibility ("US/Pacific", "Etc/GMT+8")."""
-    regional = (name for name in available_timezones() if "/" in name and name.split("/")[0] not in _ALIASES)
-    return tuple(sorted([*regional, "UTC"]))
-
-
-_ALIASES = {"Etc", "SystemV", "US", "Brazil", "Canada", "Chile", "Mexico"}
-
-
-@lru_cache(maxsize=1)
-def _zones_by_lowercase_name() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
-def canonical_timezone(name: str | None) -> str | None:
-    """The IANA name as zoneinfo spells it ('america/new_york' → 'America/New_York'), or None if unknown."""
-    if not name:
-        return None
-    return _zones_by_lowercase_name().get(name.strip().lower())

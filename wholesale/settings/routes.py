@@ -6,7 +6,6 @@ from flask import abort, flash, g, make_response, redirect, render_template, url
 
 from ..services import settings
 from ..services.errors import ServiceError
-from ..services.zones import zone_names
 from . import bp, logo_bp
 from .forms import LogoForm, SettingsForm
 
@@ -22,7 +21,6 @@ def render_page(form: SettingsForm | None = None, logo_form: LogoForm | None = N
         changes=settings.recent_changes(),
         label_of=settings.label_of,
         shown_value=settings.shown_value,
-        zone_names=zone_names(),
     )
     return page, status
 

@@ -12,6 +12,11 @@ document.addEventListener("click", function (event) {
     window.print();
     return;
   }
+  var copyButton = event.target.closest("[data-copy]");
+  if (copyButton) {
+    copyText(copyButton);
+    return;
+  }
   var confirmButton = event.target.closest("[data-confirm]");
   if (confirmButton && !window.confirm(confirmButton.getAttribute("data-confirm"))) {
     event.preventDefault();
@@ -63,3 +68,25 @@ document.addEventListener("submit", function (event) {
     }
   }, 100);
 });
+
+// Copy: put the value of the input a button names (data-copy="<input id>") on the clipboard, and say so.
+// Without this file the button stays hidden and the text in the readonly box can still be selected.
+function copyText(button) {
+  var input = document.getElementById(button.getAttribute("data-copy"));
+  if (!input) return;
+  var field = button.closest(".field");
+  var status = field && field.querySelector("[data-copy-status]");
+  var say = function (message) { if (status) status.textContent = message; };
+  input.focus();
+  input.select();
+  var fallback = function () {
+    var copied = false;
+    try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
+    say(copied ? "Copied." : "Selected: press Ctrl+C (or \u2318C) to copy.");
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(input.value).then(function () { say("Copied."); }, fallback);
+  } else {
+    fallback();
+  }
+}

@@ -1,3 +1,3 @@
 """Customers: accounts, contacts and their prices, and the passwordless sign-in links."""
 
-from . import accounts, links  # noqa: F401  (callers name them as customers.<module>)
+from . import accounts, history, links  # noqa: F401  (callers name them as customers.<module>)

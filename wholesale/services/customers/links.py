@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -23,19 +24,24 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import contains_eager
 
 from ...extensions import db
+from ...formatting import local_time
 from ...models import Contact, Customer
 from .. import settings
+from ..errors import ServiceError
 from ..mail.delivery import deliver
 from ..mail.outbox import queue_email
+from . import history
 
 SALT_PREFIX = "portal-link/"
 # The purposes that sign a contact in at /link/<token>. Other purposes (a "no order this week" button, …)
 # make and read their own tokens with ``make_token``/``read_token`` and are never accepted there.
-LOGIN_PURPOSES = ("reminder", "requested")
+# "staff": a link staff make for a contact on the customer's page, to paste into a text message.
+LOGIN_PURPOSES = ("reminder", "requested", "staff")
 # The setting that holds how long a login link of each purpose lasts, in seconds.
 TTL_SETTINGS = {
     "reminder": "LINK_TTL_REMINDER_SECONDS",
     "requested": "LINK_TTL_REQUESTED_SECONDS",
+    "staff": "LINK_TTL_STAFF_SECONDS",
 }
 # Two requests for the same contact within this window (a double tap) send one email.
 EMAIL_DEDUPE_WINDOW = timedelta(minutes=5)
@@ -157,15 +163,58 @@ def verify(token: str, now: datetime | None = None) -> Contact:
     return read_token(token, LOGIN_PURPOSES, now)
 
 
-def revoke_links(customer: Customer) -> None:
-    """Staff end every link and portal session of ``customer``'s contacts: one transaction, committed here."""
+def revoke_links(customer: Customer, staff_user_id: int | None = None) -> None:
+    """Staff end every link and portal session of ``customer``'s contacts, and the customer's history says
+    who did: one transaction, committed here."""
     db.session.execute(
         update(Customer)
         .where(Customer.id == customer.id)
         .values(token_version=Customer.token_version + 1)
         .execution_options(synchronize_session=False)
     )
+    history.record(
+        customer.id,
+        "links_revoked",
+        "Every sign-in link revoked: links sent so far stopped working and open sessions ended.",
+        staff_user_id=staff_user_id,
+    )
     db.session.commit()
+
+
+@dataclass(frozen=True)
+class StaffLink:
+    """A sign-in link staff made for a contact, to hand over (a text message); it exists only in this answer."""
+
+    contact: Contact
+    url: str
+    expires_at: datetime
+
+
+def make_staff_link(contact: Contact, staff_user_id: int | None, now: datetime | None = None) -> StaffLink:
+    """A "staff" sign-in link for ``contact``, lasting ``LINK_TTL_STAFF_SECONDS``, recorded in the customer's
+    history (for whom, by whom, until when): one transaction, committed here.
+
+    The token is returned, never stored: the history says a link was made, not what it was. Revoking the
+    customer's links ends it like any other. Refused (ServiceError) for an inactive customer, whose links are
+    refused anyway.
+    """
+    customer = contact.customer
+    if not customer.active:
+        raise ServiceError(f"{customer.business_name} is inactive, so a sign-in link would not work.")
+    issued = now or datetime.now(UTC)
+    # Whole seconds, as the token carries it: the time shown is the moment the link stops working.
+    expires_at = datetime.fromtimestamp(_timestamp(issued + link_lifetime("staff")), UTC)
+    url = login_url(contact, "staff", expires_at=expires_at)
+    history.record(
+        customer.id,
+        "sign_in_link_made",
+        f"Sign-in link made for {contact.name} ({contact.email}), valid until {local_time(expires_at)}",
+        staff_user_id=staff_user_id,
+        contact_id=contact.id,
+        at=issued,
+    )
+    db.session.commit()
+    return StaffLink(contact, url, expires_at)
 
 
 def email_login_link(address: str, now: datetime | None = None) -> None:

@@ -167,6 +167,18 @@ class WeekForecastPage(WeekBoardPage):
     endpoint = "admin.week_forecast"
 
 
+class SettingsPage(Page):
+    """The Settings page: every setting with its list of time zones, the logo, and the latest changes."""
+
+    key, title, visitor = "settings", "settings (owner)", "staff"
+
+    def discover(self, app):
+        return {} if "settings.page" in app.view_functions else None
+
+    def request(self, visit, round_=0, context=None):
+        return Request("GET", "/admin/settings")
+
+
 PAGES: list[Page] = [
     Ping(),
     OrderPage(),
@@ -176,4 +188,5 @@ PAGES: list[Page] = [
     ProductionRunPage(),
     WeekBoardPage(),
     WeekForecastPage(),
+    SettingsPage(),
 ]

@@ -15,7 +15,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from wholesale.extensions import db
-from wholesale.models import Contact, Email, Logo, Product, Setting, SettingChange
+from wholesale.models import Contact, Email, Logo, Product, Setting, SettingChange, StaffUser
 from wholesale.services import settings
 
 from .conftest import csrf_from
@@ -265,3 +265,17 @@ def test_what_is_not_a_small_png_or_jpeg_is_refused(app, staff_client, content, 
     with app.app_context():
         assert db.session.scalar(select(Logo.id)) is None
     assert change_log(app) == []
+
+
+def test_the_invoice_pdf_carries_the_logo(app, staff_client):
+    from wholesale.services.invoicing.pdf_layout import PdfDocument
+
+    upload(staff_client, image())
+    with app.app_context():
+        with_logo = PdfDocument("Invoice", "USD", compress=False)
+        with_logo.letterhead("Invoice", [("Number", "INV-000001")])
+        settings.remove_logo(db.session.get(StaffUser, 1))
+        without = PdfDocument("Invoice", "USD", compress=False)
+        without.letterhead("Invoice", [("Number", "INV-000001")])
+        assert b"/Subtype /Image" in bytes(with_logo.pdf.output())
+        assert b"/Subtype /Image" not in bytes(without.pdf.output())

@@ -18,6 +18,7 @@ load it.
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from .. import settings
 FONT = "Helvetica"
 ENCODING = "windows-1252"
 MARGIN = 15  # mm
+LOGO_HEIGHT = 14  # mm
 CELL_PADDING = 1  # mm
 ROW_LINE = 4.5  # mm, a line of a table cell
 ALIGN = {"LEFT": "L", "RIGHT": "R"}
@@ -88,6 +90,7 @@ class PdfDocument:
         pdf = self.pdf
         top = pdf.get_y()
         half = (pdf.w - 2 * MARGIN) / 2
+        self._logo(half)
         pdf.set_font(FONT, "B", 14)
         pdf.cell(half, 7, printable(settings.get("ROASTERY_NAME")), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "", 9)
@@ -101,6 +104,16 @@ class PdfDocument:
             pdf.set_font(FONT, "", 9)
             pdf.cell(half, 5, printable(f"{label}: {value}"), align="R", new_x="LEFT", new_y="NEXT")
         pdf.set_xy(MARGIN, max(left_bottom, pdf.get_y()) + 6)
+
+    def _logo(self, width: float) -> None:
+        """The roastery's logo (settings), 14 mm high or narrower than ``width``, above its name."""
+        shown = settings.logo()
+        image = settings.logo_file(shown.version) if shown else None
+        if image is None:
+            return
+        height = min(LOGO_HEIGHT, width * shown.height / shown.width)
+        self.pdf.image(io.BytesIO(image.content), x=MARGIN, y=self.pdf.get_y(), h=height)
+        self.pdf.set_y(self.pdf.get_y() + height + 2)
 
     def address(self, heading: str, lines: Sequence[str]) -> None:
         self._text(heading, size=8, bold=True, height=4)

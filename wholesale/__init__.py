@@ -65,12 +65,14 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .health import bp as health_bp
     from .portal import bp as portal_bp
+    from .team import bp as team_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(team_bp, url_prefix="/admin/team")
     app.register_blueprint(portal_bp)
-    transactions.register(app, "portal", "admin")
+    transactions.register(app, "portal", "admin", "team")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
-ROLE_CHOICES = [("staff", "Staff"), ("owner", "Owner")]
+ROLE_LABELS = {"staff": "Staff", "owner": "Owner"}
+ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLE_LABELS.items()]
 
 
 class InviteForm(FlaskForm):
@@ -20,8 +21,10 @@ class InviteForm(FlaskForm):
         ],
         filters=[lambda value: value and value.strip()],
     )
-    role = SelectField("Role", choices=ROLE_CHOICES, default="staff")
+    role = SelectField(
+        "Role", choices=ROLE_CHOICES, default="staff", invalid_choice_message="Choose owner or staff."
+    )
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=ROLE_CHOICES, invalid_choice_message="Choose owner or staff.")

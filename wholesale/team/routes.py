@@ -4,9 +4,8 @@ from ..services import team
 from ..services.errors import ServiceError
 from ..services.staff_links import describe_seconds, lifetime
 from . import bp
-from .forms import ROLE_CHOICES, InviteForm, RoleForm
+from .forms import ROLE_LABELS, InviteForm, RoleForm
 
-ROLE_LABELS = dict(ROLE_CHOICES)
 STATUS_LABELS = {"active": "Active", "invited": "Invited", "deactivated": "Deactivated"}
 # The order pills' colours: active green, invited amber, deactivated grey.
 STATUS_PILLS = {"active": "approved", "invited": "pending", "deactivated": "retired"}
@@ -17,7 +16,6 @@ def _team_page(form: InviteForm, status: int = 200):
         "team/team.html",
         form=form,
         colleagues=team.team_roster(),
-        role_choices=ROLE_CHOICES,
         role_labels=ROLE_LABELS,
         status_labels=STATUS_LABELS,
         status_pills=STATUS_PILLS,

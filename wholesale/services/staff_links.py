@@ -30,7 +30,7 @@ TTL_SETTINGS = {
 }
 # The emails that carry a staff password link: their bodies are a way into an account (admin/emails.py).
 CREDENTIAL_EMAIL_KINDS = ("staff_invitation", "staff_password_reset")
-# Two requests for the same account within this window (a double tap) send one email.
+# Two resets asked for the same account within this window (a double tap) send one email.
 EMAIL_DEDUPE_WINDOW = timedelta(minutes=5)
 # Far longer than any token we make; anything longer is refused before any work is done.
 MAX_TOKEN_LENGTH = 200
@@ -101,11 +101,14 @@ def set_password_from_link(token: str, password: str) -> StaffUser:
     return staff
 
 
-def queue_password_email(staff: StaffUser, purpose: str, now: datetime | None = None) -> int:
+def queue_password_email(staff: StaffUser, purpose: str) -> int:
     """Add the invitation or reset email for ``staff`` to the current transaction (never commits); returns
-    the email's id. A second one for the same account and purpose within a few minutes is the same email."""
-    issued = now or datetime.now(UTC)
-    window = int(issued.timestamp()) // int(EMAIL_DEDUPE_WINDOW.total_seconds())
+    the email's id. An invitation is one email per time it was sent (``invited_at``); a reset asked for
+    twice within a few minutes is one email."""
+    if purpose == "invitation":
+        moment = int(staff.invited_at.timestamp() * 1000)
+    else:
+        moment = int(datetime.now(UTC).timestamp()) // int(EMAIL_DEDUPE_WINDOW.total_seconds())
     roastery = current_app.config["ROASTERY_NAME"]
     kind, subject = {
         "invitation": ("staff_invitation", f"You are invited to the {roastery} back office"),
@@ -113,7 +116,7 @@ def queue_password_email(staff: StaffUser, purpose: str, now: datetime | None = 
     }[purpose]
     email = queue_email(
         kind=kind,
-        dedupe_key=f"{kind}:{staff.id}:{staff.credentials_version}:{window}",
+        dedupe_key=f"{kind}:{staff.id}:{staff.credentials_version}:{moment}",
         to_address=staff.email,
         subject=subject,
         template=kind,

@@ -88,7 +88,7 @@ def test_an_invited_colleague_sets_a_password_and_works_as_staff_but_never_reach
     assert response.status_code == 303 and response.headers["Location"] == "/admin/team"
     page = staff_client.get("/admin/team").get_data(as_text=True)
     assert "Invitation sent to lee@hillside.example." in page
-    assert re.search(r"Lee Park.*?lee@hillside\.example.*?Invited.*?Never", page, re.S)
+    assert re.search(r"Lee Park.*?lee@hillside\.example.*?>Invited<.*?Sent ", page, re.S)
     lee = account(app, LEE)
     assert (lee.role, lee.password_hash, lee.active, lee.invited_by_id) == ("staff", None, True, 1)
 
@@ -113,6 +113,9 @@ def test_an_invited_colleague_sets_a_password_and_works_as_staff_but_never_reach
     assert "Your password is set and you are signed in." in page and "Signed in as Lee Park (Staff)" in page
     assert "/admin/team" not in page  # no Team link for staff
     assert account(app, LEE).check_password(LEE_PASSWORD) and account(app, LEE).last_sign_in_at is not None
+
+    page = staff_client.get("/admin/team").get_data(as_text=True)
+    assert re.search(r"Lee Park.*?>Active<.*?Last sign-in: \w{3} ", page, re.S)
 
     # Staff who are not owners get a 403 page, for the page and for every form of it.
     refused = lee_client.get("/admin/team")

@@ -86,9 +86,11 @@ def _staff_client(app, staff_email: str):
 
     client = app.test_client()
     with app.app_context():
-        staff_id = db.session.scalar(select(StaffUser.id).where(StaffUser.email == staff_email))
+        staff = db.session.scalar(select(StaffUser).where(StaffUser.email == staff_email))
+        staff_id, version = staff.id, staff.credentials_version
     with client.session_transaction() as session:
         session["staff_id"] = staff_id
+        session["staff_credentials"] = version  # wholesale.auth.staff.VERSION_KEY
         session.permanent = True
     return client
 

@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from wholesale import create_app
+from wholesale.auth.staff import SESSION_KEY as STAFF_SESSION_KEY
+from wholesale.auth.staff import VERSION_KEY as STAFF_VERSION_KEY
 from wholesale.config import database_url
 from wholesale.extensions import db, limiter
 from wholesale.models import StaffUser
@@ -303,10 +305,21 @@ def forms(client):
     return Forms(client)
 
 
+def sign_in_staff(client, staff_id: int) -> None:
+    """Put a staff sign-in into the client's session as signing in does (the account and its credentials
+    version), without the sign-in page."""
+    with client.application.app_context():
+        version = db.session.get(StaffUser, staff_id).credentials_version
+    with client.session_transaction() as session:
+        session[STAFF_SESSION_KEY] = staff_id
+        session[STAFF_VERSION_KEY] = version
+
+
 @pytest.fixture
 def staff(app):
+    """Sam, an owner of the roastery (owners may do everything)."""
     with app.app_context():
-        user = StaffUser(email=STAFF_EMAIL, name="Sam")
+        user = StaffUser(email=STAFF_EMAIL, name="Sam", role="owner")
         user.set_password(STAFF_PASSWORD)
         db.session.add(user)
         db.session.commit()

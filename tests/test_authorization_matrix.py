@@ -1,14 +1,18 @@
 """Who may reach what: every route of the app, portal and staff, for every kind of visitor, in one table.
 
-    route                      no session        customer (own ids)   customer, another's ids   staff
-    public (links, sign-in…)   answers           answers              answers                   answers
-    portal, by order, invoice  start page        allowed              404 ¹                     start page
+    route                      no session        customer (own ids)   customer, another's ids   staff           owner
+    public (links, sign-in,    answers           answers              answers                   answers         answers
+      password links…)
+    portal, by order, invoice  start page        allowed              404 ¹                     start page      start page
       or standing order id
-    portal, no id (/order…)    start page        allowed              sees only their own       start page
-    staff (/admin/…)           staff sign-in ²   staff sign-in        staff sign-in             allowed
+    portal, no id (/order…)    start page        allowed              sees only their own       start page      start page
+    staff (/admin/…)           staff sign-in ²   staff sign-in        staff sign-in             allowed         allowed
+    owner only (/admin/team,   staff sign-in     staff sign-in        staff sign-in             403             allowed
+      /admin/settings)
 
-The routes come from the app's URL map: a new route falls into its row without editing this file (and a
-route this table cannot place fails loudly). Every request carries a valid CSRF token for its session, so
+"staff" is a staff member who is not an owner; "owner" may do everything. The routes come from the app's URL
+map: a new route falls into its row without editing this file (a route under an ``OWNER_ONLY`` prefix is
+owner only, /admin/settings included once it exists), and a route this table cannot place fails loudly. Every request carries a valid CSRF token for its session, so
 what answers is the authorization, not the CSRF check; POSTs go plain and as htmx fragments; a refused
 request changes nothing in the database. Every answer also carries the security headers and no inline code
 (test_security_headers.py).
@@ -38,20 +42,31 @@ from wholesale.models import (
     StandingOrder,
     StandingOrderLine,
 )
-from wholesale.services import customers, reminders
+from wholesale.services import customers, reminders, staff_links
 from wholesale.services.invoicing.issuing import issue_invoice
 from wholesale.services.mail.outbox import queue_email
 from wholesale.services.orders.history import Actor
 from wholesale.services.production.runs import create_run
 from wholesale.services.standing.skips import skip_purpose
 
-from .conftest import STAFF_EMAIL, STAFF_PASSWORD, csrf_token, every_row
+from .conftest import STAFF_EMAIL, STAFF_PASSWORD, csrf_token, every_row, sign_in_staff
 from .factories import make_catalog, make_customer, make_order, make_shipping, sign_in_contact
 from .routes import fill, routes
 from .test_portal_access import PUBLIC as PUBLIC_PORTAL
 from .test_security_headers import assert_no_inline_code, assert_safe_headers
 
-PUBLIC = PUBLIC_PORTAL | {"/healthz", "/ping", "/admin/sign-in", "/admin/sign-out", "/logo/<version>"}
+PUBLIC = PUBLIC_PORTAL | {
+    "/healthz",
+    "/ping",
+    "/admin/sign-in",
+    "/admin/sign-out",
+    "/admin/forgot-password",
+    "/admin/password/<token>",
+    "/admin/password",
+    "/logo/<version>",
+}
+# Pages for owners only: the team, and the roastery's settings.
+OWNER_ONLY = ("/admin/team", "/admin/settings")
 ROUTES = routes("")
 
 pytestmark = pytest.mark.module_data  # the world below is built once for the module
@@ -60,6 +75,8 @@ pytestmark = pytest.mark.module_data  # the world below is built once for the mo
 def kind_of(rule: str, arguments: tuple[str, ...]) -> str:
     if rule in PUBLIC:
         return "public"
+    if any(rule == prefix or rule.startswith(prefix + "/") for prefix in OWNER_ONLY):
+        return "owner only"
     if rule.startswith("/admin/"):
         return "staff"
     if {"order_id", "invoice_id", "standing_id"} & set(arguments):
@@ -70,27 +87,43 @@ def kind_of(rule: str, arguments: tuple[str, ...]) -> str:
 
 # What each visitor gets, per kind of route; None: proven in another file (see the docstring).
 MATRIX = {
-    "public": {"anonymous": "answers", "customer": "answers", "another's ids": None, "staff": "answers"},
+    "public": {
+        "anonymous": "answers",
+        "customer": "answers",
+        "another's ids": None,
+        "staff": "answers",
+        "owner": "answers",
+    },
     "portal by id": {
         "anonymous": "start page",
         "customer": "allowed",
         "another's ids": None,
         "staff": "start page",
+        "owner": "start page",
     },
     "portal, own data": {
         "anonymous": "start page",
         "customer": "allowed",
         "another's ids": "own data only",
         "staff": "start page",
+        "owner": "start page",
     },
     "staff": {
         "anonymous": None,
         "customer": "staff sign-in",
         "another's ids": "staff sign-in",
         "staff": "allowed",
+        "owner": "allowed",
+    },
+    "owner only": {
+        "anonymous": "staff sign-in",
+        "customer": "staff sign-in",
+        "another's ids": "staff sign-in",
+        "staff": "forbidden",
+        "owner": "allowed",
     },
 }
-REFUSALS = ("start page", "staff sign-in")
+REFUSALS = ("start page", "staff sign-in", "forbidden")
 # A form body with every field a POST here might read; authorization comes before any of it.
 PAYLOAD = {
     "quantity": "2",
@@ -108,6 +141,7 @@ PAYLOAD = {
     "roast_date": "2030-01-01",
     "week": date.today().isoformat(),
     "customer_id": "1",
+    "role": "staff",
 }
 
 
@@ -116,14 +150,18 @@ class World:
     own: dict[str, object]  # Blue Door's ids, for its own contact
     rivals: dict[str, object]  # Rival Roasters' ids
     rival_numbers: list[str]  # what must never appear on Blue Door's pages
-    staff_id: int
+    owner_id: int
+    staff_id: int  # a staff member who is not an owner
 
 
 def build_world(app) -> World:
     with app.app_context():
-        staff = StaffUser(email=STAFF_EMAIL, name="Sam")
+        staff = StaffUser(email=STAFF_EMAIL, name="Sam", role="owner")
         staff.set_password(STAFF_PASSWORD)
-        db.session.add(staff)
+        colleague = StaffUser(email="lee@hillside.example", name="Lee", role="staff")
+        colleague.set_password("another kettle of crema")
+        invited = StaffUser(email="kai@hillside.example", name="Kai", role="staff", password_hash=None)
+        db.session.add_all([staff, colleague, invited])
         variants = make_catalog(coffees=2)
         option = make_shipping()
         blue = make_customer("Blue Door Café", reminders_enabled=True)
@@ -193,6 +231,8 @@ def build_world(app) -> World:
             "run_id": run.id,
             "run order_id": rival_approved.id,
             "payment_id": rival_payment.id,
+            "staff_id": colleague.id,  # the owner acts on Lee
+            "password token": staff_links.make_token(invited, "invitation"),
         }
         own = {
             **common,
@@ -214,12 +254,13 @@ def build_world(app) -> World:
         }
         rival_numbers = [rival_pending.number, rival_approved.number, rival_invoice.number]
         assert blue_invoice.number not in rival_numbers
-        return World(own, rivals, rival_numbers, staff.id)
+        return World(own, rivals, rival_numbers, staff.id, colleague.id)
 
 
 @pytest.fixture
 def world(app, module_database) -> World:
-    """Blue Door Café and Rival Roasters with orders, a price, a run, a reminder, an email, and a staff member.
+    """Blue Door Café and Rival Roasters with orders, a price, a run, a reminder, an email, an owner, a staff
+    member who is not one, and a colleague invited.
 
     Built once for the module (module_data): every test reads it, and a test whose allowed requests changed
     it (a staff POST approving an order, the customer's order page making a draft…) has it put back as built
@@ -239,6 +280,8 @@ def path_for(rule: str, arguments: tuple[str, ...], ids: dict) -> str:
         values["token"] = ids["no-order token"]
     if "/skip/" in rule:
         values["token"] = ids["skip token"]
+    if rule.startswith("/admin/password/"):
+        values["token"] = ids["password token"]
     return fill(rule.replace("<path:", "<"), **values)
 
 
@@ -263,20 +306,21 @@ class Visitor:
         return response
 
 
-def visitors(app, world: World, staff_id: int) -> dict[str, Visitor]:
+def visitors(app, world: World) -> dict[str, Visitor]:
     customer = app.test_client()
     with app.app_context():
         from wholesale.models import Contact
 
         sign_in_contact(customer, db.session.get(Contact, world.own["contact_id"]))
-    staff = app.test_client()
-    with staff.session_transaction() as session:
-        session["staff_id"] = staff_id
+    staff, owner = app.test_client(), app.test_client()
+    sign_in_staff(staff, world.staff_id)
+    sign_in_staff(owner, world.owner_id)
     return {
         "anonymous": Visitor("anonymous", app.test_client(), world.own),
         "customer": Visitor("customer", customer, world.own),
         "another's ids": Visitor("another's ids", customer, world.rivals),
         "staff": Visitor("staff", staff, world.rivals),
+        "owner": Visitor("owner", owner, world.rivals),
     }
 
 
@@ -289,6 +333,8 @@ def outcome(response) -> str:
         return "start page"
     if response.status_code == 404:
         return "404"
+    if response.status_code == 403:
+        return "forbidden"
     if response.status_code >= 500 or response.status_code in (401, 403, 405):
         return f"error {response.status_code}"
     return "allowed"
@@ -300,9 +346,9 @@ def test_every_route_has_a_row():
 
 
 @pytest.mark.parametrize(("method", "rule", "arguments"), ROUTES, ids=[f"{m} {r}" for m, r, _ in ROUTES])
-def test_the_matrix(app, world, method, rule, arguments):
+def test_the_matrix(app, world, module_database, method, rule, arguments):
     row = MATRIX[kind_of(rule, arguments)]
-    people = visitors(app, world, world.staff_id)
+    people = visitors(app, world)
     before = every_row(app)
 
     refusals = [(who, expected) for who, expected in row.items() if expected in REFUSALS]
@@ -319,6 +365,7 @@ def test_the_matrix(app, world, method, rule, arguments):
             continue
         visitor = people[who]
         path = path_for(rule, arguments, visitor.ids)
+        module_database.put_back()  # each allowed visitor finds the world as built, whatever the last one did
         limiter.reset()  # three visitors asking for a link is not what this test is about
         response = visitor.send(method, path)
         if expected == "answers":

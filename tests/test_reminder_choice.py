@@ -12,7 +12,7 @@ import time_machine
 from wholesale.extensions import db
 from wholesale.models import Contact, Customer
 
-from .conftest import csrf_token
+from .conftest import csrf_token, sign_in_staff
 from .factories import sign_in_contact
 from .reminder_data import SUNDAY, remind, reminder_emails, sends, tick, utc
 
@@ -74,8 +74,7 @@ def test_an_allowed_choice_is_saved_and_staff_see_who_chose_it(app, blue_client,
     assert (weekday, at) == (0, time(7)) and chosen_by.startswith("Contact 0 of Blue Door Café (c0@")
 
     staff_client = app.test_client()
-    with staff_client.session_transaction() as session:
-        session["staff_id"] = staff
+    sign_in_staff(staff_client, staff)
     staff_page = staff_client.get(f"/admin/customers/{cafes[0]}").get_data(as_text=True)
     assert "Day and time chosen on the portal by Contact 0 of Blue Door Café" in staff_page
 

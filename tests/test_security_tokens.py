@@ -223,8 +223,17 @@ def test_no_email_with_a_link_can_be_pointed_elsewhere_by_the_request(deploys, s
             {"confirmed": "1"},
             f"/admin/customers/{customer_id}",
         ),
+        (
+            "/admin/team/invite",
+            {"name": "Lee", "email": "lee@hillside.example", "role": "staff"},
+            "/admin/team",
+        ),
     ]:
         assert staff_laptop.post(path, data, page).status_code == 303, path
+    forgot = Attacker(instance).post(
+        "/admin/forgot-password", {"email": STAFF_EMAIL}, "/admin/forgot-password"
+    )
+    assert forgot.status_code == 303
 
     with instance.app_context():  # a standing order's preview, then its placement and the roastery's notice
         customer = db.session.get(Customer, customer_id)

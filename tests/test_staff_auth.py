@@ -11,7 +11,7 @@ from .conftest import STAFF_EMAIL, STAFF_PASSWORD, Forms
 from .routes import fill, routes
 from .statements import recorded_statements
 
-STAFF_ROUTES = routes("admin.")
+STAFF_ROUTES = routes("admin.") + routes("team.")  # the back office and the owners' team page
 
 
 def test_there_are_staff_routes_to_check():
@@ -129,10 +129,18 @@ def test_the_unknown_address_check_costs_what_a_real_one_does(app):
 
 
 def test_a_deactivated_account_loses_its_session(app, staff_client):
+    """``load_signed_in_staff`` reads the account for every request: even a deactivation made behind the app's
+    back (no credentials version raised) ends the session at its next request."""
     with app.app_context():
         db.session.scalar(select(StaffUser)).active = False
         db.session.commit()
     assert staff_client.get("/admin/").status_code == 302
+
+
+def test_a_session_from_before_roles_without_a_credentials_version_is_over(app, staff, client):
+    with client.session_transaction() as session:
+        session["staff_id"] = staff
+    assert client.get("/admin/").status_code == 302
 
 
 def test_passwords_are_stored_hashed(app, staff):

@@ -15,7 +15,7 @@ from wholesale.extensions import db
 from wholesale.models import Contact, Customer, Order, StandingDelivery, StandingOrder
 from wholesale.services.standing import manage
 
-from .conftest import Forms, csrf_from
+from .conftest import Forms, csrf_from, sign_in_staff
 from .factories import sign_in_contact
 from .routes import fill, routes
 from .standing_roastery import FRI, TUE, clock, local, roastery  # noqa: F401  (fixtures)
@@ -45,8 +45,7 @@ def ana(app, roastery):
 def bo(app, roastery):
     """Bo Smith, staff, signed in to the back office."""
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["staff_id"] = roastery.staff_id
+    sign_in_staff(client, roastery.staff_id)
     return Forms(client)
 
 

@@ -67,14 +67,16 @@ def register_blueprints(app: Flask) -> None:
     from .portal import bp as portal_bp
     from .settings import bp as settings_bp
     from .settings import logo_bp
+    from .team import bp as team_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(team_bp, url_prefix="/admin/team")
     app.register_blueprint(portal_bp)
     app.register_blueprint(settings_bp, url_prefix="/admin/settings")
     app.register_blueprint(logo_bp)
-    transactions.register(app, "portal", "admin", "settings", "logo")
+    transactions.register(app, "portal", "admin", "settings", "logo", "team")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -30,18 +30,24 @@ def register(app: Flask) -> None:
 @click.command("create-staff")
 @click.argument("email")
 @click.option("--name", default="", help="Shown in order history.")
+@click.option(
+    "--role",
+    type=click.Choice(["owner", "staff"]),
+    default=None,
+    help="A new account is an owner unless given; an existing one keeps its role unless given.",
+)
 @click.password_option(help="Asked for when not given.")
 @with_appcontext
-def create_staff(email: str, name: str, password: str) -> None:
-    """Create a staff account (or reset its password) for EMAIL."""
+def create_staff(email: str, name: str, role: str | None, password: str) -> None:
+    """Create a staff account (an owner, by default) or reset its password, for EMAIL."""
     from .services.errors import ServiceError
     from .services.staff_accounts import save_staff_account
 
     try:
-        staff, created = save_staff_account(email, password, name)
+        staff, created = save_staff_account(email, password, name, role)
     except ServiceError as error:
         raise click.BadParameter(error.message, param_hint=error.field or "email") from None
-    click.echo(f"{'Created' if created else 'Updated'} staff account {staff.email}.")
+    click.echo(f"{'Created' if created else 'Updated'} staff account {staff.email} ({staff.role}).")
 
 
 @click.command("seed-demo")

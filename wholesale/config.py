@@ -102,6 +102,9 @@ def from_environment(instance_path: str, environment: str | None = None) -> dict
         "LINK_TTL_REMINDER_SECONDS": _int("LINK_TTL_REMINDER_SECONDS", 7 * 24 * 3600),
         "LINK_TTL_REQUESTED_SECONDS": _int("LINK_TTL_REQUESTED_SECONDS", 30 * 60),
         "LINK_TTL_STAFF_SECONDS": _int("LINK_TTL_STAFF_SECONDS", 24 * 3600),
+        # Staff password links: an invitation to the team lasts 7 days, a "forgot your password" link an hour.
+        "STAFF_INVITATION_TTL_SECONDS": _int("STAFF_INVITATION_TTL_SECONDS", 7 * 24 * 3600),
+        "STAFF_PASSWORD_RESET_TTL_SECONDS": _int("STAFF_PASSWORD_RESET_TTL_SECONDS", 3600),
         "ROASTERY_NAME": env("ROASTERY_NAME", "Hillside Coffee Roasters"),
         "ROASTERY_ADDRESS": env("ROASTERY_ADDRESS", "12 Mill Lane, Portland, OR 97201"),
         "ROASTERY_EMAIL": env("ROASTERY_EMAIL", "orders@hillside.example"),

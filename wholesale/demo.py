@@ -121,7 +121,7 @@ def seed(only_if_empty: bool = False) -> str:
 def _staff(created: Counter) -> StaffUser:
     staff = db.session.scalar(select(StaffUser).where(StaffUser.email == DEMO_STAFF_EMAIL))
     if staff is None:  # an existing account keeps its password
-        staff = StaffUser(email=DEMO_STAFF_EMAIL, name=DEMO_STAFF_NAME)
+        staff = StaffUser(email=DEMO_STAFF_EMAIL, name=DEMO_STAFF_NAME, role="owner")
         staff.set_password(DEMO_STAFF_PASSWORD)
         db.session.add(staff)
         created["staff"] += 1

@@ -1,5 +1,6 @@
 """Link tokens never reach a log: ``/link/<token>`` (a sign-in, or a reminder's "no order" and "stop" links)
-is written as ``/link/[redacted]``.
+is written as ``/link/[redacted]``, and a staff password link ``/admin/password/<token>`` as
+``/admin/password/[redacted]``.
 
 A token in a log line is a working sign-in for whoever reads the log. The filter here is installed on the
 "werkzeug" logger (the development server's request log) by ``create_app``; ``gunicorn.conf.py`` applies the
@@ -16,11 +17,16 @@ _TOKEN_CHAR = r"[^\s?#\"'/\x1b]"  # noqa: S105  (a pattern, not a secret)
 # /link/ (or /link%2F, which servers decode to the same route) and a token; the fixed pages /link/request
 # and /link/requested stay readable.
 LINK_TOKEN = re.compile(rf"(/link(?:/|%2[fF]))(?!(?:request|requested)(?!{_TOKEN_CHAR})){_TOKEN_CHAR}+")
+PASSWORD_TOKEN = re.compile(rf"(/admin(?:/|%2[fF])password(?:/|%2[fF])){_TOKEN_CHAR}+")
 REDACTED = r"\1[redacted]"
 
 
 def redact(text: str) -> str:
-    return LINK_TOKEN.sub(REDACTED, text) if "/link" in text else text
+    if "/link" in text:
+        text = LINK_TOKEN.sub(REDACTED, text)
+    if "password" in text:
+        text = PASSWORD_TOKEN.sub(REDACTED, text)
+    return text
 
 
 class RedactLinkTokens(logging.Filter):

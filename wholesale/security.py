@@ -22,6 +22,14 @@ def security_headers(production: bool) -> dict[str, str]:
     return headers
 
 
+def private(response, referrer_policy: str = "strict-origin"):
+    """A page whose address holds a token: nothing caches it, and links or posts from it send at most the
+    origin as Referer ("no-referrer" would break its forms: Flask-WTF wants a Referer on HTTPS posts)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = referrer_policy
+    return response
+
+
 def register(app: Flask) -> None:
     every_answer = security_headers(app.config["ENV_NAME"] == "production")
 

@@ -7,13 +7,14 @@ and shown in a sandboxed frame, never inlined into our page.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..models import Customer, Email
 from ..models.outbox import EMAIL_STATUSES
 from ..services.mail.delivery import retry_email
 from ..services.mail.outbox import MAX_ATTEMPTS, counts_by_status, emails_with_status
+from ..services.staff_links import CREDENTIAL_EMAIL_KINDS
 from . import bp
 
 STATUS_LABELS = {"queued": "Queued", "sending": "Sending", "sent": "Sent", "failed": "Failed"}
@@ -32,6 +33,12 @@ def email_or_404(email_id: int) -> Email:
 
 def mail_is_kept_here() -> bool:
     return bool(current_app.extensions["mail"].suppress)
+
+
+def body_withheld(email: Email) -> bool:
+    """An invitation or a password reset holds a link that sets the recipient's password: its text is for
+    the recipient. Only where no mail leaves the machine (development) does an owner read it here."""
+    return email.kind in CREDENTIAL_EMAIL_KINDS and not (mail_is_kept_here() and g.staff.is_owner)
 
 
 @bp.get("/emails")
@@ -64,12 +71,16 @@ def email(email_id: int):
         pills=STATUS_PILLS,
         max_attempts=MAX_ATTEMPTS,
         kept_here=mail_is_kept_here(),
+        withheld=body_withheld(email),
     )
 
 
 @bp.get("/emails/<id:email_id>/html")
 def email_html(email_id: int):
-    response = make_response(email_or_404(email_id).html_body)
+    email = email_or_404(email_id)
+    if body_withheld(email):
+        abort(404)
+    response = make_response(email.html_body)
     response.mimetype = "text/html"
     response.headers["Content-Security-Policy"] = EMAIL_HTML_POLICY
     response.headers["X-Frame-Options"] = "SAMEORIGIN"

@@ -5,20 +5,26 @@ from __future__ import annotations
 from flask import g, redirect, request, session, url_for
 from sqlalchemy import select
 
+from ..errors import render_error
 from ..extensions import db
 from ..models import StaffUser, utcnow
 from ..models.staff import password_matches
 
 SESSION_KEY = "staff_id"
+# The account's credentials version when this session signed in: a new password or a deactivation raises
+# the account's, and a session made under an older one is over.
+VERSION_KEY = "staff_credentials"
 
 
 def load_signed_in_staff() -> StaffUser | None:
+    """The staff member this session belongs to, read for every request: a deactivated account, or one whose
+    password changed since this session signed in, ends the session here."""
     staff_id = session.get(SESSION_KEY)
     if staff_id is None:
         return None
     staff = db.session.get(StaffUser, staff_id)
-    if staff is None or not staff.active:
-        session.pop(SESSION_KEY, None)
+    if staff is None or not staff.active or session.get(VERSION_KEY) != staff.credentials_version:
+        end_staff_session()
         return None
     return staff
 
@@ -28,6 +34,17 @@ def require_staff():
     g.staff = load_signed_in_staff()
     if g.staff is None:
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    return None
+
+
+def require_owner():
+    """``before_request`` after ``require_staff``, for owners' pages (settings, the team): staff who are not
+    owners get a 403 page. Returns None (go on) or the response."""
+    staff = g.get("staff")
+    if staff is None:
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    if not staff.is_owner:
+        return render_error(403, "Only an owner of the roastery can open this page.")
     return None
 
 
@@ -50,7 +67,13 @@ def start_staff_session(staff: StaffUser) -> None:
     # A fresh session on sign-in, so a session id planted before sign-in is never promoted.
     session.clear()
     session[SESSION_KEY] = staff.id
+    session[VERSION_KEY] = staff.credentials_version
     session.permanent = True
+
+
+def end_staff_session() -> None:
+    for key in (SESSION_KEY, VERSION_KEY):
+        session.pop(key, None)
 
 
 def safe_next(target: str | None) -> str:

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from ..errors import render_error
 from ..extensions import limiter
+from ..security import private
 from ..services import customers
 from . import bp
 from .session import start_customer_session
@@ -53,14 +54,6 @@ def _page(template: str, status: int = 200, **context):
         render_template(template, link_lifetime=customers.links.describe_lifetime("requested"), **context),
         status,
     )
-
-
-def private(response, referrer_policy: str = "strict-origin"):
-    """A page whose address holds a token: nothing caches it, and links or posts from it send at most the
-    origin as Referer ("no-referrer" would break its forms: Flask-WTF wants a Referer on HTTPS posts)."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = referrer_policy
-    return response
 
 
 @bp.get("/link/<token>")

@@ -13,20 +13,23 @@ from flask import abort, g, redirect, session, url_for
 from sqlalchemy import bindparam, select, true
 from sqlalchemy.orm import joinedload
 
+from ..auth.staff import SESSION_KEY as STAFF_KEY
+from ..auth.staff import VERSION_KEY as STAFF_VERSION_KEY
 from ..extensions import db
 from ..models import Contact, Customer
 
 CONTACT_KEY = "contact_id"
 VERSION_KEY = "token_version"
 EMAIL_KEY = "contact_email"
+STAFF_SESSION_KEYS = (STAFF_KEY, STAFF_VERSION_KEY)
 
 
 def start_customer_session(contact: Contact) -> None:
     """A fresh customer session: whatever portal session the browser had is dropped first."""
-    staff_id = session.get("staff_id")  # a staff member testing a link stays signed in as staff
+    # A staff member testing a link stays signed in as staff.
+    staff_session = {key: session[key] for key in STAFF_SESSION_KEYS if key in session}
     session.clear()
-    if staff_id is not None:
-        session["staff_id"] = staff_id
+    session.update(staff_session)
     session[CONTACT_KEY] = contact.id
     session[VERSION_KEY] = contact.customer.token_version
     session[EMAIL_KEY] = contact.email

@@ -1,4 +1,4 @@
-"""Staff accounts: creating one (or resetting its password) under the password policy."""
+"""Staff accounts: creating one (or resetting its password) under the password policy, from the command line."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from zxcvbn import zxcvbn
 
 from ..extensions import db
 from ..models import StaffUser
+from ..models.staff import ROLES
 from .errors import ServiceError
 
 MIN_PASSWORD_LENGTH = 12
@@ -30,20 +31,50 @@ def check_password_policy(password: str, email: str = "", name: str = "") -> Non
         raise ServiceError(f"{advice} {suggestions}".strip(), "password")
 
 
-def save_staff_account(email: str, password: str, name: str = "") -> tuple[StaffUser, bool]:
-    """Create the account for ``email``, or reset its password; returns it and whether it is new. One commit."""
+def save_staff_account(
+    email: str, password: str, name: str = "", role: str | None = None
+) -> tuple[StaffUser, bool]:
+    """Create the account for ``email`` (an owner unless ``role`` says otherwise), or reset its password
+    (and set its role when one is given), ending its other sessions; returns it and whether it is new.
+
+    The roastery must keep an owner who can sign in: making staff of the only one (or of the first account)
+    is refused. One commit.
+    """
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise ServiceError("Enter a valid email address.", "email")
+    if role is not None and role not in ROLES:
+        raise ServiceError("The role is owner or staff.", "role")
     check_password_policy(password, email, name)
     staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
     created = staff is None
     if created:
-        staff = StaffUser(email=email, name=name or email.split("@")[0].title())
+        staff = StaffUser(email=email, name=name or email.split("@")[0].title(), role=role or "owner")
         db.session.add(staff)
-    elif name:
-        staff.name = name
+    else:
+        if name:
+            staff.name = name
+        staff.role = role or staff.role
+    if staff.role != "owner" and not _other_owners(staff):
+        db.session.rollback()
+        raise ServiceError("The roastery needs an owner: make this account an owner (--role owner).", "role")
     staff.set_password(password)
     staff.active = True
     db.session.commit()
     return staff, created
+
+
+def _other_owners(staff: StaffUser) -> bool:
+    return (
+        db.session.scalar(
+            select(StaffUser.id)
+            .where(
+                StaffUser.role == "owner",
+                StaffUser.active.is_(True),
+                StaffUser.password_hash.is_not(None),
+                StaffUser.email != staff.email,
+            )
+            .limit(1)
+        )
+        is not None
+    )

@@ -1,12 +1,13 @@
-"""The Settings page at /admin/settings (owners only), and the roastery's logo at /logo/<version> (public)."""
+"""The Settings page at /admin/settings (owners only: others get a 403), and the roastery's logo at /logo/<version> (public)."""
 
 from flask import Blueprint
 
-from ..auth.staff import require_staff
+from ..auth.staff import require_owner, require_staff
 from ..services import settings
 
 bp = Blueprint("settings", __name__)
 bp.before_request(require_staff)
+bp.before_request(require_owner)  # staff who are not owners get a 403
 
 logo_bp = Blueprint("logo", __name__)
 

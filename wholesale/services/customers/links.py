@@ -260,7 +260,11 @@ def email_login_link(address: str, now: datetime | None = None) -> None:
 
 def describe_lifetime(purpose: str) -> str:
     """How long a link of ``purpose`` works, in words: "30 minutes", "7 days"."""
-    seconds = int(link_lifetime(purpose).total_seconds())
+    return describe_seconds(int(link_lifetime(purpose).total_seconds()))
+
+
+def describe_seconds(seconds: int) -> str:
+    """A lifetime in words: 1800 is "30 minutes", 604800 "7 days"."""
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size and seconds % size == 0:
             count = seconds // size

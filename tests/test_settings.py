@@ -279,3 +279,19 @@ def test_the_invoice_pdf_carries_the_logo(app, staff_client):
         without.letterhead("Invoice", [("Number", "INV-000001")])
         assert b"/Subtype /Image" in bytes(with_logo.pdf.output())
         assert b"/Subtype /Image" not in bytes(without.pdf.output())
+
+
+def test_weights_are_shown_in_the_unit_chosen(app, staff_client):
+    from wholesale.formatting import grams
+
+    with app.app_context():
+        [variant, *_] = make_catalog(coffees=1)
+        db.session.commit()
+        product_page = f"/admin/products/{variant.product_id}"
+        assert (grams(340), grams(12340), grams(12340, exact=True)) == ("340 g", "12.34 kg", "12,340 g")
+    assert ">340 g</td>" in staff_client.get(product_page).get_data(as_text=True)
+
+    save(staff_client, weight_unit="lb")
+    with app.app_context():
+        assert (grams(340), grams(12340), grams(12340, exact=True)) == ("0.75 lb", "27.21 lb", "27.21 lb")
+    assert ">0.75 lb</td>" in staff_client.get(product_page).get_data(as_text=True)

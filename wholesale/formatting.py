@@ -43,9 +43,15 @@ def long_day(value: date | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def grams(value: int | None) -> str:
+def grams(value: int | None, exact: bool = False) -> str:
+    """A weight in the roastery's unit (the WEIGHT_UNIT setting): "12.34 kg" or "340 g", or "27.21 lb".
+    ``exact`` (the roast plan) keeps every gram in kg: "12,340 g"; pounds show two places either way."""
     if value is None:
         return ""
+    if config.parse_weight_unit(config.setting("WEIGHT_UNIT")) == "lb":
+        return f"{value / config.GRAMS_PER['lb']:,.2f} lb"
+    if exact:
+        return f"{value:,} g"
     if value >= 1000:
         return f"{value / 1000:,.2f} kg".replace(".00 kg", " kg")
     return f"{value} g"

@@ -231,6 +231,7 @@ def test_order_minimum_is_read_as_weight_or_subtotal(text, expected):
         ("REMINDER_CHOICES", "Sunday at six"),
         ("REMINDER_CHOICES", "Sun 25:00"),
         ("REMINDER_CHOICES", "Funday 18:00"),
+        ("ORDER_NOTIFY_EMAILS", "orders@ridge.example, roaster"),
     ],
 )
 def test_a_setting_that_cannot_be_read_stops_the_app_naming_it(tmp_path, name, value):

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g
 from sqlalchemy import select
 
@@ -394,6 +395,30 @@ def parse_choice(*choices: str):
     return parse
 
 
+def parse_email(text: str) -> str:
+    """One address, as email-validator normalises it."""
+    try:
+        return validate_email(text.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(str(error)) from None
+
+
+def parse_emails(text: str) -> tuple[str, ...]:
+    """Addresses separated by commas, spaces or lines, each once; empty: none."""
+    addresses = []
+    for item in re.split(r"[\s,;]+", text or ""):
+        if item:
+            try:
+                address = parse_email(item)
+            except ValueError as error:
+                raise ValueError(f"{item!r}: {error}") from None
+            if address.lower() not in (known.lower() for known in addresses):
+                addresses.append(address)
+    if len(addresses) > 10:
+        raise ValueError("notify at most 10 addresses")
+    return tuple(addresses)
+
+
 # What each such setting must look like, by name, and its parser.
 _PARSED = {
     "INVOICE_ISSUE_ON": parse_choice("approved", "fulfilled"),
@@ -408,6 +433,7 @@ _PARSED = {
     "ORDER_MINIMUM": parse_order_minimum,
     "WEIGHT_UNIT": parse_weight_unit,
     "REMINDER_CHOICES": parse_reminder_choices,
+    "ORDER_NOTIFY_EMAILS": parse_emails,
 }
 
 

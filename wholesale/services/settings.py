@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,29 +42,6 @@ def _text(limit: int) -> Callable[[str], str]:
         return text
 
     return parse
-
-
-def _email(text: str) -> str:
-    try:
-        return validate_email(text.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as error:
-        raise ValueError(str(error)) from None
-
-
-def parse_emails(text: str) -> tuple[str, ...]:
-    """Addresses separated by commas, spaces or lines, each once; empty: none."""
-    addresses = []
-    for item in re.split(r"[\s,;]+", text or ""):
-        if item:
-            try:
-                address = _email(item)
-            except ValueError as error:
-                raise ValueError(f"{item!r}: {error}") from None
-            if address.lower() not in (known.lower() for known in addresses):
-                addresses.append(address)
-    if len(addresses) > 10:
-        raise ValueError("notify at most 10 addresses")
-    return tuple(addresses)
 
 
 def _zone(text: str) -> str:
@@ -145,7 +121,14 @@ SECTIONS = (
 SPECS = (
     Spec("ROASTERY_NAME", "Roastery name", "roastery", "text", _text(120)),
     Spec("ROASTERY_ADDRESS", "Address", "roastery", "textarea", _text(300)),
-    Spec("ROASTERY_EMAIL", "Email", "roastery", "email", _email, "Customers reply to it; invoices show it."),
+    Spec(
+        "ROASTERY_EMAIL",
+        "Email",
+        "roastery",
+        "email",
+        config.parse_email,
+        "Customers reply to it; invoices show it.",
+    ),
     Spec(
         "ROASTERY_TIMEZONE",
         "Time zone",
@@ -176,7 +159,7 @@ SPECS = (
         "Addresses to notify",
         "orders",
         "emails",
-        parse_emails,
+        config.parse_emails,
         "One per line or separated by commas; empty: the roastery's email.",
     ),
     Spec(
@@ -336,7 +319,7 @@ def notify_addresses() -> tuple[str, ...]:
     email when none are given)."""
     if not get("ORDER_NOTIFY_ROASTERY"):
         return ()
-    return parse_emails(text("ORDER_NOTIFY_EMAILS")) or (text("ROASTERY_EMAIL"),)
+    return config.parse_emails(text("ORDER_NOTIFY_EMAILS")) or (text("ROASTERY_EMAIL"),)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ tick come back within one interval.
 
 rq-scheduler's loop ends on the first Redis error that redis-py's own retries do not absorb. A Redis that is
 away for a moment (a restart, a failover) should not end the process, so the scheduler is started again on a
-new connection for up to ``OUTAGE_LIMIT`` seconds; a Redis away longer ends it with an error, and the
-platform restarts the Procfile line.
+new connection for up to ``OUTAGE_LIMIT`` seconds (``--outage-limit``); a Redis away longer ends it with an
+error, and the platform restarts the Procfile line.
 """
 
 from __future__ import annotations
@@ -45,6 +45,12 @@ class SelfHealingScheduler(Scheduler):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--interval", type=int, default=60, help="seconds between loops")
+    parser.add_argument(
+        "--outage-limit",
+        type=float,
+        default=OUTAGE_LIMIT,
+        help=f"seconds Redis may stay unreachable before the scheduler gives up (default {OUTAGE_LIMIT})",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
@@ -68,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         except (RedisConnectionError, RedisTimeoutError) as error:
             lost_since = lost_since or time.monotonic()
-            if time.monotonic() - lost_since >= OUTAGE_LIMIT:
-                log.error("Redis has been unreachable for %s s; giving up: %s", OUTAGE_LIMIT, error)
+            if time.monotonic() - lost_since >= args.outage_limit:
+                log.error("Redis has been unreachable for %s s; giving up: %s", args.outage_limit, error)
                 return 1
             log.warning("lost Redis (%s); starting again on a new connection", error)
             time.sleep(1)

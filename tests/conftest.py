@@ -77,6 +77,10 @@ def database_uri(tmp_path_factory):
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+            # A commit need not wait for the disk: nothing here survives a crash of the server or is meant to,
+            # and what every other session sees of a commit, and when, is the same. Every connection to this
+            # database has it, the app's subprocesses (gunicorn, RQ workers, the scheduler) too.
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     except Exception as error:  # pragma: no cover - depends on the machine
         admin.dispose()
         pytest.exit(f"cannot create a test database at {url.render_as_string()}: {error}", returncode=3)

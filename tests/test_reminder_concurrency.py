@@ -195,7 +195,8 @@ def thousand_customers_with_an_order_each() -> None:
 
 @contextmanager
 def fast_commits():
-    """On SQLite, don't wait for the disk on each of the 2,000 commits of sending (not what is tested)."""
+    """On SQLite, don't wait for the disk on each of the 2,000 commits of sending (not what is tested). The
+    PostgreSQL test database never waits for it (``synchronous_commit = off``, conftest.database_uri)."""
     if db.engine.dialect.name != "sqlite":
         yield
         return

@@ -466,6 +466,13 @@ def saved_settings() -> dict[str, str]:
     return rows
 
 
+def settings_from_environment_only() -> None:
+    """For the rest of this app context, settings not read yet come from the environment: the database is
+    unreachable (its error page must not wait for it a second time)."""
+    if g.get(_SAVED) is None:
+        setattr(g, _SAVED, {})
+
+
 def forget_saved_settings() -> None:
     """The next read in this app context goes to the database again."""
     g.pop(_SAVED, None)

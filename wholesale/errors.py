@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from . import config
 from .extensions import db
 from .htmx import is_htmx
 
@@ -89,6 +90,7 @@ def register(app: Flask) -> None:
             return render_error(409)
         if is_disconnect(error):
             app.logger.error("database unavailable: %s", getattr(error, "orig", None) or error)
+            config.settings_from_environment_only()  # the page below reads the roastery's name
             return render_error(503)
         app.logger.exception("database error")
         return render_error(500)

@@ -94,8 +94,20 @@ def make_rows(scale: Scale, now: datetime) -> _Rows:
 
     from werkzeug.security import generate_password_hash
 
-    rows.table("staff_user", "id email name password_hash active created_at last_sign_in_at").append(
-        (1, STAFF_EMAIL, "Bench (staff)", generate_password_hash(STAFF_PASSWORD), True, since, None)
+    # An owner: the bench measures the Settings page too.
+    columns = "id email name password_hash active created_at last_sign_in_at role credentials_version"
+    rows.table("staff_user", columns).append(
+        (
+            1,
+            STAFF_EMAIL,
+            "Bench (staff)",
+            generate_password_hash(STAFF_PASSWORD),
+            True,
+            since,
+            None,
+            "owner",
+            1,
+        )
     )
     shipping = rows.table(
         "shipping_option",

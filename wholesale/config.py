@@ -17,7 +17,6 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g
 from sqlalchemy import select
 
@@ -396,7 +395,9 @@ def parse_choice(*choices: str):
 
 
 def parse_email(text: str) -> str:
-    """One address, as email-validator normalises it."""
+    """One address, as email-validator normalises it (imported here: only settings with addresses need it)."""
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(text.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:

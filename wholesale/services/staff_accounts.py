@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from zxcvbn import zxcvbn
 
 from ..extensions import db
 from ..models import StaffUser
@@ -21,6 +20,8 @@ def check_password_policy(password: str, email: str = "", name: str = "") -> Non
         raise ServiceError(
             f"Use at least {MIN_PASSWORD_LENGTH} characters; a few unrelated words work well.", "password"
         )
+    from zxcvbn import zxcvbn  # its word lists take ~10 MB: loaded only where a password is set
+
     result = zxcvbn(
         password[:100], user_inputs=[email, email.split("@")[0], name, "hillside", "coffee", "roastery"]
     )

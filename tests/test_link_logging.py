@@ -2,6 +2,9 @@
 
 import pytest
 
+from wholesale import create_app
+from wholesale.extensions import db
+
 from .link_helpers import *  # noqa: F403
 
 # --- Tokens never reach a log --------------------------------------------------------------------------
@@ -103,6 +106,10 @@ def test_gunicorn_reads_the_redacting_logger_from_the_repository(tmp_path):
         "HOME": str(tmp_path),
     }
     env.pop("REDIS_URL", None)
+    schema = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"]})
+    with schema.app_context():  # a database with its tables, as after the Procfile's release step
+        db.create_all()
+        db.engine.dispose()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
     process = subprocess.Popen(

@@ -76,7 +76,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     app.register_blueprint(settings_bp, url_prefix="/admin/settings")
     app.register_blueprint(logo_bp)
-    transactions.register(app, "portal", "admin", "settings", "logo", "team")
+    pages = ("portal", "admin", "settings", "team")
+    transactions.register(app, *pages, "logo")
+    for name in pages:
+        app.before_request_funcs.setdefault(name, []).append(config.read_settings_first)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -185,7 +185,10 @@ def test_an_address_with_an_account_or_a_bad_form_is_refused_and_nothing_is_sent
         assert response.status_code == 400, data
     with app.app_context():
         assert db.session.scalar(select(Email.id)) is None
-        assert [user.email for user in db.session.scalars(select(StaffUser))] == [STAFF_EMAIL, LEE]
+        assert [user.email for user in db.session.scalars(select(StaffUser).order_by(StaffUser.id))] == [
+            STAFF_EMAIL,
+            LEE,
+        ]
 
 
 def test_an_invitation_is_sent_again_with_a_fresh_link_until_it_is_accepted(app, staff_client, forms):

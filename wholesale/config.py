@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app, g
+from flask import current_app, g, request
 from sqlalchemy import select
 
 from .extensions import db
@@ -468,10 +468,13 @@ def saved_settings() -> dict[str, str]:
 
 
 def read_settings_first() -> None:
-    """``before_request`` of the pages: read the saved settings in the request's first transaction, beside
-    its other reads. Read lazily after a commit instead, they would cost a transaction of their own (a
-    connection checked out again and its rollback): a third more time for a quantity change."""
-    saved_settings()
+    """``before_request`` of the pages: a form's POST reads the saved settings in its first transaction,
+    beside its other reads. Read lazily while rendering after its commit, they would cost a transaction of
+    their own (a connection checked out again and its rollback): a third more time for a quantity change.
+    A GET reads without a transaction (transactions.py), so it reads them when it needs them, if at all: a
+    page that needs no database (asking for a sign-in link) still answers while the database is away."""
+    if request.method not in ("GET", "HEAD"):
+        saved_settings()
 
 
 def settings_from_environment_only() -> None:

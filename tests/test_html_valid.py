@@ -17,6 +17,7 @@ import pytest
 from .conftest import csrf_token, missing_service
 from .routes import fill
 from .test_authorization_matrix import ROUTES, build_world, kind_of, path_for, visitors
+from .test_settings import current_values, image, upload
 
 pytestmark = pytest.mark.module_data
 
@@ -106,7 +107,24 @@ def pages(app, world) -> dict[str, str]:
     response = invited.get("/admin/password")
     assert response.status_code == 200
     found["/admin/password, from an invitation"] = response.get_data(as_text=True)
+    found.update(settings_pages(people["owner"].client))
     return found
+
+
+def settings_pages(owner) -> dict[str, str]:
+    """The Settings page refusing a value (errors beside fields), and again with a logo and a logged change."""
+    page = owner.get("/admin/settings").get_data(as_text=True)
+    form = current_values(page) | {"csrf_token": csrf_token(owner)}
+    refused = owner.post(
+        "/admin/settings", data=form | {"roastery_timezone": "Mars/Olympus", "tax_rates": "x"}
+    )
+    assert refused.status_code == 422
+    assert owner.post("/admin/settings", data=form | {"roastery_name": "Ridge Roasters"}).status_code == 303
+    assert upload(owner, image()).status_code == 303
+    return {
+        "POST /admin/settings, refused": refused.get_data(as_text=True),
+        "GET /admin/settings, with a logo and a change": owner.get("/admin/settings").get_data(as_text=True),
+    }
 
 
 def filled(rule: str, ids: dict) -> str:

@@ -5,8 +5,10 @@ transaction as the change, sent after the commit, and never twice for one event.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
+import time_machine
 from flask_mail import Message
 from sqlalchemy import select
 
@@ -71,7 +73,18 @@ def test_the_setting_is_on_by_default_and_read_from_the_environment(monkeypatch,
     assert config.from_environment(str(tmp_path))["ORDER_NOTIFY_ROASTERY"] is False
 
 
-def test_the_approval_email_tells_the_roast_date_and_the_total(app, staff_post, shop):
+FRIDAY_NOON = datetime(2026, 12, 4, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def friday_noon():
+    """A fixed Friday from before anyone signs in or orders: the portal order is for the next weekday's delivery,
+    which comes before a roast date two days on unless today is a Friday or a Saturday (the edit is refused)."""
+    with time_machine.travel(FRIDAY_NOON, tick=False):
+        yield
+
+
+def test_the_approval_email_tells_the_roast_date_and_the_total(friday_noon, app, staff_post, shop):
     roast = date.today() + timedelta(days=2)
     staff_post.post(
         f"/admin/orders/{shop.order_id}/details",

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from wholesale.extensions import db
@@ -23,7 +24,16 @@ from .order_fixtures import customer_client, shop  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
-ROAST = date.today() + timedelta(days=3)
+FRIDAY_NOON = datetime(2026, 12, 4, 12, tzinfo=UTC)
+ROAST = date(2026, 12, 7)  # the Monday after: the portal order is for Monday's delivery, not before its roast
+
+
+@pytest.fixture
+def friday():
+    """A fixed Friday from before anyone signs in or orders: from the real today, the roast date three days on
+    came after the order's delivery (the next weekday) on every day but a Friday, and the edit was refused."""
+    with time_machine.travel(FRIDAY_NOON):
+        yield
 
 
 @pytest.fixture(params=["js", "no-js"])
@@ -49,7 +59,7 @@ def laptop(request, chromium):
     assert not problems, problems
 
 
-def test_review_edit_and_approve_a_portal_order(app, live_server, laptop, chromium, shop):
+def test_review_edit_and_approve_a_portal_order(friday, app, live_server, laptop, chromium, shop):
     from playwright.sync_api import expect
 
     page = laptop

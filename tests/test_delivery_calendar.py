@@ -154,23 +154,29 @@ def test_staff_close_and_reopen_a_date(app):
         assert deliveries.upcoming_closed_dates() == []
 
 
-def test_the_shipping_options_page_closes_and_reopens_dates(app, staff_client, forms):
+@pytest.fixture
+def saturday_noon():
+    """The clock from before staff sign in (a session signed later than the requests carrying it is refused)."""
     with time_machine.travel(SATURDAY_NOON, tick=False):
-        response = forms.post(
-            "/admin/shipping-options/closed-dates",
-            {"closed-day": "2026-12-24", "closed-note": "Christmas Eve"},
-        )
-        assert response.status_code == 303
-        page = staff_client.get("/admin/shipping-options").get_data(as_text=True)
-        assert "Thu 24 Dec 2026" in page and "Christmas Eve" in page
-        bad = forms.post("/admin/shipping-options/closed-dates", {"closed-day": "2026-12-01"})
-        assert bad.status_code == 400 and "Choose a date from today on." in bad.get_data(as_text=True)
-        bad = forms.post("/admin/shipping-options/closed-dates", {"closed-day": "24/12"})
-        assert bad.status_code == 400 and "Not a valid date value." in bad.get_data(as_text=True)
-        with app.app_context():
-            closed_id = db.session.scalar(db.select(ClosedDate.id))
-        response = forms.post(f"/admin/shipping-options/closed-dates/{closed_id}/remove", {})
-        assert response.status_code == 303
-        with app.app_context():
-            assert db.session.scalar(db.select(ClosedDate.id)) is None
-        assert forms.post("/admin/shipping-options/closed-dates/999/remove", {}).status_code == 404
+        yield
+
+
+def test_the_shipping_options_page_closes_and_reopens_dates(saturday_noon, app, staff_client, forms):
+    response = forms.post(
+        "/admin/shipping-options/closed-dates",
+        {"closed-day": "2026-12-24", "closed-note": "Christmas Eve"},
+    )
+    assert response.status_code == 303
+    page = staff_client.get("/admin/shipping-options").get_data(as_text=True)
+    assert "Thu 24 Dec 2026" in page and "Christmas Eve" in page
+    bad = forms.post("/admin/shipping-options/closed-dates", {"closed-day": "2026-12-01"})
+    assert bad.status_code == 400 and "Choose a date from today on." in bad.get_data(as_text=True)
+    bad = forms.post("/admin/shipping-options/closed-dates", {"closed-day": "24/12"})
+    assert bad.status_code == 400 and "Not a valid date value." in bad.get_data(as_text=True)
+    with app.app_context():
+        closed_id = db.session.scalar(db.select(ClosedDate.id))
+    response = forms.post(f"/admin/shipping-options/closed-dates/{closed_id}/remove", {})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(db.select(ClosedDate.id)) is None
+    assert forms.post("/admin/shipping-options/closed-dates/999/remove", {}).status_code == 404

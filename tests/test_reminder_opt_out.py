@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+import time_machine
 from sqlalchemy import select
 
 from wholesale.extensions import db, mail
@@ -14,6 +16,14 @@ from wholesale.services.reminders import opt_out
 
 from .conftest import csrf_from
 from .reminder_data import answered_before, remind, tick, utc
+
+
+@pytest.fixture(autouse=True)
+def just_after_the_reminder():
+    """Every test a few minutes after Sunday's reminder (15 March 2026, 09:01): its stop link lasts 400 days from
+    then, so opened with the real clock it would stop working from April 2027."""
+    with time_machine.travel(utc(2026, 3, 15, 9, 5), tick=False):
+        yield
 
 
 def reminded(app) -> tuple[int, str]:

@@ -7,7 +7,7 @@ in test_links.py; this file adds what it does not cover.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -175,8 +175,18 @@ class Attacker:
         return self.client.post(path, data={**hidden, **data}, base_url="http://evil.example", headers=FORGED)
 
 
+@pytest.fixture
+def a_friday():
+    """The whole test from a Friday, sign-ins included: the standing order's first delivery is two weeks from
+    today, on today's weekday, and the courier delivers no Sundays (run on a Sunday, no preview was sent)."""
+    with time_machine.travel(datetime(2026, 12, 4, 12, tzinfo=UTC)):
+        yield
+
+
 @pytest.mark.parametrize("trusted_proxies", [0, 1], ids=["no proxy", "behind one trusted proxy"])
-def test_no_email_with_a_link_can_be_pointed_elsewhere_by_the_request(deploys, staff, trusted_proxies):
+def test_no_email_with_a_link_can_be_pointed_elsewhere_by_the_request(
+    a_friday, deploys, staff, trusted_proxies
+):
     instance = deploys(PUBLIC_BASE_URL=PUBLIC, TRUSTED_PROXIES=trusted_proxies, ORDER_NOTIFY_ROASTERY=True)
     with instance.app_context():
         variants = make_catalog(coffees=1)

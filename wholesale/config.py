@@ -506,7 +506,20 @@ def setting(name: str):
 
 def setting_text(name: str) -> str:
     """A roastery setting as text, as the Settings page shows and stores it."""
-    value = setting(name)
+    return _as_text(setting(name))
+
+
+def environment_text(name: str) -> str:
+    """The environment's value of a roastery setting as text, whatever was saved."""
+    return _as_text(current_app.config.get(name))
+
+
+def _as_text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
+
+
+def weight_unit() -> str:
+    """The unit weights are shown in, to staff and customers: "kg" or "lb" (the WEIGHT_UNIT setting)."""
+    return parse_weight_unit(setting("WEIGHT_UNIT") or "kg")

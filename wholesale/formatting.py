@@ -48,7 +48,7 @@ def grams(value: int | None, exact: bool = False) -> str:
     ``exact`` (the roast plan) keeps every gram in kg: "12,340 g"; pounds show two places either way."""
     if value is None:
         return ""
-    if config.parse_weight_unit(config.setting("WEIGHT_UNIT")) == "lb":
+    if config.weight_unit() == "lb":
         return f"{value / config.GRAMS_PER['lb']:,.2f} lb"
     if exact:
         return f"{value:,} g"

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -297,14 +296,7 @@ def shown(name: str) -> str:
     try:
         return text(name)
     except SQLAlchemyError:
-        return _environment_text(name)
-
-
-def _environment_text(name: str) -> str:
-    value = current_app.config.get(name)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
+        return config.environment_text(name)
 
 
 def shown_logo() -> LogoImage | None:
@@ -390,28 +382,29 @@ def change_settings(typed: dict[str, str], staff: StaffUser) -> list[Change]:
     changes = [Change(name, text(name), value) for name, value in wanted.items() if value != text(name)]
     if any(change.name == "TAX_RATES" for change in changes):
         _refuse_dropping_rates_in_use(wanted["TAX_RATES"])
-    for change in changes:
-        _write(change, staff)
-    db.session.commit()
-    config.forget_saved_settings()
+    _save(changes, staff)
     return changes
 
 
-def _write(change: Change, staff: StaffUser) -> None:
-    row = db.session.get(Setting, change.name)
-    if row is None:
-        db.session.add(Setting(name=change.name, value=change.new))
-    else:
-        row.value, row.updated_at = change.new, utcnow()
-    db.session.add(
-        SettingChange(
-            name=change.name,
-            old_value=change.old,
-            new_value=change.new,
-            changed_by_id=staff.id,
-            changed_by_name=staff.name or staff.email,
+def _save(changes: list[Change], staff: StaffUser) -> None:
+    """Write each change and its log row, commit with whatever the caller added, and read afresh after."""
+    for change in changes:
+        row = db.session.get(Setting, change.name)
+        if row is None:
+            db.session.add(Setting(name=change.name, value=change.new))
+        else:
+            row.value, row.updated_at = change.new, utcnow()
+        db.session.add(
+            SettingChange(
+                name=change.name,
+                old_value=change.old,
+                new_value=change.new,
+                changed_by_id=staff.id,
+                changed_by_name=staff.name or staff.email,
+            )
         )
-    )
+    db.session.commit()
+    config.forget_saved_settings()
 
 
 # --- The logo -------------------------------------------------------------------------------------------
@@ -457,9 +450,7 @@ def save_logo(content: bytes, staff: StaffUser) -> Change:
     else:
         row.content, row.content_type = content, content_type
     change = Change(LOGO, config.saved_settings().get(LOGO, ""), f"{version} {width}x{height}")
-    _write(change, staff)
-    db.session.commit()
-    config.forget_saved_settings()
+    _save([change], staff)
     return change
 
 
@@ -469,9 +460,7 @@ def remove_logo(staff: StaffUser) -> Change | None:
         return None
     db.session.execute(delete(Logo))
     change = Change(LOGO, old, "")
-    _write(change, staff)
-    db.session.commit()
-    config.forget_saved_settings()
+    _save([change], staff)
     return change
 
 

@@ -39,9 +39,7 @@ def roastery_minimum() -> OrderMinimum | None:
     return config.parse_order_minimum(settings.get("ORDER_MINIMUM") or "")
 
 
-def weight_unit() -> str:
-    """The unit a customer's own weight minimum is entered and shown in: "kg" or "lb"."""
-    return config.parse_weight_unit(settings.get("WEIGHT_UNIT") or "kg")
+weight_unit = config.weight_unit  # a customer's own weight minimum is entered and shown in it
 
 
 def minimum_for(customer: Customer) -> OrderMinimum | None:

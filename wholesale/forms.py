@@ -13,6 +13,16 @@ from .converters import parse_id
 from .services.orders.editing import VARIANT_NOT_ORDERABLE
 
 
+def clean_text(value):
+    """A text field's filter: trimmed, without NUL characters (PostgreSQL refuses them in text); a field the
+    form did not send is empty text, like one sent empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip()
+    return value
+
+
 class _BoundedDecimalField(DecimalField):
     """A decimal with at most two places between ``low`` and ``high``; anything else is a clear error."""
 

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, StopValidation, Vali
 
 from ..config import GRAMS_PER, grams_of
 from ..formatting import money, payment_terms
-from ..forms import CountField, MoneyField, PercentField
+from ..forms import CountField, MoneyField, PercentField, clean_text
 from ..services import settings
 from ..services.customers.accounts import (
     CERTIFICATE_MAX,
@@ -39,16 +39,6 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 TIMEZONE_HINT = (
     "Type part of a city or region and pick it from the list, like America/Los_Angeles or Europe/London."
 )
-
-
-def _text(value):
-    """Trim, and drop NUL characters, which PostgreSQL refuses in text; a field the form did not send is
-    empty text, like one sent empty."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.replace("\x00", "").strip()
-    return value
 
 
 def _optional_id(value) -> int | None:
@@ -84,10 +74,10 @@ class MinimumAmountField(MoneyField):
 class CustomerForm(FlaskForm):
     business_name = StringField(
         "Business name",
-        filters=[_text],
+        filters=[clean_text],
         validators=[DataRequired("Enter the business name."), _at_most(NAME_MAX)],
     )
-    delivery_address = TextAreaField("Delivery address", filters=[_text], validators=[_at_most(1000)])
+    delivery_address = TextAreaField("Delivery address", filters=[clean_text], validators=[_at_most(1000)])
     default_shipping_option_id = SelectField(
         "Default shipping",
         coerce=_optional_id,
@@ -95,7 +85,7 @@ class CustomerForm(FlaskForm):
         invalid_choice_message="Choose a shipping option from the list.",
     )
     discount_percent = PercentField("Discount (%)", filters=[_zero_if_empty])
-    notes = TextAreaField("Notes for staff", filters=[_text], validators=[_at_most(5000)])
+    notes = TextAreaField("Notes for staff", filters=[clean_text], validators=[_at_most(5000)])
     active = BooleanField("Active (may order)", default=True)
     reminders_enabled = BooleanField("Send the weekly reminder email")
     reminder_weekday = SelectField(
@@ -110,7 +100,7 @@ class CustomerForm(FlaskForm):
     )
     reminder_timezone = StringField(
         "Time zone",
-        filters=[_text],
+        filters=[clean_text],
         validators=[DataRequired("Enter a time zone, like America/Los_Angeles."), _at_most(64)],
     )
 
@@ -130,7 +120,7 @@ class CustomerForm(FlaskForm):
         "Days to pay", low=0, high=PAYMENT_TERMS_MAX, render_kw={"inputmode": "numeric"}
     )
     tax_exempt_certificate = StringField(
-        "Tax exemption certificate", filters=[_text], validators=[_at_most(CERTIFICATE_MAX)]
+        "Tax exemption certificate", filters=[clean_text], validators=[_at_most(CERTIFICATE_MAX)]
     )
 
     def __init__(self, *args, shipping_options=(), **kwargs):
@@ -211,19 +201,19 @@ def _minimum_amount_of(customer, unit: str) -> Decimal | None:
 class ContactForm(FlaskForm):
     name = StringField(
         "Name",
-        filters=[_text],
+        filters=[clean_text],
         validators=[DataRequired("Enter the contact's name."), _at_most(CONTACT_NAME_MAX)],
     )
     email = EmailField(
         "Email",
-        filters=[_text],
+        filters=[clean_text],
         validators=[
             DataRequired("Enter an email address."),
             _at_most(EMAIL_MAX),
             Email("Enter an email address like ana@example.com."),
         ],
     )
-    phone = TelField("Phone", filters=[_text], validators=[_at_most(PHONE_MAX)])
+    phone = TelField("Phone", filters=[clean_text], validators=[_at_most(PHONE_MAX)])
     receives_reminders = BooleanField("Gets the weekly reminder", default=True)
 
     def details(self) -> ContactDetails:

@@ -6,14 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import CountField
+from ..forms import CountField, clean_text
 from ..services.invoicing.credit_notes import REASON_MAX
 
 QUANTITY_MAX = 1_000_000
-
-
-def _text(value):
-    return "" if value is None else value.replace("\x00", "").strip()
 
 
 class CreditNoteForm(FlaskForm):
@@ -21,7 +17,7 @@ class CreditNoteForm(FlaskForm):
 
     reason = TextAreaField(
         "Reason (printed on the credit note)",
-        filters=[_text],
+        filters=[clean_text],
         validators=[
             DataRequired("Give the reason for the credit note."),
             Length(max=REASON_MAX, message=f"Keep the reason under {REASON_MAX} characters."),

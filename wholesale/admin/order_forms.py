@@ -29,6 +29,7 @@ from ..forms import (
     LineEditFields,
     MoneyField,
     PercentField,
+    clean_text,
     form_message,
     version_seen,
 )
@@ -38,13 +39,6 @@ from ..services.orders.queries import OrderSearch
 from ..services.orders.staff_orders import CUSTOMER_NOT_LISTED
 
 DATE_MESSAGE = "Enter a date like 2025-03-14."
-
-
-def _text(value):
-    """Trim, and drop NUL characters, which PostgreSQL refuses in text."""
-    if isinstance(value, str):
-        return value.replace("\x00", "").strip()
-    return value
 
 
 class VersionField(HiddenField):
@@ -76,7 +70,7 @@ class LinePriceForm(_OrderForm):
     unit_price = MoneyField("Unit price ($)", validators=[InputRequired("Enter the unit price.")])
     price_override_reason = StringField(
         "Reason",
-        filters=[_text],
+        filters=[clean_text],
         validators=[Length(max=REASON_MAX, message=f"Use at most {REASON_MAX} characters.")],
     )
 
@@ -112,7 +106,7 @@ class DetailsForm(_OrderForm):
     delivery_date = _OptionalDateField("Delivery date", validators=[Optional()])
     notes = TextAreaField(
         "Notes",
-        filters=[_text],
+        filters=[clean_text],
         validators=[Length(max=NOTES_MAX, message=f"Use at most {NOTES_MAX:,} characters.")],
     )
 
@@ -133,7 +127,9 @@ def _below_minimum_reason(label: str) -> TextAreaField:
     says so, and the history keeps it)."""
     limit = minimums.REASON_MAX
     return TextAreaField(
-        label, filters=[_text], validators=[Length(max=limit, message=f"Use at most {limit} characters.")]
+        label,
+        filters=[clean_text],
+        validators=[Length(max=limit, message=f"Use at most {limit} characters.")],
     )
 
 
@@ -144,7 +140,7 @@ class ApproveForm(_OrderForm):
 class CancelForm(_OrderForm):
     reason = TextAreaField(
         "Reason (the customer is emailed it)",
-        filters=[_text],
+        filters=[clean_text],
         validators=[
             InputRequired("Give the reason for cancelling; the customer is emailed it."),
             Length(max=500, message="Use at most 500 characters."),
@@ -205,7 +201,7 @@ class OrderNumberField(StringField):
     """An order number as quoted (W000123) or as typed (123); ``data`` is the order's id."""
 
     def process_formdata(self, valuelist):
-        raw = _text(valuelist[0]) if valuelist else ""
+        raw = clean_text(valuelist[0]) if valuelist else ""
         if not raw:
             self.data = None
             return
@@ -226,7 +222,7 @@ class OrderSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Customer name contains", filters=[_text], validators=[Optional(), Length(max=120)])
+    q = StringField("Customer name contains", filters=[clean_text], validators=[Optional(), Length(max=120)])
     number = OrderNumberField("Order number")
     placed_from = CalendarDateField("Placed from")
     placed_to = CalendarDateField("Placed to")

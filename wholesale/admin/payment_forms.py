@@ -11,7 +11,7 @@ from wtforms import DateField, RadioField, SelectChoice, SelectField, StringFiel
 from wtforms.meta import DefaultMeta
 from wtforms.validators import InputRequired, Length
 
-from ..forms import IdField, MoneyField
+from ..forms import IdField, MoneyField, clean_text
 from ..models.invoicing import PAYMENT_METHODS
 from ..services.invoicing.payments import MAX_AMOUNT
 
@@ -24,17 +24,13 @@ class PaymentAmountField(MoneyField):
     example = "120.50"
 
 
-def _text(value):
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
-
-
 class PaymentForm(FlaskForm):
     customer_id = IdField("Customer", validators=[InputRequired("Choose the customer who paid.")])
     received_on = DateField("Received on", validators=[InputRequired("Give the date the money came in.")])
     amount = PaymentAmountField("Amount", validators=[InputRequired("Give the amount received.")])
     method = SelectField("Method", choices=[SelectChoice(m, m.capitalize()) for m in PAYMENT_METHODS])
-    reference = StringField("Reference", validators=[Length(max=120)], filters=[_text])
-    notes = TextAreaField("Notes", validators=[Length(max=2000)], filters=[_text])
+    reference = StringField("Reference", validators=[Length(max=120)], filters=[clean_text])
+    notes = TextAreaField("Notes", validators=[Length(max=2000)], filters=[clean_text])
     allocate = RadioField(
         "What it pays",
         choices=[

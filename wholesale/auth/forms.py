@@ -2,12 +2,14 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from ..forms import clean_text
+
 
 class SignInForm(FlaskForm):
     email = EmailField(
         "Email",
         validators=[DataRequired(), Email(), Length(max=254)],
-        filters=[lambda value: value and value.strip()],
+        filters=[clean_text],
     )
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
     # Hidden, so HTML allows no maxlength on it: its length is checked here only.
@@ -22,7 +24,7 @@ class ForgotPasswordForm(FlaskForm):
             Email("Enter an email address."),
             Length(max=254),
         ],
-        filters=[lambda value: value and value.strip()],
+        filters=[clean_text],
     )
 
 
